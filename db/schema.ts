@@ -1,0 +1,223 @@
+import { sql } from 'drizzle-orm';
+import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// Times are integer milliseconds since the epoch: cheap to compare in the claim query and
+// free of time-zone parsing. The API turns them into ISO strings at the edge.
+
+/** Every request to /webhooks/* (and later /bins/*), accepted or not, exactly as received. */
+export const rawRequests = sqliteTable(
+  'raw_requests',
+  {
+    id: text('id').primaryKey(),
+    receivedAt: integer('received_at').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    query: text('query'),
+    /** JSON object of header name → value, secrets masked. */
+    headers: text('headers').notNull(),
+    /** The exact body bytes, so a replay sends what the sender sent. */
+    body: blob('body', { mode: 'buffer' }),
+    bodySize: integer('body_size').notNull(),
+    contentType: text('content_type'),
+    remoteAddr: text('remote_addr'),
+    requestId: text('request_id'),
+    /** Which configured key matched (a fingerprint, never the key), for rotations. */
+    keyFingerprint: text('key_fingerprint'),
+    status: integer('status').notNull(),
+    /** stored | duplicate | conflict | rejected */
+    outcome: text('outcome').notNull(),
+    /** The error code of a rejection or conflict, null when stored. */
+    reason: text('reason'),
+    /** JSON of the answer body we sent. */
+    response: text('response'),
+    durationMs: real('duration_ms'),
+    eventId: text('event_id'),
+    /** webhook | replay | import */
+    source: text('source').notNull().default('webhook'),
+  },
+  (t) => [
+    index('raw_requests_received_at').on(t.receivedAt),
+    index('raw_requests_outcome_received_at').on(t.outcome, t.receivedAt),
+    index('raw_requests_event_id').on(t.eventId),
+  ],
+);
+
+/** One row per distinct nachocode event; the dedupe key makes a repeat a no-op. */
+export const events = sqliteTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    /** purchase | refund | unavailable_users */
+    type: text('type').notNull(),
+    environment: text('environment'),
+    dedupeKey: text('dedupe_key').notNull(),
+    contentHash: text('content_hash').notNull(),
+    /** The parsed body as JSON, unknown fields included. */
+    payload: text('payload').notNull(),
+    userId: text('user_id'),
+    productId: text('product_id'),
+    iapLogId: integer('iap_log_id'),
+    /** received | held | applied | failed | dead */
+    status: text('status').notNull().default('received'),
+    error: text('error'),
+    rawRequestId: text('raw_request_id'),
+    /** webhook | replay | import */
+    source: text('source').notNull().default('webhook'),
+    receivedAt: integer('received_at').notNull(),
+    appliedAt: integer('applied_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_dedupe_key').on(t.dedupeKey),
+    index('events_status').on(t.status, t.receivedAt),
+    index('events_user').on(t.userId, t.environment),
+    index('events_iap_log').on(t.environment, t.iapLogId),
+  ],
+);
+
+/** The delivery core's durable queue: inbound processing and outbound webhooks alike. */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    payload: text('payload').notNull(),
+    /** pending | running | succeeded | dead */
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    /** JSON of the RetryPolicy, fixed when enqueued so a config change does not rewrite old schedules. */
+    policy: text('policy').notNull(),
+    runAt: integer('run_at').notNull(),
+    lockedBy: text('locked_by'),
+    lockedUntil: integer('locked_until'),
+    lastError: text('last_error'),
+    /** Jobs sharing a key (an endpoint, say) can be capped together. */
+    concurrencyKey: text('concurrency_key'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    index('jobs_due').on(t.state, t.runAt),
+    index('jobs_lease').on(t.state, t.lockedUntil),
+    index('jobs_kind_state').on(t.kind, t.state),
+  ],
+);
+
+/** One row per attempt of a job: the attempt log. */
+export const jobAttempts = sqliteTable(
+  'job_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at').notNull(),
+    /** succeeded | failed */
+    outcome: text('outcome').notNull(),
+    errorClass: text('error_class'),
+    errorMessage: text('error_message'),
+    statusCode: integer('status_code'),
+    latencyMs: real('latency_ms'),
+    responseSnippet: text('response_snippet'),
+  },
+  (t) => [index('job_attempts_job').on(t.jobId, t.attempt)],
+);
+
+/** One row per purchase (environment + iapLogId): what was bought and how much came back. */
+export const purchases = sqliteTable(
+  'purchases',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    environment: text('environment').notNull(),
+    iapLogId: integer('iap_log_id').notNull(),
+    eventId: text('event_id').notNull(),
+    userId: text('user_id').notNull(),
+    productId: text('product_id').notNull(),
+    nachoProductId: text('nacho_product_id'),
+    productType: text('product_type').notNull(),
+    os: text('os'),
+    quantity: integer('quantity').notNull(),
+    refundedQuantity: integer('refunded_quantity').notNull().default(0),
+    price: real('price'),
+    /** The store's transaction id (iOS transactionId, Google orderId), for duplicate checks. */
+    transactionId: text('transaction_id'),
+    purchasedAt: integer('purchased_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('purchases_env_iap_log').on(t.environment, t.iapLogId),
+    index('purchases_user').on(t.environment, t.userId),
+    index('purchases_transaction').on(t.transactionId),
+  ],
+);
+
+/** Append-only entitlement ledger. entry_key makes every entry unique per cause. */
+export const ledgerEntries = sqliteTable(
+  'ledger_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    entryKey: text('entry_key').notNull(),
+    eventId: text('event_id'),
+    environment: text('environment').notNull(),
+    userId: text('user_id').notNull(),
+    productId: text('product_id').notNull(),
+    nachoProductId: text('nacho_product_id'),
+    productType: text('product_type').notNull(),
+    iapLogId: integer('iap_log_id'),
+    /** grant | revoke | consume */
+    kind: text('kind').notNull(),
+    quantity: integer('quantity').notNull(),
+    amount: real('amount'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_entries_entry_key').on(t.entryKey),
+    index('ledger_entries_user').on(t.environment, t.userId, t.productId),
+    index('ledger_entries_event').on(t.eventId),
+  ],
+);
+
+/** Things that look wrong, found while applying events; the reconciliation report reads them. */
+export const anomalies = sqliteTable(
+  'anomalies',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Unique per cause so re-detecting the same problem adds nothing. */
+    anomalyKey: text('anomaly_key').notNull(),
+    code: text('code').notNull(),
+    environment: text('environment'),
+    userId: text('user_id'),
+    productId: text('product_id'),
+    eventId: text('event_id'),
+    rawRequestId: text('raw_request_id'),
+    details: text('details').notNull().default('{}'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('anomalies_key').on(t.anomalyKey), index('anomalies_code').on(t.code, t.createdAt)],
+);
+
+/** Users nachocode reports as unreachable for push (token not found or invalid). */
+export const unavailableUsers = sqliteTable(
+  'unavailable_users',
+  {
+    userId: text('user_id').notNull(),
+    /** token_not_found | token_invalid */
+    reason: text('reason').notNull(),
+    lastEventId: text('last_event_id').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('unavailable_users_user_reason').on(t.userId, t.reason)],
+);
+
+/** Small key/value store: generated secrets' fingerprints, schema facts, heartbeats. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at')
+    .notNull()
+    .default(sql`0`),
+});

@@ -1,0 +1,65 @@
+import express from 'express';
+import helmet from 'helmet';
+import pinoHttp from 'pino-http';
+import type { Logger } from 'pino';
+import { requireRole } from './http/auth';
+import { errorHandler, notFound } from './http/error-handler';
+import { opsRouter, type Readiness } from './http/ops-routes';
+import { requestContext } from './http/request-context';
+import { adminEntitlementsRouter, meRouter, type EntitlementsFor } from './ledger/routes';
+import type { Metrics } from './metrics';
+import { eventsRouter, receiverRouter, type Receive } from './receiver';
+import type { Clock } from './shared/clock';
+import type { Db } from './storage/database';
+
+export interface AppDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  receive: Receive;
+  jwtSecret: string;
+  bodyLimitBytes: number;
+  logRequests: boolean;
+  readiness(): Promise<Readiness>;
+  entitlementsFor: EntitlementsFor;
+  entriesForEvent(db: Db, eventId: string): unknown[];
+}
+
+/** The Express app, without listen(): main.ts serves it, tests drive it with supertest. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestContext);
+  app.use(helmet());
+  if (deps.logRequests) {
+    app.use(
+      pinoHttp({
+        logger: deps.logger,
+        genReqId: (_req, res) => res.locals.requestId as string,
+        // No bodies and no header dumps on the hot path: method, url, status and time are enough.
+        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }), res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
+        customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
+      }),
+    );
+  }
+  app.use(receiverRouter(deps.receive, deps.bodyLimitBytes));
+  app.use(opsRouter(deps.readiness, deps.metrics.registry));
+
+  const api = express.Router();
+  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock));
+  api.use(express.json({ limit: '1mb' }));
+  api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
+  api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));
+  app.use('/api', api);
+
+  const v1 = express.Router();
+  v1.use(requireRole(deps.jwtSecret, 'user', deps.clock));
+  v1.use(meRouter(deps.db, deps.entitlementsFor));
+  app.use('/v1', v1);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,39 @@
+// The delivery core's public API: a durable SQLite job queue, retry policies and the worker.
+export type {
+  AttemptDetail,
+  AttemptRecord,
+  ClaimedJob,
+  EnqueueInput,
+  FailureInfo,
+  HandlerResult,
+  JobContext,
+  JobHandler,
+  JobRecord,
+  JobState,
+  RetryPolicy,
+} from './types';
+export { JobError, type JobErrorDetail } from './job-error';
+export {
+  abcPolicy,
+  assertValidPolicy,
+  attemptInRound,
+  FIXED_RETRY_AFTER_CAP_MS,
+  inboundApplyPolicy,
+  nextAttempt,
+  policies,
+  scheduleOf,
+  type NextAttempt,
+  type RetryHint,
+} from './retry-policy';
+export {
+  SqliteJobQueue,
+  type ClaimOptions,
+  type FailureRecord,
+  type JobQueue,
+  type KindStateStats,
+  type LeaseRef,
+  type OutcomeDetail,
+} from './queue';
+export { Worker, type WorkerOptions } from './worker';
+export type { WorkerObserver } from './job-runner';
+export { runningWorkers } from './registry';

@@ -1,0 +1,116 @@
+import type { Db } from '../storage/database';
+
+/** How a job is retried; stored with the job as JSON. See retry-policy.ts for the schedules. */
+export type RetryPolicy =
+  | { type: 'fixed'; intervalMs: number; maxAttempts: number }
+  | {
+      type: 'exponential';
+      baseMs: number;
+      factor: number;
+      maxDelayMs: number;
+      maxAttempts: number;
+      /** full: uniform in [0, delay]; equal: delay/2 + uniform in [0, delay/2]; none: exact. */
+      jitter: 'full' | 'equal' | 'none';
+    };
+
+export type JobState = 'pending' | 'running' | 'succeeded' | 'dead';
+
+export interface EnqueueInput<P = unknown> {
+  kind: string;
+  payload: P;
+  policy: RetryPolicy;
+  /** Earliest run time (ms); now when absent. */
+  runAt?: number;
+  concurrencyKey?: string | null;
+}
+
+export interface ClaimedJob<P = unknown> {
+  id: number;
+  kind: string;
+  payload: P;
+  /** 1 for the first attempt (attempts is incremented by the claim). */
+  attempt: number;
+  maxAttempts: number;
+  policy: RetryPolicy;
+  concurrencyKey: string | null;
+  /** The worker holding the lease; completion and failure apply only while it still does. */
+  lockedBy: string;
+  lockedUntil: number;
+  /** When the job was due (the claim does not change it): due-to-start lag is claim time − runAt. */
+  runAt: number;
+  createdAt: number;
+}
+
+/** What one attempt saw, stored in job_attempts (the attempt log). */
+export interface AttemptDetail {
+  statusCode?: number | null;
+  errorClass?: string | null;
+  responseSnippet?: string | null;
+  latencyMs?: number | null;
+}
+
+export interface JobContext {
+  /** Stable across attempts: usable as an idempotency key towards a receiver. */
+  jobId: number;
+  attempt: number;
+  /** Aborted when the worker is forced to stop or the job's lease runs out (another worker may take it). */
+  signal: AbortSignal;
+  now(): number;
+}
+
+export interface HandlerResult {
+  /** Runs in the same transaction that marks the job succeeded: effects and completion commit together. */
+  commit?: (db: Db) => void;
+  attempt?: AttemptDetail;
+}
+
+export interface FailureInfo {
+  error: Error;
+  attempt: number;
+  /** False when this failure makes the job dead. */
+  willRetry: boolean;
+  nextRunAt: number | null;
+}
+
+export interface JobHandler<P = unknown> {
+  kind: string;
+  handle(payload: P, ctx: JobContext): Promise<HandlerResult | void>;
+  /** Runs in the transaction that records the failure (e.g. to mark the source event failed/dead). */
+  onFailure?(db: Db, payload: P, failure: FailureInfo): void;
+  /** Runs after the success has been committed (metrics, notifications). */
+  afterSuccess?(payload: P, job: ClaimedJob<P>): void;
+}
+
+/** A job as stored, for reads (admin API, tests): payload and policy parsed. */
+export interface JobRecord<P = unknown> {
+  id: number;
+  kind: string;
+  payload: P;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  policy: RetryPolicy;
+  runAt: number;
+  lockedBy: string | null;
+  lockedUntil: number | null;
+  lastError: string | null;
+  concurrencyKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** One row of the attempt log. */
+export interface AttemptRecord {
+  id: number;
+  jobId: number;
+  attempt: number;
+  startedAt: number;
+  finishedAt: number;
+  outcome: 'succeeded' | 'failed';
+  errorClass: string | null;
+  errorMessage: string | null;
+  statusCode: number | null;
+  latencyMs: number | null;
+  responseSnippet: string | null;
+}

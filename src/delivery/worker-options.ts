@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../shared/clock';
+import type { Db } from '../storage/database';
+import type { GroupCommitter } from '../storage/group-commit';
+import type { WorkerObserver } from './job-runner';
+import type { JobQueue } from './queue';
+import type { JobHandler } from './types';
+
+export interface WorkerOptions {
+  committer: GroupCommitter;
+  /** For reads outside transactions (when to wake up next). */
+  db: Db;
+  queue: JobQueue;
+  handlers: JobHandler[];
+  clock: Clock;
+  logger: Logger;
+  /** Most jobs in flight at once. */
+  concurrency: number;
+  /** How long a claim holds a job; past it another claim (a restarted process) may take it. */
+  leaseMs: number;
+  /** Longest sleep between claims when nothing is due (default 1000): catches writes nobody notify()-ed. */
+  idlePollMs?: number;
+  random?: () => number;
+  workerId?: string;
+  observer?: WorkerObserver;
+  /**
+   * 'all' (default): claim every kind and send kinds without a handler to dead, so a typo does not
+   * sit in the queue forever. 'handled': claim only kinds this worker has handlers for (several
+   * workers sharing a database, each with its own kinds).
+   */
+  kinds?: 'all' | 'handled';
+  /** After a stop deadline aborts handlers, how long to let them record their failure (default 1000). */
+  abortGraceMs?: number;
+}

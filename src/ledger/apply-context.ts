@@ -1,0 +1,35 @@
+import type { Db } from '../storage/database';
+import { recordAnomaly } from './repository/anomalies';
+import { setEventStatus, type EventRow } from './repository/events';
+import type { AnomalyCode, ApplyResult } from './types';
+
+/** What every apply step needs: the transaction's handle, the event being applied, and the time. */
+export interface ApplyContext {
+  db: Db;
+  event: EventRow;
+  now: number;
+}
+
+export interface Subject {
+  environment: string | null;
+  userId: string | null;
+  productId: string | null;
+}
+
+/** One anomaly per event and code, so applying the same event again records nothing new. */
+export function reportAnomaly(ctx: ApplyContext, code: AnomalyCode, subject: Subject, details: Record<string, unknown>): void {
+  recordAnomaly(ctx.db, {
+    anomalyKey: `${ctx.event.id}:${code}`,
+    code,
+    ...subject,
+    eventId: ctx.event.id,
+    rawRequestId: ctx.event.rawRequestId,
+    details,
+    createdAt: ctx.now,
+  });
+}
+
+export function markApplied(ctx: ApplyContext): ApplyResult {
+  setEventStatus(ctx.db, ctx.event.id, { status: 'applied', now: ctx.now });
+  return { status: 'applied', applied: [{ eventId: ctx.event.id, receivedAt: ctx.event.receivedAt }] };
+}

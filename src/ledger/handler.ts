@@ -1,0 +1,67 @@
+import type { JobHandler } from '../delivery/types';
+import type { Clock } from '../shared/clock';
+import { applyEvent } from './apply';
+import { markEventFailed } from './repository/events';
+import type { ApplyResult } from './types';
+
+export const APPLY_EVENT_JOB = 'apply-iap-event';
+
+export interface ApplyJobPayload {
+  eventId: string;
+}
+
+export interface ApplyHandlerOptions {
+  clock: Clock;
+  /** Called once per event that became applied, after the commit (metrics: receipt-to-apply latency). */
+  onApplied?: (eventId: string, receivedAt: number) => void;
+}
+
+/**
+ * The job that applies a stored event. The work happens in `commit`, inside the transaction that
+ * marks the job succeeded, so a crash can never leave the ledger changed and the job pending
+ * (or the reverse).
+ */
+export function createApplyHandler(opts: ApplyHandlerOptions): JobHandler<ApplyJobPayload> {
+  // Results wait here between the commit and afterSuccess; keyed by event id because one handler
+  // serves many jobs concurrently.
+  const committed = new Map<string, ApplyResult>();
+  return {
+    kind: APPLY_EVENT_JOB,
+    async handle(payload) {
+      const eventId = eventIdOf(payload);
+      return {
+        commit: (db) => {
+          committed.set(eventId, applyEvent(db, eventId, opts.clock.now()));
+        },
+      };
+    },
+    onFailure(db, payload, failure) {
+      // Never throw here: this runs in the transaction recording the failure, and a malformed
+      // payload has no event to mark anyway.
+      if (!hasEventId(payload)) return;
+      const eventId = payload.eventId;
+      committed.delete(eventId);
+      markEventFailed(db, eventId, {
+        status: failure.willRetry ? 'failed' : 'dead',
+        now: opts.clock.now(),
+        error: failure.error.message,
+      });
+    },
+    afterSuccess(payload) {
+      if (!hasEventId(payload)) return;
+      const result = committed.get(payload.eventId);
+      committed.delete(payload.eventId);
+      for (const applied of result?.applied ?? []) opts.onApplied?.(applied.eventId, applied.receivedAt);
+    },
+  };
+}
+
+function hasEventId(payload: unknown): payload is ApplyJobPayload {
+  const eventId: unknown = (payload as Partial<ApplyJobPayload> | null)?.eventId;
+  return typeof eventId === 'string' && eventId.length > 0;
+}
+
+function eventIdOf(payload: ApplyJobPayload): string {
+  if (!hasEventId(payload)) throw new Error(`${APPLY_EVENT_JOB} job payload lacks an eventId`);
+  return payload.eventId;
+}

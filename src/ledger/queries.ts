@@ -1,0 +1,32 @@
+import type { Environment } from '../receiver/schemas';
+import type { Db } from '../storage/database';
+import { summarize } from './entitlements';
+import { asProductType } from './payload';
+import { findAnomalies } from './repository/anomalies';
+import { findEntriesForEvent, productTotals } from './repository/entries';
+import type { Anomaly, AnomalyFilter, EntitlementRow, LedgerEntry } from './types';
+
+/** What a user holds in one environment, one row per product ever granted, sorted by productId. */
+export function entitlementsFor(db: Db, userId: string, environment: Environment): EntitlementRow[] {
+  return productTotals(db, environment, userId).map((row) => {
+    const productType = asProductType(row.productType);
+    return {
+      productId: row.productId,
+      nachoProductId: row.nachoProductId,
+      productType,
+      ...summarize(productType, row),
+    };
+  });
+}
+
+/**
+ * The entries an event caused, keyed by event id: a held refund's revoke is written in its
+ * purchase's transaction but still belongs to the refund event.
+ */
+export function entriesForEvent(db: Db, eventId: string): LedgerEntry[] {
+  return findEntriesForEvent(db, eventId);
+}
+
+export function anomaliesFor(db: Db, filter: AnomalyFilter = {}): Anomaly[] {
+  return findAnomalies(db, filter);
+}

@@ -1,0 +1,85 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface QueueSnapshot {
+  kind: string;
+  state: string;
+  count: number;
+  oldestAgeMs: number | null;
+}
+
+export interface Metrics {
+  registry: Registry;
+  webhookRequests: Counter<'route' | 'outcome'>;
+  webhookDuplicates: Counter<'route'>;
+  webhookRejections: Counter<'reason'>;
+  applyLatency: Histogram;
+  jobsFinished: Counter<'kind' | 'result'>;
+}
+
+/**
+ * One registry per app instance (no global default registry), so tests and several apps in one
+ * process never share counters. Queue depth and age are read from the database at scrape time.
+ */
+export function createMetrics(queueSnapshot: () => QueueSnapshot[], options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'iaphook_' });
+  const metrics: Metrics = {
+    registry,
+    webhookRequests: new Counter({
+      name: 'iaphook_webhook_requests_total',
+      help: 'Webhook requests received, by route and outcome (stored, duplicate, conflict, rejected).',
+      labelNames: ['route', 'outcome'],
+      registers: [registry],
+    }),
+    webhookDuplicates: new Counter({
+      name: 'iaphook_webhook_duplicates_total',
+      help: 'Webhook requests that repeated an event already stored.',
+      labelNames: ['route'],
+      registers: [registry],
+    }),
+    webhookRejections: new Counter({
+      name: 'iaphook_webhook_rejections_total',
+      help: 'Webhook requests rejected, by reason (error code).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    applyLatency: new Histogram({
+      name: 'iaphook_event_apply_latency_seconds',
+      help: 'Time from receiving an event to applying it to the ledger.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    jobsFinished: new Counter({
+      name: 'iaphook_jobs_finished_total',
+      help: 'Job attempts finished, by kind and result (succeeded, retry, dead).',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+  };
+  const depth = new Gauge({
+    name: 'iaphook_jobs_queue_depth',
+    help: 'Jobs by kind and state.',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of queueSnapshot()) this.set({ kind: row.kind, state: row.state }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'iaphook_jobs_oldest_age_seconds',
+    help: 'Age of the oldest pending or running job, by kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of queueSnapshot()) {
+        if ((row.state === 'pending' || row.state === 'running') && row.oldestAgeMs !== null) {
+          this.set({ kind: row.kind }, row.oldestAgeMs / 1000);
+        }
+      }
+    },
+  });
+  void depth;
+  return metrics;
+}

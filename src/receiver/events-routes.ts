@@ -1,0 +1,69 @@
+import express from 'express';
+import { z } from 'zod';
+import { AppError } from '../shared/errors';
+import type { Db } from '../storage/database';
+import { getEvent, listEvents, type EventRow } from './events-repository';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function eventView(row: EventRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    environment: row.environment,
+    dedupeKey: row.dedupeKey,
+    userId: row.userId,
+    productId: row.productId,
+    iapLogId: row.iapLogId,
+    source: row.source,
+    receivedAt: iso(row.receivedAt),
+    appliedAt: iso(row.appliedAt),
+    error: row.error,
+    rawRequestId: row.rawRequestId,
+    payload: JSON.parse(row.payload) as unknown,
+  };
+}
+
+const listQuery = z.strictObject({
+  type: z
+    .enum(['purchase', 'refund', 'unavailable_users', 'unavailable-users'])
+    .transform((t) => t.replace('-', '_'))
+    .optional(),
+  status: z.enum(['received', 'held', 'applied', 'failed', 'dead']).optional(),
+  userId: z.string().min(1).max(256).optional(),
+  environment: z.enum(['sandbox', 'production']).optional(),
+  cursor: z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected an event id from nextCursor').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Parses query parameters with a schema; a bad one is a 400 naming each parameter. */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || String((i as { keys?: string[] }).keys ?? ''), message: i.message }));
+    throw new AppError('invalid_query', `invalid query parameters: ${fields.map((f) => f.field).join(', ')}`, { fields });
+  }
+  return parsed.data;
+}
+
+export interface EventsRoutesDeps {
+  db: Db;
+  /** The ledger entries an event caused. */
+  entriesForEvent(db: Db, eventId: string): unknown[];
+}
+
+/** Admin API over stored events. Mounted behind an admin JWT check. */
+export function eventsRouter(deps: EventsRoutesDeps): express.Router {
+  const router = express.Router();
+  router.get('/events', (req, res) => {
+    const { rows, nextCursor } = listEvents(deps.db, parseQuery(listQuery, req.query));
+    res.json({ data: rows.map(eventView), nextCursor });
+  });
+  router.get('/events/:eventId', (req, res) => {
+    const row = getEvent(deps.db, req.params.eventId);
+    if (row === undefined) throw new AppError('not_found', `no event ${req.params.eventId}`);
+    res.json({ ...eventView(row), ledgerEntries: deps.entriesForEvent(deps.db, row.id) });
+  });
+  return router;
+}

@@ -1,0 +1,11 @@
+export { classifyShape, expectedType, type ReceiverRoute } from './classify';
+export { canonicalJson, contentHash, dedupeKey } from './dedupe';
+export { eventsRouter, eventView, parseQuery } from './events-routes';
+export { SqliteIngestStore } from './ingest-repository';
+export { createReceiver, parseJsonBody, headerValue, type ReceiverDeps } from './receive';
+export { pruneRejected, type RetentionPolicy } from './retention';
+export { receiverRouter, toInbound, type Receive } from './routes';
+export * from './schemas';
+export type * from './types';
+export { parseEvent } from './validate';
+export { createKeyChecker, keyFingerprint } from './webhook-keys';

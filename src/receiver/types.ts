@@ -1,0 +1,74 @@
+import type { ErrorCode } from '../shared/errors';
+import type { EventType } from './schemas';
+
+export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
+export type RequestSource = 'webhook' | 'replay' | 'import';
+
+/** A request as the receiver sees it, independent of Express so replays and imports reuse it. */
+export interface InboundRequest {
+  method: string;
+  path: string;
+  query: string | null;
+  /** Node's rawHeaders: name, value, name, value… (repeats kept). */
+  rawHeaders: readonly string[];
+  body: Buffer | null;
+  /** Set when the body could not be read (too large, aborted). */
+  bodyError?: { code: ErrorCode; message: string; declaredSize?: number };
+  remoteAddr: string | null;
+  requestId: string | null;
+  source: RequestSource;
+  /** performance.now() when the request arrived, for the stored duration. */
+  startedAt: number;
+}
+
+export interface RawRequestRecord {
+  id: string;
+  receivedAt: number;
+  method: string;
+  path: string;
+  query: string | null;
+  headers: Record<string, string | string[]>;
+  body: Buffer | null;
+  bodySize: number;
+  contentType: string | null;
+  remoteAddr: string | null;
+  requestId: string | null;
+  keyFingerprint: string | null;
+  source: RequestSource;
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  outcome: RequestOutcome;
+  reason: string | null;
+  eventId: string | null;
+}
+
+/** A validated event, ready to be stored. */
+export interface PreparedEvent {
+  type: EventType;
+  environment: string | null;
+  dedupeKey: string;
+  contentHash: string;
+  payload: string;
+  userId: string | null;
+  productId: string | null;
+  iapLogId: number | null;
+}
+
+export type IngestResult =
+  | { kind: 'stored'; eventId: string }
+  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'conflict'; eventId: string };
+
+/**
+ * Storage for the receiver, kept behind an interface so a PostgreSQL implementation can replace
+ * the SQLite one without touching routes or services.
+ */
+export interface IngestStore {
+  /** Stores the raw request, the event and its processing job in one durable transaction. */
+  ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number): Promise<IngestResult>;
+  /** Stores a request that was not accepted, with the answer it got. */
+  recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number): Promise<void>;
+}

@@ -1,0 +1,427 @@
+import { eq } from 'drizzle-orm';
+import pino from 'pino';
+import { meta } from '../../db/schema';
+import {
+  abcPolicy,
+  JobError,
+  policies,
+  runningWorkers,
+  SqliteJobQueue,
+  Worker,
+  type EnqueueInput,
+  type FailureInfo,
+  type JobContext,
+  type JobHandler,
+  type WorkerOptions,
+} from '../../src/delivery';
+import { ManualClock } from '../../src/shared/clock';
+import { GroupCommitter } from '../../src/storage/group-commit';
+import { freshDatabase } from '../support/db';
+
+const T0 = Date.UTC(2026, 2, 1);
+const LEASE = 30_000;
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Handlers that wait at the gate until the test lets them through, so no test needs a sleep. */
+class Gate {
+  private readonly entered = new Map<number, Deferred<JobContext>>();
+  private readonly exits = new Map<number, Deferred<void>>();
+  active = 0;
+  maxActive = 0;
+
+  async pass(n: number, ctx: JobContext): Promise<void> {
+    this.active += 1;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    this.slot(this.entered, n).resolve(ctx);
+    try {
+      await this.slot(this.exits, n).promise;
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  started(n: number): Promise<JobContext> {
+    return this.slot(this.entered, n).promise;
+  }
+
+  release(n: number): void {
+    this.slot(this.exits, n).resolve();
+  }
+
+  private slot<T>(map: Map<number, Deferred<T>>, n: number): Deferred<T> {
+    if (!map.has(n)) map.set(n, deferred<T>());
+    return map.get(n) as Deferred<T>;
+  }
+}
+
+interface Payload {
+  n: number;
+}
+
+describe('Worker', () => {
+  let database: ReturnType<typeof freshDatabase>;
+  let committer: GroupCommitter;
+  let clock: ManualClock;
+  let queue: SqliteJobQueue;
+  let workers: Worker[];
+
+  beforeEach(() => {
+    database = freshDatabase();
+    committer = new GroupCommitter(database);
+    clock = new ManualClock(T0);
+    queue = new SqliteJobQueue();
+    workers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop({ deadlineMs: 0 })));
+    committer.close();
+    database.remove();
+  });
+
+  // A long idle poll: every wake-up in these tests comes from notify() or whenIdle(), never the timer.
+  function startWorker(handlers: JobHandler<Payload>[], overrides: Partial<WorkerOptions> = {}): Worker {
+    const worker = new Worker({
+      committer,
+      db: database.db,
+      queue,
+      handlers,
+      clock,
+      logger: pino({ level: 'silent' }),
+      concurrency: 4,
+      leaseMs: LEASE,
+      idlePollMs: 60_000,
+      random: () => 0.5,
+      ...overrides,
+    });
+    workers.push(worker);
+    worker.start();
+    return worker;
+  }
+
+  const enqueue = (input: Partial<EnqueueInput<Payload>> = {}) =>
+    committer.run((db) => queue.enqueue(db, { kind: 'test', payload: { n: 0 }, policy: abcPolicy, ...input }, clock.now()));
+  const job = (id: number) => queue.get(database.db, id);
+  const metaRow = (key: string) => database.db.select().from(meta).where(eq(meta.key, key)).get();
+
+  function handler(handle: JobHandler<Payload>['handle'], extra: Partial<JobHandler<Payload>> = {}): JobHandler<Payload> {
+    return { kind: 'test', handle, ...extra };
+  }
+
+  describe('committing', () => {
+    it("when a handler succeeds, then its commit and the job's completion are written together", async () => {
+      const afterSuccess = jest.fn();
+      const jobSucceeded = jest.fn();
+      const id = await enqueue({ payload: { n: 7 } });
+      const worker = startWorker(
+        [
+          handler(async (payload) => ({
+            commit: (db) => db.insert(meta).values({ key: `done-${payload.n}`, value: 'yes', updatedAt: clock.now() }).run(),
+            attempt: { statusCode: 200 },
+          }), { afterSuccess }),
+        ],
+        { observer: { jobSucceeded } },
+      );
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'succeeded', finishedAt: T0 });
+      expect(metaRow('done-7')?.value).toBe('yes');
+      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ outcome: 'succeeded', statusCode: 200 })]);
+      expect(afterSuccess).toHaveBeenCalledWith({ n: 7 }, expect.objectContaining({ id, attempt: 1 }));
+      expect(jobSucceeded).toHaveBeenCalledWith('test', 0);
+    });
+
+    it('when the commit throws, then nothing of it persists and the job fails for a retry', async () => {
+      const onFailure = jest.fn();
+      const id = await enqueue();
+      const worker = startWorker([
+        handler(async () => ({
+          commit: (db) => {
+            db.insert(meta).values({ key: 'half-done', value: 'x', updatedAt: 0 }).run();
+            throw new Error('constraint violated');
+          },
+        }), { onFailure }),
+      ]);
+      await worker.whenIdle();
+      expect(metaRow('half-done')).toBeUndefined();
+      expect(job(id)).toMatchObject({ state: 'pending', runAt: T0 + 3000, lastError: 'constraint violated' });
+      expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: true, nextRunAt: T0 + 3000 }));
+    });
+
+    it('when onFailure throws, then the failure is still recorded without its effects', async () => {
+      const id = await enqueue();
+      const worker = startWorker([
+        handler(async () => {
+          throw new Error('down');
+        }, {
+          onFailure: (db) => {
+            db.insert(meta).values({ key: 'on-failure', value: 'x', updatedAt: 0 }).run();
+            throw new Error('onFailure bug');
+          },
+        }),
+      ]);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'pending', lastError: 'down', attempts: 1 });
+      expect(metaRow('on-failure')).toBeUndefined();
+    });
+  });
+
+  describe('retrying', () => {
+    it('when a handler keeps failing, then retries follow the policy as the clock moves and the job ends dead', async () => {
+      const failures: FailureInfo[] = [];
+      const jobFailed = jest.fn();
+      const policy = policies.exponential({ baseMs: 1000, factor: 2, maxDelayMs: 60_000, maxAttempts: 4, jitter: 'full' });
+      const id = await enqueue({ policy });
+      const worker = startWorker(
+        [handler(async () => Promise.reject(new Error('receiver down')), { onFailure: (_db, _p, info) => failures.push(info) })],
+        { observer: { jobFailed } },
+      );
+      await worker.whenIdle();
+      // random 0.5 with full jitter: half of 1 s, 2 s, 4 s.
+      expect(job(id)).toMatchObject({ state: 'pending', attempts: 1, runAt: T0 + 500 });
+
+      clock.advance(499);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'pending', attempts: 1 });
+
+      clock.advance(1);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'pending', attempts: 2, runAt: T0 + 500 + 1000 });
+
+      clock.advance(1000);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'pending', attempts: 3, runAt: T0 + 1500 + 2000 });
+
+      clock.advance(2000);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'dead', attempts: 4, finishedAt: T0 + 3500, lastError: 'receiver down' });
+      expect(failures.map((f) => [f.attempt, f.willRetry, f.nextRunAt])).toEqual([
+        [1, true, T0 + 500],
+        [2, true, T0 + 1500],
+        [3, true, T0 + 3500],
+        [4, false, null],
+      ]);
+      expect(jobFailed.mock.calls).toEqual([['test', true], ['test', true], ['test', true], ['test', false]]);
+      expect(queue.attempts(database.db, id).map((a) => [a.attempt, a.outcome, a.errorClass])).toEqual([
+        [1, 'failed', 'Error'],
+        [2, 'failed', 'Error'],
+        [3, 'failed', 'Error'],
+        [4, 'failed', 'Error'],
+      ]);
+    });
+
+    it('when a handler throws a JobError that is not retryable, then the job is dead at once with its detail logged', async () => {
+      const onFailure = jest.fn();
+      const id = await enqueue();
+      const worker = startWorker([
+        handler(async () => {
+          throw JobError.permanent('receiver rejected the payload', { statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' });
+        }, { onFailure }),
+      ]);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: 'receiver rejected the payload' });
+      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' })]);
+      expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: false, nextRunAt: null }));
+    });
+
+    it('when a handler asks to retry after a delay, then the next attempt waits that long', async () => {
+      const id = await enqueue();
+      const worker = startWorker([handler(async () => Promise.reject(JobError.retryAfter('429', 45_000, { statusCode: 429 })))]);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'pending', runAt: T0 + 45_000 });
+    });
+
+    it('when no handler knows the kind, then the job is dead with a clear error', async () => {
+      const id = await enqueue({ kind: 'mystery' });
+      const worker = startWorker([handler(async () => undefined)]);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'dead', lastError: 'no handler is registered for job kind "mystery"' });
+      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ errorClass: 'UnknownJobKind' })]);
+    });
+
+    it("when the worker claims only handled kinds, then an unknown kind stays pending for another worker", async () => {
+      const id = await enqueue({ kind: 'mystery' });
+      const worker = startWorker([handler(async () => undefined)], { kinds: 'handled' });
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'pending', attempts: 0 });
+    });
+  });
+
+  describe('concurrency', () => {
+    it('when more jobs are due than the concurrency, then no more than that many run at once', async () => {
+      const gate = new Gate();
+      const ids = await Promise.all([0, 1, 2, 3, 4].map((n) => enqueue({ payload: { n } })));
+      const worker = startWorker([handler((payload, ctx) => gate.pass(payload.n, ctx))], { concurrency: 2 });
+      await Promise.all([gate.started(0), gate.started(1)]);
+      expect(gate.active).toBe(2);
+      expect(queue.stats(database.db, clock.now()).map((s) => [s.state, s.count])).toEqual([['pending', 3], ['running', 2]]);
+
+      gate.release(1);
+      await gate.started(2);
+      gate.release(0);
+      await gate.started(3);
+      gate.release(2);
+      await gate.started(4);
+      gate.release(3);
+      gate.release(4);
+      await worker.whenIdle();
+      expect(gate.maxActive).toBe(2);
+      expect(ids.map((id) => job(id)?.state)).toEqual(Array(5).fill('succeeded'));
+    });
+  });
+
+  describe('waking up', () => {
+    it('when notify() is called after new work commits, then a sleeping worker runs it without waiting for the poll', async () => {
+      const ran = deferred<number>();
+      const worker = startWorker([handler(async (payload) => ran.resolve(payload.n))]);
+      await worker.whenIdle(); // now asleep on a 60 s poll, longer than the test timeout
+      await enqueue({ payload: { n: 42 } });
+      worker.notify();
+      await expect(ran.promise).resolves.toBe(42);
+    });
+
+    it('when notify() is called, then it returns before any job runs', async () => {
+      const handle = jest.fn(async () => undefined);
+      const worker = startWorker([handler(handle)]);
+      await enqueue();
+      worker.notify();
+      expect(handle).not.toHaveBeenCalled();
+      await worker.whenIdle();
+      expect(handle).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('leases', () => {
+    it('when a process crashed holding a job, then a restarted worker takes it once the lease expires', async () => {
+      const id = await enqueue();
+      await committer.run((db) => queue.claim(db, { workerId: 'crashed-process', limit: 1, now: clock.now(), leaseMs: LEASE }));
+      const attempts: number[] = [];
+      const worker = startWorker([handler(async (_p, ctx) => void attempts.push(ctx.attempt))]);
+      await worker.whenIdle();
+      expect(attempts).toEqual([]);
+      expect(job(id)).toMatchObject({ state: 'running', lockedBy: 'crashed-process' });
+
+      clock.advance(LEASE);
+      await worker.whenIdle();
+      expect(attempts).toEqual([2]);
+      expect(job(id)).toMatchObject({ state: 'succeeded', attempts: 2 });
+    });
+
+    it('when a process crashed on the last attempt, then the job goes dead without running again', async () => {
+      const handle = jest.fn(async () => undefined);
+      const onFailure = jest.fn();
+      const id = await enqueue({ policy: policies.fixed(1000, 1) });
+      await committer.run((db) => queue.claim(db, { workerId: 'crashed-process', limit: 1, now: clock.now(), leaseMs: LEASE }));
+      clock.advance(LEASE);
+      const worker = startWorker([handler(handle, { onFailure })]);
+      await worker.whenIdle();
+      expect(handle).not.toHaveBeenCalled();
+      expect(job(id)).toMatchObject({ state: 'dead', attempts: 2 });
+      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ errorClass: 'LeaseExpired' })]);
+      expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: false }));
+    });
+
+    it("when a slow handler finishes after its job was re-claimed elsewhere, then its commit is not applied", async () => {
+      const gate = new Gate();
+      const id = await enqueue();
+      const worker = startWorker([
+        handler(async (payload, ctx) => {
+          await gate.pass(payload.n, ctx);
+          return { commit: (db) => db.insert(meta).values({ key: 'slow', value: 'x', updatedAt: 0 }).run() };
+        }),
+      ]);
+      await gate.started(0);
+      clock.advance(LEASE);
+      await committer.run((db) => queue.claim(db, { workerId: 'other', limit: 1, now: clock.now(), leaseMs: LEASE }));
+      gate.release(0);
+      await worker.whenIdle();
+      expect(job(id)).toMatchObject({ state: 'running', lockedBy: 'other', attempts: 2 });
+      expect(metaRow('slow')).toBeUndefined();
+      expect(queue.attempts(database.db, id)).toEqual([]);
+    });
+  });
+
+  describe('stopping', () => {
+    it('when stop() is called, then it stops claiming and waits for in-flight jobs to finish', async () => {
+      const gate = new Gate();
+      const first = await enqueue({ payload: { n: 0 } });
+      const worker = startWorker([handler((payload, ctx) => gate.pass(payload.n, ctx))]);
+      await gate.started(0);
+      const second = await enqueue({ payload: { n: 1 } });
+      let stopped = false;
+      const stopping = worker.stop({ deadlineMs: 60_000 }).then(() => {
+        stopped = true;
+      });
+      worker.notify();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stopped).toBe(false);
+      expect(worker.isRunning()).toBe(false);
+      expect(runningWorkers()).toContain(worker.id);
+
+      gate.release(0);
+      await stopping;
+      expect(job(first)?.state).toBe('succeeded');
+      expect(job(second)?.state).toBe('pending');
+      expect(runningWorkers()).not.toContain(worker.id);
+    });
+
+    it('when the deadline passes, then the hanging handler is aborted and its attempt recorded as a failure', async () => {
+      const id = await enqueue();
+      const started = deferred<AbortSignal>();
+      const worker = startWorker([
+        handler(
+          (_p, ctx) =>
+            new Promise((_resolve, reject) => {
+              started.resolve(ctx.signal);
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+            }),
+        ),
+      ]);
+      const signal = await started.promise;
+      await worker.stop({ deadlineMs: 10 });
+      expect(signal.aborted).toBe(true);
+      expect(job(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'the worker is stopping', runAt: T0 + 3000 });
+    });
+
+    it('when a handler ignores the abort, then stop still resolves and the job keeps its lease for a later worker', async () => {
+      const id = await enqueue();
+      const started = deferred();
+      const hangForever = () => {
+        started.resolve();
+        return new Promise<void>(() => undefined);
+      };
+      const worker = startWorker([handler(hangForever)], { abortGraceMs: 10 });
+      await started.promise;
+      await worker.stop({ deadlineMs: 10 });
+      expect(runningWorkers()).not.toContain(worker.id);
+      expect(job(id)).toMatchObject({ state: 'running', lockedUntil: T0 + LEASE });
+    });
+
+    it('when a worker was never started, then stop resolves at once', async () => {
+      const worker = new Worker({
+        committer,
+        db: database.db,
+        queue,
+        handlers: [],
+        clock,
+        logger: pino({ level: 'silent' }),
+        concurrency: 1,
+        leaseMs: LEASE,
+      });
+      await worker.stop({ deadlineMs: 0 });
+      expect(worker.isRunning()).toBe(false);
+      expect(() => worker.start()).toThrow();
+    });
+  });
+});
