@@ -73,11 +73,13 @@ export function createMetrics(queueSnapshot: () => QueueSnapshot[], options: { d
     registers: [registry],
     collect() {
       this.reset();
+      const oldest = new Map<string, number>();
       for (const row of queueSnapshot()) {
         if ((row.state === 'pending' || row.state === 'running') && row.oldestAgeMs !== null) {
-          this.set({ kind: row.kind }, row.oldestAgeMs / 1000);
+          oldest.set(row.kind, Math.max(oldest.get(row.kind) ?? 0, row.oldestAgeMs));
         }
       }
+      for (const [kind, ms] of oldest) this.set({ kind }, ms / 1000);
     },
   });
   void depth;

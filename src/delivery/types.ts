@@ -59,7 +59,11 @@ export interface JobContext {
 }
 
 export interface HandlerResult {
-  /** Runs in the same transaction that marks the job succeeded: effects and completion commit together. */
+  /**
+   * Runs in the same transaction that marks the job succeeded: effects and completion commit
+   * together. If it throws, neither persists and the attempt counts as failed (retried per policy).
+   * It does not run at all when the lease was lost to another worker meanwhile.
+   */
   commit?: (db: Db) => void;
   attempt?: AttemptDetail;
 }
@@ -75,7 +79,10 @@ export interface FailureInfo {
 export interface JobHandler<P = unknown> {
   kind: string;
   handle(payload: P, ctx: JobContext): Promise<HandlerResult | void>;
-  /** Runs in the transaction that records the failure (e.g. to mark the source event failed/dead). */
+  /**
+   * Runs in the transaction that records the failure (e.g. to mark the source event failed/dead).
+   * If it throws, its writes are undone and the failure is recorded without it (and logged).
+   */
   onFailure?(db: Db, payload: P, failure: FailureInfo): void;
   /** Runs after the success has been committed (metrics, notifications). */
   afterSuccess?(payload: P, job: ClaimedJob<P>): void;

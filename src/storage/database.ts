@@ -5,6 +5,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../db/schema';
 import { projectRoot } from '../shared/project-root';
+import { cacheStatements } from './statement-cache';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
@@ -37,6 +38,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
     sqlite.pragma('synchronous = FULL');
   }
   sqlite.pragma('foreign_keys = ON');
+  cacheStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   if (!options.readonly) {
     migrate(db, { migrationsFolder: options.migrationsFolder ?? path.join(projectRoot(), 'db', 'migrations') });
