@@ -47,7 +47,7 @@ const envSchema = z.object({
   BODY_LIMIT: byteSize.default(256 * 1024),
   RAW_REJECTED_MAX_COUNT: intIn(0, 10_000_000).default(10_000),
   RAW_REJECTED_MAX_AGE_DAYS: intIn(0, 3650).default(30),
-  WORKER_CONCURRENCY: intIn(1, 1000).default(16),
+  WORKER_CONCURRENCY: intIn(1, 1000).default(64),
   JOB_LEASE_MS: intIn(1000, 24 * 3600 * 1000).default(30_000),
   WORKER_IDLE_POLL_MS: intIn(10, 60_000).default(1000),
   COMMIT_MAX_BATCH: intIn(1, 10_000).default(512),

@@ -31,7 +31,7 @@ describe('loadConfig defaults', () => {
     ['logRequests', (c) => c.logRequests, true],
     ['bodyLimitBytes', (c) => c.bodyLimitBytes, 262144],
     ['retention', (c) => c.retention, { rejectedMaxCount: 10_000, rejectedMaxAgeDays: 30 }],
-    ['worker', (c) => c.worker, { concurrency: 16, leaseMs: 30_000, idlePollMs: 1000 }],
+    ['worker', (c) => c.worker, { concurrency: 64, leaseMs: 30_000, idlePollMs: 1000 }],
     ['commitMaxBatch', (c) => c.commitMaxBatch, 512],
     ['busyTimeoutMs', (c) => c.busyTimeoutMs, 2000],
     ['shutdownTimeoutMs', (c) => c.shutdownTimeoutMs, 10_000],
@@ -153,7 +153,7 @@ describe('loadConfig result', () => {
     expect(mutate).toThrow(TypeError);
     expect(config.port).toBe(3000);
     expect(config.webhookKeys).toEqual([KEY_A, KEY_B]);
-    expect(config.worker.concurrency).toBe(16);
+    expect(config.worker.concurrency).toBe(64);
   });
 });
 

@@ -13,9 +13,13 @@ export function findPurchase(db: Db, environment: string, iapLogId: number): Pur
     .get();
 }
 
-/** Deliberately not environment-scoped: seeing the id in the other environment is itself an anomaly. */
-export function findPurchasesByTransactionId(db: Db, transactionId: string): PurchaseRow[] {
-  return db.select().from(purchases).where(eq(purchases.transactionId, transactionId)).all();
+/**
+ * Deliberately not environment-scoped: seeing the id in the other environment is itself an anomaly.
+ * Bounded: a sender that reuses one transaction id must not make every later apply read (and every
+ * anomaly store) all earlier purchases, which grows quadratically.
+ */
+export function findPurchasesByTransactionId(db: Db, transactionId: string, limit = 20): PurchaseRow[] {
+  return db.select().from(purchases).where(eq(purchases.transactionId, transactionId)).orderBy(purchases.id).limit(limit).all();
 }
 
 /** Returns false when a purchase with this environment + iapLogId already exists. */
