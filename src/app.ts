@@ -39,7 +39,10 @@ export function createApp(deps: AppDeps): express.Express {
         logger: deps.logger,
         genReqId: (_req, res) => res.locals.requestId as string,
         // No bodies and no header dumps on the hot path: method, url, status and time are enough.
-        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }), res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
         customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
       }),
     );
