@@ -32,11 +32,14 @@ export const rawRequests = sqliteTable(
     response: text('response'),
     durationMs: real('duration_ms'),
     eventId: text('event_id'),
-    /** webhook | replay | import */
+    /** webhook | replay | import | bin */
     source: text('source').notNull().default('webhook'),
+    /** Set for requests captured by a capture bin (/bins/:binId). */
+    binId: text('bin_id'),
   },
   (t) => [
     index('raw_requests_received_at').on(t.receivedAt),
+    index('raw_requests_bin').on(t.binId, t.receivedAt),
     index('raw_requests_outcome_received_at').on(t.outcome, t.receivedAt),
     index('raw_requests_event_id').on(t.eventId),
   ],
@@ -220,4 +223,17 @@ export const meta = sqliteTable('meta', {
   updatedAt: integer('updated_at')
     .notNull()
     .default(sql`0`),
+});
+
+/** Capture bins: URLs that record anything sent to them and answer as configured. */
+export const bins = sqliteTable('bins', {
+  id: text('id').primaryKey(),
+  name: text('name'),
+  /** The status code the bin answers with. */
+  status: integer('status').notNull().default(200),
+  body: text('body'),
+  contentType: text('content_type'),
+  delayMs: integer('delay_ms').notNull().default(0),
+  createdAt: integer('created_at').notNull(),
+  lastRequestAt: integer('last_request_at'),
 });

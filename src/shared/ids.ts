@@ -17,7 +17,7 @@ function pooledRandom(): number {
 // pagination cursor.
 const ulid = monotonicFactory(pooledRandom);
 
-export type IdPrefix = 'evt' | 'req' | 'job' | 'whk' | 'dlv';
+export type IdPrefix = 'evt' | 'req' | 'job' | 'whk' | 'dlv' | 'msg' | 'bin';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${ulid(now)}`;
