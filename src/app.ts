@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(opsRouter(deps.readiness, deps.metrics.registry));
 
   const api = express.Router();
-  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock));
+  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock, { cookie: true }));
   api.use(express.json({ limit: '1mb' }));
   api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
   api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));

@@ -1,17 +1,36 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import { verifyToken, type Principal, type Role } from './tokens';
+
+/** The browser pages' session: an admin JWT in an httpOnly, SameSite=Strict cookie. */
+export const ADMIN_COOKIE = 'iaphook_admin';
 
 function bearer(header: string | undefined): string | null {
   const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return match === null ? null : match[1];
 }
 
+/** Reads one cookie without a parser dependency: the only cookie we ever read is our own. */
+export function cookieValue(req: Request, name: string): string | null {
+  const header = req.headers.cookie;
+  if (header === undefined) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+export interface RoleOptions {
+  /** Also accept the admin session cookie (pages and the APIs they call). SameSite=Strict blocks cross-site use. */
+  cookie?: boolean;
+}
+
 /** Requires a valid JWT with the given role: 401 when absent or invalid, 403 when the role differs. */
-export function requireRole(secret: string, role: Role, clock: Clock): RequestHandler {
+export function requireRole(secret: string, role: Role, clock: Clock, options: RoleOptions = {}): RequestHandler {
   return (req, res, next) => {
-    const token = bearer(req.headers.authorization);
+    const token = bearer(req.headers.authorization) ?? (options.cookie === true ? cookieValue(req, ADMIN_COOKIE) : null);
     if (token === null) throw new AppError('unauthorized', 'missing bearer token: send "Authorization: Bearer <JWT>"');
     const result = verifyToken(secret, token, clock.now());
     if (!result.ok) throw new AppError('unauthorized', result.reason);
