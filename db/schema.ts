@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Times are integer milliseconds since the epoch: cheap to compare in the claim query and
 // free of time-zone parsing. The API turns them into ISO strings at the edge.
@@ -24,7 +24,7 @@ export const rawRequests = sqliteTable(
     /** Which configured key matched (a fingerprint, never the key), for rotations. */
     keyFingerprint: text('key_fingerprint'),
     status: integer('status').notNull(),
-    /** stored | duplicate | conflict | rejected */
+    /** stored | duplicate | conflict | rejected | captured (a capture bin's request) */
     outcome: text('outcome').notNull(),
     /** The error code of a rejection or conflict, null when stored. */
     reason: text('reason'),
@@ -237,3 +237,166 @@ export const bins = sqliteTable('bins', {
   createdAt: integer('created_at').notNull(),
   lastRequestAt: integer('last_request_at'),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Feedback domain (ABC User Feedback style) and outbound webhooks. Integer ids like ABC's, so the
+// payloads subscribers get have the same types as ABC's own.
+
+/** A product or app whose feedback is collected. */
+export const projects = sqliteTable(
+  'projects',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** Record every applied refund as feedback in this project's "Refunds" channel. */
+    recordRefunds: integer('record_refunds', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('projects_name').on(t.name)],
+);
+
+/** Where feedback comes from (a web form, an app screen, refunds). */
+export const channels = sqliteTable(
+  'channels',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('channels_project_name').on(t.projectId, t.name)],
+);
+
+/** Issues group feedback; statuses INIT, ON_REVIEW, IN_PROGRESS, RESOLVED, PENDING. */
+export const issues = sqliteTable(
+  'issues',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    status: text('status').notNull().default('INIT'),
+    externalIssueId: text('external_issue_id'),
+    /** Maintained with every link, so payloads need no count query. */
+    feedbackCount: integer('feedback_count').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('issues_project_name').on(t.projectId, t.name)],
+);
+
+export const feedbacks = sqliteTable(
+  'feedbacks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    channelId: integer('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    message: text('message').notNull(),
+    userEmail: text('user_email'),
+    /** JSON object of extra fields shown beside message (a refund's user, product, quantity). */
+    fields: text('fields'),
+    /** Unique cause of a generated feedback (refund:<eventId>), so replays add nothing. */
+    sourceKey: text('source_key'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('feedbacks_channel').on(t.channelId, t.createdAt), uniqueIndex('feedbacks_source_key').on(t.sourceKey)],
+);
+
+export const feedbackIssues = sqliteTable(
+  'feedback_issues',
+  {
+    feedbackId: integer('feedback_id')
+      .notNull()
+      .references(() => feedbacks.id, { onDelete: 'cascade' }),
+    issueId: integer('issue_id')
+      .notNull()
+      .references(() => issues.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.feedbackId, t.issueId] }), index('feedback_issues_issue').on(t.issueId)],
+);
+
+/** A subscription: which events of a project go to which URL, and how. */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    url: text('url').notNull(),
+    /** ACTIVE | INACTIVE */
+    status: text('status').notNull().default('ACTIVE'),
+    token: text('token'),
+    /** JSON array of { type, status, channelIds }. */
+    events: text('events').notNull(),
+    signingSecret: text('signing_secret'),
+    /** After a rotation the old secret co-signs until previous_secret_expires_at. */
+    previousSigningSecret: text('previous_signing_secret'),
+    previousSecretExpiresAt: integer('previous_secret_expires_at'),
+    /** abc | exponential */
+    retryPolicy: text('retry_policy').notNull().default('abc'),
+    /** JSON { method, headers, body } or null. */
+    template: text('template'),
+    /** JSON { path: [allowed values] } or null. */
+    filter: text('filter'),
+    /** Deliveries that ended failed or dead in a row; a success resets it. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    disabledReason: text('disabled_reason'),
+    disabledAt: integer('disabled_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('webhooks_project_name').on(t.projectId, t.name)],
+);
+
+/** The outbox: one row per emitted event, written in the transaction of the change. */
+export const outboundEvents = sqliteTable(
+  'outbound_events',
+  {
+    /** msg_…: the Standard Webhooks webhook-id, the same on every attempt and redelivery. */
+    id: text('id').primaryKey(),
+    projectId: integer('project_id').notNull(),
+    type: text('type').notNull(),
+    /** JSON of the envelope's data. */
+    data: text('data').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('outbound_events_project').on(t.projectId, t.createdAt)],
+);
+
+/** One event for one subscription, delivered by one job of the delivery core (attempts: job_attempts). */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => outboundEvents.id),
+    jobId: integer('job_id').notNull(),
+    /** pending | succeeded | failed (refused, not retried) | dead (retries exhausted) */
+    state: text('state').notNull().default('pending'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('deliveries_webhook').on(t.webhookId, t.id),
+    index('deliveries_webhook_state').on(t.webhookId, t.state, t.createdAt),
+    uniqueIndex('deliveries_job').on(t.jobId),
+  ],
+);

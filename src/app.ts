@@ -4,6 +4,7 @@ import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { requireRole } from './http/auth';
 import { errorHandler, notFound } from './http/error-handler';
+import type { Inspector } from './inspector';
 import { opsRouter, type Readiness } from './http/ops-routes';
 import { requestContext } from './http/request-context';
 import { adminEntitlementsRouter, meRouter, type EntitlementsFor } from './ledger/routes';
@@ -24,6 +25,12 @@ export interface AppDeps {
   readiness(): Promise<Readiness>;
   entitlementsFor: EntitlementsFor;
   entriesForEvent(db: Db, eventId: string): unknown[];
+  /** The inspector page, its API, and capture bins (src/inspector). */
+  inspector?: Pick<Inspector, 'apiRouter' | 'publicRouter'>;
+  /** More admin routers under /api (feedback, outbound webhooks), behind the same JWT check. */
+  apiRouters?: express.Router[];
+  /** Server-rendered pages outside /api that check the admin session themselves (reconciliation). */
+  pageRouters?: express.Router[];
 }
 
 /** The Express app, without listen(): main.ts serves it, tests drive it with supertest. */
@@ -49,12 +56,17 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use(receiverRouter(deps.receive, deps.bodyLimitBytes));
   app.use(opsRouter(deps.readiness, deps.metrics.registry));
+  // Before any body parser: bins record the exact bytes they receive.
+  if (deps.inspector !== undefined) app.use(deps.inspector.publicRouter);
+  for (const router of deps.pageRouters ?? []) app.use(router);
 
   const api = express.Router();
   api.use(requireRole(deps.jwtSecret, 'admin', deps.clock, { cookie: true }));
   api.use(express.json({ limit: '1mb' }));
   api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
   api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));
+  if (deps.inspector !== undefined) api.use(deps.inspector.apiRouter);
+  for (const router of deps.apiRouters ?? []) api.use(router);
   app.use('/api', api);
 
   const v1 = express.Router();

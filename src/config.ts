@@ -1,3 +1,4 @@
+import path from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
 
@@ -47,13 +48,32 @@ const envSchema = z.object({
   BODY_LIMIT: byteSize.default(256 * 1024),
   RAW_REJECTED_MAX_COUNT: intIn(0, 10_000_000).default(10_000),
   RAW_REJECTED_MAX_AGE_DAYS: intIn(0, 3650).default(30),
+  RAW_ACCEPTED_MAX_COUNT: intIn(1000, 1_000_000_000).default(1_000_000),
+  RAW_ACCEPTED_MAX_AGE_DAYS: intIn(1, 36500).default(730),
+  BINS_MAX_COUNT: intIn(1, 100_000).default(100),
+  BIN_MAX_AGE_DAYS: intIn(1, 3650).default(7),
+  BIN_MAX_REQUESTS: intIn(1, 1_000_000).default(1000),
   WORKER_CONCURRENCY: intIn(1, 1000).default(64),
   JOB_LEASE_MS: intIn(1000, 24 * 3600 * 1000).default(30_000),
   WORKER_IDLE_POLL_MS: intIn(10, 60_000).default(1000),
   COMMIT_MAX_BATCH: intIn(1, 10_000).default(512),
   SQLITE_BUSY_TIMEOUT_MS: intIn(0, 60_000).default(2000),
+  ANSWER_BUDGET_MS: intIn(50, 9000).default(2000),
+  APPLY_THREAD: boolish.default(true),
+  SPOOL_DIR: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 120_000).default(10_000),
+  OUTBOUND_ALLOW_PRIVATE: boolish.optional(),
+  OUTBOUND_TIMEOUT_MS: intIn(100, 60_000).default(5000),
+  OUTBOUND_CONCURRENCY: intIn(1, 1000).default(32),
+  OUTBOUND_ENDPOINT_CONCURRENCY: intIn(1, 100).default(4),
+  OUTBOUND_DISABLE_AFTER: intIn(1, 1000).default(5),
+  FEEDBACK_RECORD_REFUNDS: boolish.default(true),
+  RECONCILE_ORPHAN_REFUND_GRACE_MS: intIn(0, 365 * 24 * 3600 * 1000).default(3_600_000),
+  RECONCILE_STUCK_EVENT_AFTER_MS: intIn(1000, 365 * 24 * 3600 * 1000).default(900_000),
 });
+
+/** Every environment variable the service reads (tests strip them so a developer's shell cannot leak in). */
+export const CONFIG_KEYS: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -69,6 +89,14 @@ export interface Config {
   readonly logRequests: boolean;
   readonly bodyLimitBytes: number;
   readonly retention: { readonly rejectedMaxCount: number; readonly rejectedMaxAgeDays: number };
+  /** Accepted raw requests (the ledger's evidence) and capture bins: separate, generous limits. */
+  readonly inspector: {
+    readonly acceptedMaxCount: number;
+    readonly acceptedMaxAgeDays: number;
+    readonly binsMaxCount: number;
+    readonly binMaxAgeDays: number;
+    readonly binMaxRequests: number;
+  };
   readonly worker: {
     readonly concurrency: number;
     readonly leaseMs: number;
@@ -77,6 +105,32 @@ export interface Config {
   readonly commitMaxBatch: number;
   readonly busyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Apply events to the ledger on a worker thread with its own connection (another core). */
+  readonly applyThread: boolean;
+  /** When the database cannot take an accepted webhook in time, it is synced to the spool instead. */
+  readonly spool: {
+    /** Longest wait for the commit before a webhook goes to the spool (nachocode gives up at 10 s). */
+    readonly answerBudgetMs: number;
+    /** The spool folder: `spool` beside the database unless set. */
+    readonly dir: string;
+  };
+  readonly outbound: {
+    /** Subscriber URLs may resolve to loopback/private/internal addresses (SSRF guard off). */
+    readonly allowPrivate: boolean;
+    readonly timeoutMs: number;
+    readonly concurrency: number;
+    readonly endpointConcurrency: number;
+    /** Failed or dead deliveries in a row that set a subscription INACTIVE. */
+    readonly disableAfter: number;
+    /** Whether the default project, when first created, records applied refunds as feedback. */
+    readonly recordRefunds: boolean;
+  };
+  readonly reconciliation: {
+    /** A refund held this long without its purchase is reported as orphan_refund. */
+    readonly orphanRefundGraceMs: number;
+    /** An accepted event not applied after this long is reported as stuck_event. */
+    readonly stuckEventAfterMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -120,10 +174,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logRequests: e.LOG_REQUESTS,
     bodyLimitBytes: e.BODY_LIMIT,
     retention: Object.freeze({ rejectedMaxCount: e.RAW_REJECTED_MAX_COUNT, rejectedMaxAgeDays: e.RAW_REJECTED_MAX_AGE_DAYS }),
+    inspector: Object.freeze({
+      acceptedMaxCount: e.RAW_ACCEPTED_MAX_COUNT,
+      acceptedMaxAgeDays: e.RAW_ACCEPTED_MAX_AGE_DAYS,
+      binsMaxCount: e.BINS_MAX_COUNT,
+      binMaxAgeDays: e.BIN_MAX_AGE_DAYS,
+      binMaxRequests: e.BIN_MAX_REQUESTS,
+    }),
     worker: Object.freeze({ concurrency: e.WORKER_CONCURRENCY, leaseMs: e.JOB_LEASE_MS, idlePollMs: e.WORKER_IDLE_POLL_MS }),
     commitMaxBatch: e.COMMIT_MAX_BATCH,
     busyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    applyThread: e.APPLY_THREAD,
+    spool: Object.freeze({
+      answerBudgetMs: e.ANSWER_BUDGET_MS,
+      dir: e.SPOOL_DIR ?? path.join(path.dirname(e.DATABASE_PATH), 'spool'),
+    }),
+    outbound: Object.freeze({
+      // A laptop's subscribers are local test servers; a production server must not be turned
+      // into a proxy into its own network.
+      allowPrivate: e.OUTBOUND_ALLOW_PRIVATE ?? !isProduction,
+      timeoutMs: e.OUTBOUND_TIMEOUT_MS,
+      concurrency: e.OUTBOUND_CONCURRENCY,
+      endpointConcurrency: e.OUTBOUND_ENDPOINT_CONCURRENCY,
+      disableAfter: e.OUTBOUND_DISABLE_AFTER,
+      recordRefunds: e.FEEDBACK_RECORD_REFUNDS,
+    }),
+    reconciliation: Object.freeze({
+      orphanRefundGraceMs: e.RECONCILE_ORPHAN_REFUND_GRACE_MS,
+      stuckEventAfterMs: e.RECONCILE_STUCK_EVENT_AFTER_MS,
+    }),
   });
 }
 

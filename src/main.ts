@@ -38,7 +38,7 @@ function banner(resolution: SecretsResolution, port: number): string {
     if (resolution.generated.includes('JWT_SECRET')) lines.push(`  JWT secret            ${resolution.config.jwtSecret}`);
     lines.push('  Set them in the environment to choose your own.');
   }
-  lines.push('', 'Admin token for the API:  npm run token -- --role admin', '');
+  lines.push('', 'Inspector sign-in link:   npm run token -- --role admin --link', 'Admin token for the API:  npm run token -- --role admin', '');
   return lines.join('\n');
 }
 
@@ -81,9 +81,11 @@ function main(): void {
   if (missing.length > 0) fail(`NODE_ENV=production needs ${missing.join(' and ')}; see .env.example`);
   const resolution = resolveSecrets(config);
   const logger = createLogger(config.logLevel);
-  const runtime = buildRuntime(resolution.config, { logger });
+  const runtime = buildRuntime(resolution.config, { logger, applyThread: config.applyThread });
 
-  const server = http.createServer(runtime.app);
+  // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
+  // 30 s by default: a slow-loris client would hold a socket for up to 40 s instead of 10.
+  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, runtime.app);
   // Bounded timeouts so slow or idle clients cannot hold sockets forever; nachocode waits 10 s.
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
@@ -106,7 +108,7 @@ function main(): void {
 
   const prune = () => {
     runtime.prune().then(
-      (removed) => removed > 0 && logger.info({ removed }, 'pruned rejected raw requests'),
+      (removed) => removed > 0 && logger.info({ removed }, 'pruned raw requests and bins past their retention'),
       (error: unknown) => logger.warn({ err: error }, 'pruning failed'),
     );
   };

@@ -37,3 +37,14 @@ export {
 export { Worker, type WorkerOptions } from './worker';
 export type { WorkerObserver } from './job-runner';
 export { runningWorkers } from './registry';
+export {
+  classifyOutcome,
+  networkErrorClass,
+  parseRetryAfter,
+  type AttemptInput,
+  type HttpErrorClass,
+  type NetworkErrorClass,
+  type Outcome,
+} from './http-outcome';
+export { createHttpSender, SendError, type HttpRequest, type HttpResponseInfo, type HttpSender, type HttpSenderOptions } from './http-sender';
+export { assertLiteralAllowed, BlockedAddressError, guardedLookup, ipLiteral, isBlockedAddress, systemResolver, type Resolver } from './ssrf-guard';

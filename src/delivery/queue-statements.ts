@@ -4,6 +4,18 @@ import type { Db } from '../storage/database';
 
 const p = (name: string) => sql.placeholder(name);
 
+/** What a claim writes: the lease (who, until when) and one more attempt. Shared by both claims. */
+export function leaseColumns() {
+  const now = p('now');
+  return {
+    state: 'running',
+    lockedBy: sql`${p('workerId')}`,
+    lockedUntil: sql`${now} + ${p('leaseMs')}`,
+    attempts: sql`${jobs.attempts} + 1`,
+    updatedAt: sql`${now}`,
+  } as const;
+}
+
 /**
  * The claim, one statement: pick due jobs (pending and due, or running with an expired lease, which
  * is how a crashed process's jobs come back) and lease them. One UPDATE … WHERE id IN (SELECT …)
@@ -20,13 +32,7 @@ function prepareClaim(db: Db, withKinds: boolean) {
   const candidates = db.select({ id: jobs.id }).from(jobs).where(where).orderBy(jobs.runAt, jobs.id).limit(p('limit'));
   return db
     .update(jobs)
-    .set({
-      state: 'running',
-      lockedBy: sql`${p('workerId')}`,
-      lockedUntil: sql`${now} + ${p('leaseMs')}`,
-      attempts: sql`${jobs.attempts} + 1`,
-      updatedAt: sql`${now}`,
-    })
+    .set(leaseColumns())
     .where(inArray(jobs.id, candidates))
     .returning()
     .prepare();
@@ -64,8 +70,27 @@ function prepareLogAttempt(db: Db) {
     .prepare();
 }
 
+/** The enqueue runs once per accepted webhook, inside the ingest transaction: prepared once. */
+function prepareEnqueue(db: Db) {
+  return db
+    .insert(jobs)
+    .values({
+      kind: p('kind'),
+      payload: p('payload'),
+      maxAttempts: p('maxAttempts'),
+      policy: p('policy'),
+      runAt: p('runAt'),
+      concurrencyKey: p('concurrencyKey'),
+      createdAt: p('now'),
+      updatedAt: p('now'),
+    })
+    .returning({ id: jobs.id })
+    .prepare();
+}
+
 function prepareAll(db: Db) {
   return {
+    enqueue: prepareEnqueue(db),
     claim: prepareClaim(db, false),
     claimKinds: prepareClaim(db, true),
     complete: prepareComplete(db),

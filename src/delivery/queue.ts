@@ -3,6 +3,7 @@ import { jobAttempts, jobs } from '../../db/schema';
 import type { Db } from '../storage/database';
 import { queueStats, wakeAt, type KindStateStats } from './queue-reads';
 import { attemptRow, errorMessageOf, toAttemptRecord, toClaimedJob, toJobRecord, type AttemptLogInput } from './queue-rows';
+import { cappedWakeAt, prepareCappedClaim } from './queue-capped';
 import { leaseHeld, StatementCache } from './queue-statements';
 import { assertValidPolicy } from './retry-policy';
 import type { AttemptDetail, AttemptRecord, ClaimedJob, EnqueueInput, JobRecord } from './types';
@@ -16,6 +17,8 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Only these kinds; all kinds when absent. */
   kinds?: readonly string[];
+  /** Most jobs running at once per concurrency key (an endpoint); uncapped when absent. */
+  perKeyLimit?: number;
 }
 
 /** What an outcome needs to know about the claim: which lease it is (see the guard in fail/complete). */
@@ -42,8 +45,11 @@ export interface JobQueue {
   complete(db: Db, job: LeaseRef, now: number, detail?: OutcomeDetail): boolean;
   /** False when the lease was lost: nothing was written. */
   fail(db: Db, job: LeaseRef, now: number, failure: FailureRecord): boolean;
-  /** Earliest pending run_at or running locked_until: when a claim could next find work. */
-  nextWakeAt(db: Db, kinds?: readonly string[]): number | null;
+  /**
+   * Earliest pending run_at or running locked_until: when a claim could next find work. With a
+   * per-key cap, pending jobs of keys that have no free slot at `now` are left out.
+   */
+  nextWakeAt(db: Db, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): number | null;
   stats(db: Db, now: number): KindStateStats[];
   get(db: Db, id: number): JobRecord | null;
   attempts(db: Db, jobId: number): AttemptRecord[];
@@ -53,24 +59,21 @@ export interface JobQueue {
 
 export class SqliteJobQueue implements JobQueue {
   private readonly statements = new StatementCache();
+  private readonly cappedClaims = new WeakMap<Db, ReturnType<typeof prepareCappedClaim>>();
 
   enqueue<P>(db: Db, input: EnqueueInput<P>, now: number): number {
     assertValidPolicy(input.policy);
-    const row = db
-      .insert(jobs)
-      .values({
-        kind: input.kind,
-        // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
-        payload: JSON.stringify(input.payload ?? null),
-        maxAttempts: input.policy.maxAttempts,
-        policy: JSON.stringify(input.policy),
-        runAt: input.runAt ?? now,
-        concurrencyKey: input.concurrencyKey ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning({ id: jobs.id })
-      .get();
+    const row = this.statements.for(db).enqueue.get({
+      kind: input.kind,
+      // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
+      payload: JSON.stringify(input.payload ?? null),
+      maxAttempts: input.policy.maxAttempts,
+      policy: JSON.stringify(input.policy),
+      runAt: input.runAt ?? now,
+      concurrencyKey: input.concurrencyKey ?? null,
+      now,
+    });
+    if (row === undefined) throw new Error('enqueue: the insert returned no row');
     return row.id;
   }
 
@@ -78,7 +81,13 @@ export class SqliteJobQueue implements JobQueue {
     if (options.limit <= 0 || options.kinds?.length === 0) return [];
     const { claim, claimKinds } = this.statements.for(db);
     const values = { now: options.now, leaseMs: options.leaseMs, workerId: options.workerId, limit: options.limit };
-    const rows = options.kinds ? claimKinds.all({ ...values, kinds: JSON.stringify(options.kinds) }) : claim.all(values);
+    const kinds = options.kinds ? JSON.stringify(options.kinds) : null;
+    const rows =
+      options.perKeyLimit !== undefined
+        ? this.cappedClaim(db).all({ ...values, kinds, perKeyLimit: options.perKeyLimit })
+        : kinds !== null
+          ? claimKinds.all({ ...values, kinds })
+          : claim.all(values);
     // RETURNING order is unspecified; hand jobs out in due order.
     return rows.sort((a, b) => a.runAt - b.runAt || a.id - b.id).map(toClaimedJob);
   }
@@ -118,8 +127,17 @@ export class SqliteJobQueue implements JobQueue {
     return true;
   }
 
-  nextWakeAt(db: Db, kinds?: readonly string[]): number | null {
-    return wakeAt(db, kinds);
+  nextWakeAt(db: Db, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): number | null {
+    return cap ? cappedWakeAt(db, { ...cap, kinds }) : wakeAt(db, kinds);
+  }
+
+  private cappedClaim(db: Db): ReturnType<typeof prepareCappedClaim> {
+    let statement = this.cappedClaims.get(db);
+    if (!statement) {
+      statement = prepareCappedClaim(db);
+      this.cappedClaims.set(db, statement);
+    }
+    return statement;
   }
 
   stats(db: Db, now: number): KindStateStats[] {

@@ -16,6 +16,11 @@ export interface WorkerOptions {
   logger: Logger;
   /** Most jobs in flight at once. */
   concurrency: number;
+  /**
+   * Most jobs in flight at once per concurrency key (outbound: one endpoint), across every worker
+   * sharing the database; uncapped when absent. Keeps one slow endpoint from taking every slot.
+   */
+  perKeyConcurrency?: number;
   /** How long a claim holds a job; past it another claim (a restarted process) may take it. */
   leaseMs: number;
   /** Longest sleep between claims when nothing is due (default 1000): catches writes nobody notify()-ed. */

@@ -45,6 +45,10 @@ export class Worker {
       throw new RangeError('worker: concurrency must be an integer >= 1');
     }
     if (!(options.leaseMs > 0)) throw new RangeError('worker: leaseMs must be > 0');
+    const perKey = options.perKeyConcurrency;
+    if (perKey !== undefined && (!Number.isInteger(perKey) || perKey < 1)) {
+      throw new RangeError('worker: perKeyConcurrency must be an integer >= 1');
+    }
     this.id = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const handlers = new Map<string, JobHandler>();
     for (const handler of options.handlers) {
@@ -116,7 +120,14 @@ export class Worker {
     let claimed: ClaimedJob[];
     try {
       claimed = await committer.run((db) =>
-        queue.claim(db, { workerId: this.id, limit: capacity, now: clock.now(), leaseMs, kinds: this.claimKinds }),
+        queue.claim(db, {
+          workerId: this.id,
+          limit: capacity,
+          now: clock.now(),
+          leaseMs,
+          kinds: this.claimKinds,
+          perKeyLimit: this.options.perKeyConcurrency,
+        }),
       );
     } catch (thrown) {
       const message = 'claim failed; retrying after the poll interval';
@@ -154,7 +165,9 @@ export class Worker {
     const { queue, db, clock } = this.options;
     let next: number | null;
     try {
-      next = queue.nextWakeAt(db, this.claimKinds);
+      const perKeyLimit = this.options.perKeyConcurrency;
+      const cap = perKeyLimit === undefined ? undefined : { now: clock.now(), perKeyLimit };
+      next = queue.nextWakeAt(db, this.claimKinds, cap);
     } catch (thrown) {
       this.options.logger.error({ workerId: this.id, error: toError(thrown).message }, 'reading the next due time failed');
       next = null;

@@ -1,5 +1,6 @@
 import type { JobHandler } from '../delivery/types';
 import type { Clock } from '../shared/clock';
+import type { Db } from '../storage/database';
 import { applyEvent } from './apply';
 import { markEventFailed } from './repository/events';
 import type { ApplyResult } from './types';
@@ -14,6 +15,12 @@ export interface ApplyHandlerOptions {
   clock: Clock;
   /** Called once per event that became applied, after the commit (metrics: receipt-to-apply latency). */
   onApplied?: (eventId: string, receivedAt: number) => void;
+  /**
+   * Runs inside the apply transaction, after the event is applied (refunds recorded as feedback,
+   * with their outbound events): it commits with the ledger change or not at all. A throw fails
+   * the attempt like a failing apply.
+   */
+  onCommit?: (db: Db, result: ApplyResult, now: number) => void;
 }
 
 /**
@@ -31,7 +38,10 @@ export function createApplyHandler(opts: ApplyHandlerOptions): JobHandler<ApplyJ
       const eventId = eventIdOf(payload);
       return {
         commit: (db) => {
-          committed.set(eventId, applyEvent(db, eventId, opts.clock.now()));
+          const now = opts.clock.now();
+          const result = applyEvent(db, eventId, now);
+          opts.onCommit?.(db, result, now);
+          committed.set(eventId, result);
         },
       };
     },

@@ -12,6 +12,15 @@ export {
 export { APPLY_EVENT_JOB, createApplyHandler, type ApplyHandlerOptions, type ApplyJobPayload } from './handler';
 export { anomaliesFor, entitlementsFor, entriesForEvent } from './queries';
 export { addEntry, type NewLedgerEntry } from './repository/entries';
+export {
+  buildReport,
+  reconciliationApiRouter,
+  reconciliationPageRouter,
+  recordConsumption,
+  type ReconciliationDeps,
+  type ReconciliationReport,
+  type ReportAnomaly,
+} from './reconciliation';
 export type {
   Anomaly,
   AnomalyCode,

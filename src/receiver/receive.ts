@@ -9,6 +9,7 @@ import { contentHash, dedupeKey } from './dedupe';
 import { accepted, conflictBody } from './ingest-repository';
 import type { EventPayload } from './schemas';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
+import { spooledBody, writeOrSpool, type SpoolFallback } from './spool-fallback';
 import { parseEvent } from './validate';
 import type { KeyMatch } from './webhook-keys';
 
@@ -19,6 +20,10 @@ export interface ReceiverDeps {
   /** Called after a new event has committed: wakes the worker. Must return at once. */
   onAccepted?(eventId: string): void;
   onAnswer?(route: ReceiverRoute, answer: Answer): void;
+  /** Called once the raw request has committed (every outcome): the inspector's live stream. Must return at once. */
+  onRecorded?(rawRequestId: string): void;
+  /** Where a request goes when the database cannot take it within the answer budget (see spool-fallback.ts). */
+  spool?: SpoolFallback;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -36,7 +41,7 @@ export function createReceiver(deps: ReceiverDeps) {
   return async function receive(route: ReceiverRoute, request: InboundRequest): Promise<Answer> {
     const elapsed = () => performance.now() - request.startedAt;
     const header = (name: string) => headerValue(request.rawHeaders, name);
-    const key = deps.checkKey(header('authorization'));
+    const key: KeyMatch = request.replay === undefined ? deps.checkKey(header('authorization')) : { ok: true, fingerprint: request.replay.keyFingerprint };
     const raw = rawRecord(request, deps.clock.now(), key.ok ? key.fingerprint : null);
     let answer: Answer;
     try {
@@ -47,15 +52,24 @@ export function createReceiver(deps: ReceiverDeps) {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       answer = reject(error);
-      await deps.store.recordRejected(raw, answer, elapsed);
+      // A 503 here means the database and the spool both failed: there is nowhere left to record it.
+      if (error.code !== 'service_unavailable') await recordRejected(deps, raw, answer, elapsed);
     }
     deps.onAnswer?.(route, answer);
+    deps.onRecorded?.(raw.id);
     return answer;
   };
 }
 
 async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number): Promise<Answer> {
-  const result = await deps.store.ingest(raw, event, elapsed);
+  const stored = await writeOrSpool(
+    deps.spool,
+    (signal) => deps.store.ingest(raw, event, elapsed, { signal }),
+    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody() } }),
+  );
+  // On disk in the spool: acknowledged now, stored and deduplicated when the database is back.
+  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(), outcome: 'stored', reason: 'spooled', eventId: null };
+  const result = stored.value;
   switch (result.kind) {
     case 'stored':
       deps.onAccepted?.(result.eventId);
@@ -64,6 +78,19 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
       return { status: 200, body: accepted(result.eventId, true), outcome: 'duplicate', reason: null, eventId: result.eventId };
     case 'conflict':
       return { status: 409, body: conflictBody(result.eventId, event.dedupeKey), outcome: 'conflict', reason: 'conflict', eventId: result.eventId };
+  }
+}
+
+/** With a spool, a rejection is answered as it is even when neither the database nor the spool keeps it. */
+async function recordRejected(deps: ReceiverDeps, raw: RawRequestRecord, answer: Answer, elapsed: () => number): Promise<void> {
+  try {
+    await writeOrSpool(
+      deps.spool,
+      (signal) => deps.store.recordRejected(raw, answer, elapsed, { signal }),
+      (reason) => ({ kind: 'rejected', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, answer }),
+    );
+  } catch (error) {
+    if (deps.spool === undefined) throw error;
   }
 }
 
@@ -85,13 +112,35 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer | nu
   } catch {
     throw new AppError('invalid_json', 'the body is not valid UTF-8');
   }
+  let value: unknown;
   try {
     // secure-json-parse drops __proto__ and constructor.prototype keys instead of letting them
     // reach objects we spread or validate later.
-    return sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
+    value = sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (error) {
     throw new AppError('invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
+  // Hashing and storing walk the body recursively; thousands of levels would overflow the stack.
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new AppError('validation_failed', `the body is nested more than ${MAX_JSON_DEPTH} levels deep`, {
+      fields: [{ field: '(body)', message: `nested more than ${MAX_JSON_DEPTH} levels deep` }],
+    });
+  }
+  return value;
+}
+
+const MAX_JSON_DEPTH = 64;
+
+/** Iterative, so the check itself cannot overflow the stack. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isJsonType(contentType: string): boolean {
@@ -117,7 +166,7 @@ function prepare(event: EventPayload): PreparedEvent {
 
 function rawRecord(request: InboundRequest, now: number, fingerprint: string | null): RawRequestRecord {
   return {
-    id: newId('req', now),
+    id: request.replay?.id ?? newId('req', now),
     receivedAt: now,
     method: request.method,
     path: request.path,

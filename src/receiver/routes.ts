@@ -6,7 +6,8 @@ import type { Answer, InboundRequest } from './types';
 
 export type Receive = (route: ReceiverRoute, request: InboundRequest) => Promise<Answer>;
 
-const ROUTES: Array<[string, ReceiverRoute]> = [
+/** The nachocode paths and the route each one is; the inspector's replay maps stored paths with it. */
+export const ROUTES: ReadonlyArray<[string, ReceiverRoute]> = [
   ['/webhooks/nachocode', 'auto'],
   ['/webhooks/nachocode/purchase', 'purchase'],
   ['/webhooks/nachocode/refund', 'refund'],

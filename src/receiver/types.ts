@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../shared/errors';
 import type { EventType } from './schemas';
+import type { RestoreResult, SpoolEntry } from './spool-format';
 
 export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
 export type RequestSource = 'webhook' | 'replay' | 'import';
@@ -19,6 +20,12 @@ export interface InboundRequest {
   source: RequestSource;
   /** performance.now() when the request arrived, for the stored duration. */
   startedAt: number;
+  /**
+   * Set by the inspector's replay: the id the new raw request gets (so the caller can point at it)
+   * and the original's key fingerprint. The stored Authorization is masked, so the admin who asks
+   * for the replay vouches for the request instead of the webhook key.
+   */
+  replay?: { id: string; keyFingerprint: string | null };
 }
 
 export interface RawRequestRecord {
@@ -67,8 +74,18 @@ export type IngestResult =
  * the SQLite one without touching routes or services.
  */
 export interface IngestStore {
-  /** Stores the raw request, the event and its processing job in one durable transaction. */
-  ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number): Promise<IngestResult>;
+  /**
+   * Stores the raw request, the event and its processing job in one durable transaction. An
+   * aborted signal (the answer budget ran out and the request went to the spool) drops the write
+   * if it has not started.
+   */
+  ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options?: StoreOptions): Promise<IngestResult>;
   /** Stores a request that was not accepted, with the answer it got. */
-  recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number): Promise<void>;
+  recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options?: StoreOptions): Promise<void>;
+  /** Ingests a request taken back from the spool; a no-op when its raw request is already stored. */
+  restore(entry: SpoolEntry): Promise<RestoreResult>;
+}
+
+export interface StoreOptions {
+  signal?: AbortSignal;
 }

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { signToken } from '../../src/http/tokens';
 import { buildRuntime, type Runtime } from '../../src/runtime';
 import { resolveSecrets } from '../../src/secrets';
+import type { Resolver } from '../../src/delivery';
 import type { Clock } from '../../src/shared/clock';
 import { tempDir } from './db';
 import fs from 'node:fs';
@@ -25,8 +26,18 @@ export interface TestRuntime extends Runtime {
 }
 
 /** The real runtime on a fresh SQLite file in a temp folder, as main.ts wires it. */
-export function startRuntime(env: Record<string, string> = {}, options: { clock?: Clock; startWorker?: boolean } = {}): TestRuntime {
-  const dir = tempDir();
+export interface StartOptions {
+  clock?: Clock;
+  startWorker?: boolean;
+  /** Reuse a data folder (a restart); a fresh temp folder when absent. */
+  dir?: string;
+  /** DNS for outbound subscriber hosts. */
+  resolve?: Resolver;
+  logger?: pino.Logger;
+}
+
+export function startRuntime(env: Record<string, string> = {}, options: StartOptions = {}): TestRuntime {
+  const dir = options.dir ?? tempDir();
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_PATH: path.join(dir, 'iaphook.db'),
@@ -38,9 +49,10 @@ export function startRuntime(env: Record<string, string> = {}, options: { clock?
     ...env,
   });
   const runtime = buildRuntime(resolveSecrets(config).config, {
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     clock: options.clock,
     startWorker: options.startWorker,
+    resolve: options.resolve,
     defaultMetrics: false,
   });
   const http = request(runtime.app);
@@ -59,4 +71,23 @@ export function startRuntime(env: Record<string, string> = {}, options: { clock?
       fs.rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+/**
+ * Serves an app on 127.0.0.1 and a free port, for tests that need a real socket (server-sent
+ * events, the sample sender). close() also ends open keep-alive and streaming connections.
+ */
+export async function listen(app: import('node:http').RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

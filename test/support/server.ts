@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { CONFIG_KEYS } from '../../src/config';
 
 // Runs the BUILT server (dist/src/main.js) as a child process, as `npm start` would, for the e2e
 // tests. Every child started here is tracked: call stopAllServers() in afterEach/afterAll.
@@ -24,26 +25,6 @@ export const E2E_WEBHOOK_KEY = 'e2e-webhook-key-0001-aaaaaaaaaaaa';
 export const E2E_JWT_SECRET = 'e2e-jwt-secret-that-is-long-enough-0123456789abcdef';
 
 /** Every key src/config.ts reads: never inherited from the test runner's environment. */
-const CONFIG_KEYS = [
-  'NODE_ENV',
-  'PORT',
-  'HOST',
-  'PUBLIC_URL',
-  'DATABASE_PATH',
-  'NACHOCODE_WEBHOOK_KEYS',
-  'JWT_SECRET',
-  'LOG_LEVEL',
-  'LOG_REQUESTS',
-  'BODY_LIMIT',
-  'RAW_REJECTED_MAX_COUNT',
-  'RAW_REJECTED_MAX_AGE_DAYS',
-  'WORKER_CONCURRENCY',
-  'JOB_LEASE_MS',
-  'WORKER_IDLE_POLL_MS',
-  'COMMIT_MAX_BATCH',
-  'SQLITE_BUSY_TIMEOUT_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-];
 
 // ---------------------------------------------------------------------------------------------
 // Build

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { ledgerEntries } from '../../../db/schema';
 import type { Db } from '../../storage/database';
+import { preparedPer, withDefaults } from '../../storage/prepared';
 import type { LedgerEntry } from '../types';
 
 export type NewLedgerEntry = typeof ledgerEntries.$inferInsert;
@@ -10,12 +11,41 @@ export type NewLedgerEntry = typeof ledgerEntries.$inferInsert;
  * row was written so callers apply side effects (refunded quantity) exactly once as well.
  */
 export function addEntry(db: Db, entry: NewLedgerEntry): boolean {
-  const result = db.insert(ledgerEntries).values(entry).onConflictDoNothing({ target: ledgerEntries.entryKey }).run();
+  // An explicit id is not a column of the prepared insert; such callers (none on the hot path) build it.
+  const result =
+    entry.id === undefined
+      ? insertEntry(db).run(withDefaults({ eventId: null, nachoProductId: null, iapLogId: null, amount: null }, entry))
+      : db.insert(ledgerEntries).values(entry).onConflictDoNothing({ target: ledgerEntries.entryKey }).run();
   return result.changes > 0;
 }
 
+const p = (name: string) => sql.placeholder(name);
+
+// Prepared once per connection: one entry per applied event.
+const insertEntry = preparedPer((db) =>
+  db
+    .insert(ledgerEntries)
+    .values({
+      entryKey: p('entryKey'),
+      eventId: p('eventId'),
+      environment: p('environment'),
+      userId: p('userId'),
+      productId: p('productId'),
+      nachoProductId: p('nachoProductId'),
+      productType: p('productType'),
+      iapLogId: p('iapLogId'),
+      kind: p('kind'),
+      quantity: p('quantity'),
+      amount: p('amount'),
+      createdAt: p('createdAt'),
+    } satisfies Record<Exclude<keyof NewLedgerEntry, 'id'>, unknown>)
+    .onConflictDoNothing({ target: ledgerEntries.entryKey })
+    .prepare(),
+);
+const entryByKey = preparedPer((db) => db.select({ id: ledgerEntries.id }).from(ledgerEntries).where(eq(ledgerEntries.entryKey, p('entryKey'))).prepare());
+
 export function entryExists(db: Db, entryKey: string): boolean {
-  return db.select({ id: ledgerEntries.id }).from(ledgerEntries).where(eq(ledgerEntries.entryKey, entryKey)).get() !== undefined;
+  return entryByKey(db).get({ entryKey }) !== undefined;
 }
 
 export function findEntriesForEvent(db: Db, eventId: string): LedgerEntry[] {

@@ -1,0 +1,62 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { E2E_WEBHOOK_KEY } from '../../test/support/server';
+import { CONNECTIONS, PURCHASE_ROUTE } from './ingest';
+import { waitForDrain } from './lag';
+import { runLoad } from './load';
+import { databaseBytes, memoryOf } from './system';
+
+export interface MemoryResult {
+  events: number;
+  /** Highest resident memory of the server process over its whole life (VmHWM). */
+  peakRssBytes: number;
+  /** Resident memory after each of the three top-up runs, once its backlog had drained. */
+  rssAfterRuns: number[];
+  databaseBytes: number;
+  databaseBytesPerEvent: number;
+}
+
+export interface MemoryOptions {
+  serverUrl: string;
+  pid: number;
+  databasePath: string;
+  reader: BetterSqlite3.Database;
+  targetEvents: number;
+  log(line: string): void;
+}
+
+const countEvents = (db: BetterSqlite3.Database) => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+
+/**
+ * Tops the database up to targetEvents in three equal runs, reading the server's resident memory
+ * after each (growth from run to run would be a leak), then the peak and the bytes per event.
+ */
+export async function memoryRuns(options: MemoryOptions): Promise<MemoryResult> {
+  const rssAfterRuns: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const missing = options.targetEvents - countEvents(options.reader);
+    const amount = Math.max(CONNECTIONS, Math.ceil(missing / (3 - run)));
+    const result = await runLoad({
+      url: options.serverUrl,
+      path: PURCHASE_ROUTE,
+      headers: { authorization: `Bearer ${E2E_WEBHOOK_KEY}` },
+      connections: CONNECTIONS,
+      durationSec: 120,
+      maxRequests: amount,
+    });
+    await waitForDrain(options.reader, Date.now(), 120_000);
+    const memory = memoryOf(options.pid);
+    rssAfterRuns.push(memory?.rss ?? Number.NaN);
+    options.log(`  run ${run + 1}: ${result.ok} more events at ${Math.round(result.rps)}/s, RSS ${mb(memory?.rss)} MB`);
+  }
+  const events = countEvents(options.reader);
+  const bytes = databaseBytes(options.databasePath);
+  return {
+    events,
+    peakRssBytes: memoryOf(options.pid)?.peak ?? Number.NaN,
+    rssAfterRuns,
+    databaseBytes: bytes,
+    databaseBytesPerEvent: bytes / Math.max(1, events),
+  };
+}
+
+export const mb = (bytes: number | undefined) => (bytes === undefined ? Number.NaN : Math.round(bytes / 2 ** 20));

@@ -1,0 +1,135 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import pino from 'pino';
+import { Pool } from 'undici';
+import feedbackCreation from '../../test/fixtures/abc/feedback-creation.json';
+import { loadConfig } from '../../src/config';
+import { signToken } from '../../src/http/tokens';
+import { buildRuntime, type Runtime } from '../../src/runtime';
+import { resolveSecrets } from '../../src/secrets';
+import { median, sleep } from './stats';
+
+export interface OutboundResult {
+  perRound: number;
+  rounds: Array<{ core: number; undici: number }>;
+  deliveriesPerSec: number;
+  undiciPerSec: number;
+  fetchPerSec: number;
+  /** Attempts in the attempt log for the deliveries made (one each when nothing failed). */
+  attemptsLogged: number;
+  deliveries: number;
+}
+
+export interface OutboundOptions {
+  dataDir: string;
+  sinkUrl: string;
+  perRound: number;
+  rounds: number;
+  fetchPosts: number;
+  inFlight: number;
+  log(line: string): void;
+}
+
+const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
+const body = JSON.stringify(feedbackCreation);
+
+/** n posts of the same body, `inFlight` at a time, through `post`; posts per second. */
+async function lanes(n: number, inFlight: number, post: () => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < n) {
+      next += 1;
+      await post();
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return n / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The delivery core (the real runtime in this process: outbox, claim, HTTP attempt, durable attempt
+ * log) against a plain pooled undici loop posting the same body to the same keep-alive sink,
+ * alternated, and once against a global-fetch loop. The sink runs in its own process.
+ */
+export async function outboundRounds(options: OutboundOptions): Promise<OutboundResult> {
+  const runtime = buildOutboundRuntime(options);
+  const server = http.createServer(runtime.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const pool = new Pool(options.sinkUrl, { connections: options.inFlight, pipelining: 1 });
+  try {
+    const projectId = runtime.feedbackDefaults.projectId;
+    await createWebhook(server, projectId, `${options.sinkUrl}/hook`);
+    runtime.outboundWorker.start();
+    const open = runtime.database.sqlite.prepare(`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`);
+    const core = async () => {
+      const started = performance.now();
+      await runtime.committer.run((db) => {
+        const now = Date.now();
+        for (let i = 0; i < options.perRound; i++) runtime.outbound.emit(db, { projectId, envelope: feedbackCreation as never }, now);
+      });
+      runtime.outboundWorker.notify();
+      while ((open.get() as { n: number }).n > 0) await sleep(5);
+      return options.perRound / ((performance.now() - started) / 1000);
+    };
+    const undici = () =>
+      lanes(options.perRound, options.inFlight, async () => {
+        const res = await pool.request({ path: '/hook', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await res.body.text();
+      });
+    const rounds: OutboundResult['rounds'] = [];
+    for (let i = 0; i < options.rounds; i++) {
+      const round = i % 2 === 0 ? { core: await core(), undici: await undici() } : { undici: await undici(), core: await core() };
+      rounds.push(round);
+      options.log(`  round ${i + 1}: delivery core ${Math.round(round.core)}/s | undici pool ${Math.round(round.undici)}/s (ratio ${(round.core / round.undici).toFixed(2)})`);
+    }
+    const fetchPerSec = await lanes(options.fetchPosts, options.inFlight, async () => {
+      const res = await fetch(`${options.sinkUrl}/hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.text();
+    });
+    options.log(`  global fetch, ${options.inFlight} in flight: ${Math.round(fetchPerSec)}/s`);
+    const counts = runtime.database.sqlite
+      .prepare(
+        `SELECT count(DISTINCT j.id) AS deliveries, count(a.id) AS attempts FROM jobs j LEFT JOIN job_attempts a ON a.job_id = j.id WHERE j.kind = 'deliver-webhook'`,
+      )
+      .get() as { deliveries: number; attempts: number };
+    return {
+      perRound: options.perRound,
+      rounds,
+      deliveriesPerSec: median(rounds.map((r) => r.core)),
+      undiciPerSec: median(rounds.map((r) => r.undici)),
+      fetchPerSec,
+      attemptsLogged: counts.attempts,
+      deliveries: counts.deliveries,
+    };
+  } finally {
+    await pool.close();
+    server.close();
+    await runtime.close(5000);
+  }
+}
+
+function buildOutboundRuntime(options: OutboundOptions): Runtime {
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    DATABASE_PATH: path.join(options.dataDir, 'outbound.db'),
+    NACHOCODE_WEBHOOK_KEYS: 'bench-webhook-key-0001-aaaaaaaa',
+    JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    LOG_REQUESTS: 'false',
+    OUTBOUND_CONCURRENCY: String(options.inFlight),
+    OUTBOUND_ENDPOINT_CONCURRENCY: String(Math.min(100, options.inFlight)),
+  });
+  return buildRuntime(resolveSecrets(config).config, { logger: pino({ level: 'silent' }), startWorker: false, defaultMetrics: false });
+}
+
+async function createWebhook(server: http.Server, projectId: number, url: string): Promise<void> {
+  const { port } = server.address() as AddressInfo;
+  const res = await fetch(`http://127.0.0.1:${port}/api/projects/${projectId}/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${signToken(JWT_SECRET, { role: 'admin' })}` },
+    body: JSON.stringify({ name: 'bench sink', url, status: 'ACTIVE', events: [{ type: 'FEEDBACK_CREATION', status: 'ACTIVE' }] }),
+  });
+  if (res.status !== 201) throw new Error(`creating the bench webhook failed: ${res.status} ${await res.text()}`);
+}

@@ -1,0 +1,44 @@
+import express from 'express';
+import { parseBody, parseId } from '../outbound';
+import { addIssueBody, channelBody, feedbackBody, issueBody, issuePatch, projectBody, projectPatch } from './schemas';
+import type { FeedbackService } from './service';
+
+/** The feedback admin API, mounted under /api behind the admin JWT. Routes parse and answer. */
+export function feedbackRouter(service: FeedbackService): express.Router {
+  const router = express.Router();
+  const project = (req: express.Request) => parseId(req.params.projectId, 'project');
+  const channel = (req: express.Request) => parseId(req.params.channelId, 'channel');
+
+  router.get('/projects', (_req, res) => {
+    res.json({ projects: service.listProjects() });
+  });
+  router.post('/projects', async (req, res) => {
+    res.status(201).json(await service.createProject(parseBody(projectBody, req.body, 'project')));
+  });
+  router.patch('/projects/:projectId', async (req, res) => {
+    res.json(await service.updateProject(project(req), parseBody(projectPatch, req.body, 'project')));
+  });
+  router.post('/projects/:projectId/channels', async (req, res) => {
+    res.status(201).json(await service.createChannel(project(req), parseBody(channelBody, req.body, 'channel').name));
+  });
+  router.post('/projects/:projectId/channels/:channelId/feedbacks', async (req, res) => {
+    const body = parseBody(feedbackBody, req.body, 'feedback');
+    res.status(201).json(await service.createFeedback(project(req), channel(req), body));
+  });
+  router.post('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId/issues', async (req, res) => {
+    const feedbackId = parseId(req.params.feedbackId, 'feedback');
+    const { issueId } = parseBody(addIssueBody, req.body, 'issue addition');
+    res.status(201).json(await service.addIssue(project(req), channel(req), feedbackId, issueId));
+  });
+  router.get('/projects/:projectId/issues', (req, res) => {
+    res.json({ issues: service.listIssues(project(req)) });
+  });
+  router.post('/projects/:projectId/issues', async (req, res) => {
+    res.status(201).json(await service.createIssue(project(req), parseBody(issueBody, req.body, 'issue')));
+  });
+  router.patch('/projects/:projectId/issues/:issueId', async (req, res) => {
+    const issueId = parseId(req.params.issueId, 'issue');
+    res.json(await service.updateIssue(project(req), issueId, parseBody(issuePatch, req.body, 'issue change')));
+  });
+  return router;
+}

@@ -1,0 +1,166 @@
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { maskHeaders } from '../http/mask';
+import { AppError } from '../shared/errors';
+import { newId } from '../shared/ids';
+import type { Clock } from '../shared/clock';
+import type { Db } from '../storage/database';
+import type { GroupCommitter } from '../storage/group-commit';
+import { binsBeyond, countBinRequests, deleteBins, getBin, insertBin, insertCapture, listBins, trimBin, type BinRow } from './bins-repository';
+
+export interface BinLimits {
+  /** Bins kept at most; creating one more evicts the least recently active. */
+  maxCount: number;
+  /** A bin idle this long is deleted with its requests (by the periodic prune). */
+  maxAgeDays: number;
+  /** Requests kept per bin; older ones go as new ones arrive. */
+  maxRequests: number;
+}
+
+export const createBinSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  // 1xx cannot be sent as a final answer; everything from 200 to 599 can.
+  status: z.number().int().min(200).max(599).default(200),
+  body: z.string().max(64 * 1024).optional(),
+  contentType: z
+    .string()
+    .max(200)
+    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'expected a media type such as application/json')
+    .optional(),
+  // Enough to make a sender time out (nachocode waits 10 s, outbound deliveries 5 s).
+  delayMs: z.number().int().min(0).max(30_000).default(0),
+});
+export type CreateBin = z.infer<typeof createBinSchema>;
+
+export interface CaptureInput {
+  method: string;
+  path: string;
+  query: string | null;
+  rawHeaders: readonly string[];
+  body: Buffer | null;
+  bodySize: number;
+  remoteAddr: string | null;
+  requestId: string | null;
+  startedAt: number;
+  /** Set when the body could not be read: the bin answers this status instead of its own. */
+  failure?: { status: number; reason: string };
+}
+
+export interface BinAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  delayMs: number;
+  requestId: string;
+}
+
+export function binView(bin: BinRow, baseUrl: string, requestCount?: number) {
+  return {
+    id: bin.id,
+    name: bin.name,
+    url: `${baseUrl}/bins/${bin.id}`,
+    status: bin.status,
+    body: bin.body,
+    contentType: bin.contentType,
+    delayMs: bin.delayMs,
+    createdAt: new Date(bin.createdAt).toISOString(),
+    lastRequestAt: bin.lastRequestAt === null ? null : new Date(bin.lastRequestAt).toISOString(),
+    ...(requestCount === undefined ? {} : { requestCount }),
+  };
+}
+
+/** What a bin answers when it has no configured body. */
+export function defaultBinBody(binId: string, requestId: string): string {
+  return JSON.stringify({ received: true, binId, requestId });
+}
+
+export interface BinsServiceDeps {
+  committer: GroupCommitter;
+  db: Db;
+  clock: Clock;
+  limits: BinLimits;
+  /** Called after a capture has committed (the live stream). */
+  onRecorded(requestId: string): void;
+}
+
+/** Capture bins: URLs that record whatever is sent to them and answer as configured. */
+export class BinsService {
+  constructor(private readonly deps: BinsServiceDeps) {}
+
+  async create(input: CreateBin): Promise<BinRow> {
+    const now = this.deps.clock.now();
+    const bin: BinRow = {
+      id: newId('bin', now),
+      name: input.name ?? null,
+      status: input.status,
+      body: input.body ?? null,
+      contentType: input.contentType ?? null,
+      delayMs: input.delayMs,
+      createdAt: now,
+      lastRequestAt: null,
+    };
+    await this.deps.committer.run((db) => {
+      deleteBins(db, binsBeyond(db, Math.max(0, this.deps.limits.maxCount - 1)));
+      insertBin(db, bin);
+    });
+    return bin;
+  }
+
+  list() {
+    return listBins(this.deps.db);
+  }
+
+  get(id: string): BinRow & { requestCount: number } {
+    const bin = getBin(this.deps.db, id);
+    if (bin === undefined) throw new AppError('not_found', `no bin ${id}`);
+    return { ...bin, requestCount: countBinRequests(this.deps.db, id) };
+  }
+
+  async remove(id: string): Promise<void> {
+    const removed = await this.deps.committer.run((db) => (getBin(db, id) === undefined ? 0 : deleteBins(db, [id])));
+    if (removed === 0) throw new AppError('not_found', `no bin ${id}`);
+  }
+
+  /** Records one request to a bin; null when the bin does not exist (nothing is recorded then). */
+  async capture(binId: string, input: CaptureInput): Promise<BinAnswer | null> {
+    const bin = getBin(this.deps.db, binId);
+    if (bin === undefined) return null;
+    const now = this.deps.clock.now();
+    const requestId = newId('req', now);
+    const { failure } = input;
+    const status = failure?.status ?? bin.status;
+    const body = failure !== undefined ? JSON.stringify({ received: false, reason: failure.reason }) : (bin.body ?? defaultBinBody(bin.id, requestId));
+    const contentType = failure !== undefined || bin.body === null ? 'application/json' : (bin.contentType ?? 'text/plain; charset=utf-8');
+    const headers = maskHeaders(input.rawHeaders);
+    await this.deps.committer.run((db) => {
+      // Deleted since it was read: nothing to attach the request to.
+      if (getBin(db, bin.id) === undefined) return;
+      insertCapture(db, {
+        id: requestId,
+        receivedAt: now,
+        method: input.method,
+        path: input.path,
+        query: input.query,
+        headers: JSON.stringify(headers),
+        body: input.body,
+        bodySize: input.bodySize,
+        contentType: typeof headers['content-type'] === 'string' ? headers['content-type'] : null,
+        remoteAddr: input.remoteAddr,
+        requestId: input.requestId,
+        keyFingerprint: null,
+        status,
+        outcome: 'captured',
+        reason: failure?.reason ?? null,
+        response: JSON.stringify(body),
+        // What the sender waits for: the work so far plus the configured delay.
+        durationMs: performance.now() - input.startedAt + bin.delayMs,
+        eventId: null,
+        source: 'bin',
+        binId: bin.id,
+      });
+      trimBin(db, bin.id, this.deps.limits.maxRequests);
+    });
+    this.deps.onRecorded(requestId);
+    return { status, contentType, body, delayMs: bin.delayMs, requestId };
+  }
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type RequestHandler, type Response } from 'express';
+import helmet from 'helmet';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { ADMIN_COOKIE, cookieValue } from '../http/auth';
+import { verifyToken } from '../http/tokens';
+import { AppError } from '../shared/errors';
+import type { Clock } from '../shared/clock';
+import { projectRoot } from '../shared/project-root';
+
+import { INSPECTOR_PATH, SIGNIN_PATH } from './paths';
+
+/**
+ * The page loads its scripts and styles from this origin only; no inline code, no frames, no
+ * third parties. Together with building every element with textContent, a webhook body can show
+ * markup but never run it.
+ */
+const strictCsp = helmet.contentSecurityPolicy({
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+});
+
+const ASSET_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/** Plain files beside the code (read once): no front-end build, and the same files run from src/ or dist/. */
+function loadAssets(dir: string): Map<string, { type: string; content: Buffer }> {
+  const assets = new Map<string, { type: string; content: Buffer }>();
+  for (const name of fs.readdirSync(dir)) {
+    const type = ASSET_TYPES[path.extname(name)];
+    if (type !== undefined) assets.set(name, { type, content: fs.readFileSync(path.join(dir, name)) });
+  }
+  return assets;
+}
+
+const sessionBody = z.strictObject({ token: z.string().min(1).max(4096) });
+
+export interface PageDeps {
+  jwtSecret: string;
+  clock: Clock;
+}
+
+/** The inspector page, its sign-in page and the session cookie they use. Mounted outside /api. */
+export function inspectorPageRouter(deps: PageDeps): express.Router {
+  const router = express.Router();
+  const assets = loadAssets(path.join(projectRoot(), 'src', 'inspector', 'public'));
+  const serve = (res: Response, name: string) => {
+    const asset = assets.get(name);
+    if (asset === undefined) throw new AppError('not_found', `no asset ${name}`);
+    res.setHeader('Content-Type', asset.type);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.send(asset.content);
+  };
+  const signedIn: RequestHandler = (req, res, next) => {
+    const token = cookieValue(req, ADMIN_COOKIE);
+    const result = token === null ? null : verifyToken(deps.jwtSecret, token, deps.clock.now());
+    if (result?.ok === true && result.principal.role === 'admin') return next();
+    res.redirect(303, SIGNIN_PATH);
+  };
+
+  router.use(INSPECTOR_PATH, strictCsp);
+  router.get(INSPECTOR_PATH, signedIn, (_req, res) => serve(res, 'inspector.html'));
+  router.get(SIGNIN_PATH, (_req, res) => serve(res, 'signin.html'));
+  router.get(`${INSPECTOR_PATH}/assets/:name`, (req, res) => serve(res, req.params.name));
+
+  // The token arrives in a JSON body (from a pasted token or the #token= of a sign-in link, which
+  // browsers never send to the server), so it never appears in a URL or a request log line.
+  router.post(`${INSPECTOR_PATH}/session`, express.json({ limit: '8kb' }), (req, res) => {
+    const parsed = sessionBody.safeParse(req.body);
+    if (!parsed.success) throw new AppError('bad_request', 'expected {"token": "<admin JWT>"}');
+    const result = verifyToken(deps.jwtSecret, parsed.data.token, deps.clock.now());
+    if (!result.ok) throw new AppError('unauthorized', result.reason);
+    if (result.principal.role !== 'admin') throw new AppError('forbidden', 'the inspector needs an admin token');
+    const exp = (jwt.decode(parsed.data.token) as { exp: number }).exp;
+    res.cookie(ADMIN_COOKIE, parsed.data.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/',
+      // The cookie lives as long as the token: an expired session is gone from the browser too.
+      maxAge: Math.max(0, exp * 1000 - deps.clock.now()),
+    });
+    res.status(204).end();
+  });
+  router.delete(`${INSPECTOR_PATH}/session`, (req, res) => {
+    res.clearCookie(ADMIN_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    res.status(204).end();
+  });
+  return router;
+}

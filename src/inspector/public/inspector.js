@@ -1,0 +1,231 @@
+// The inspector page: a live list over server-sent events, filters kept in the address bar, a
+// detail view, replay, copy as cURL, export and capture bins. Plain script, no build step.
+(function () {
+  'use strict';
+  var R = window.InspectorRender;
+  var h = R.h;
+  var $ = function (id) { return document.getElementById(id); };
+  var form = $('filters');
+  var rows = $('rows');
+  var state = { ids: new Set(), nextCursor: null, selected: null, source: null, bins: [] };
+
+  async function api(path, options) {
+    var res = await fetch(path, Object.assign({ credentials: 'same-origin' }, options));
+    if (res.status === 401) {
+      location.assign('/inspector/signin');
+      throw new Error('signed out');
+    }
+    var body = res.status === 204 ? null : await res.json();
+    if (!res.ok) throw new Error(body && body.error ? body.error.message : 'HTTP ' + res.status);
+    return body;
+  }
+
+  // ---- filters ------------------------------------------------------------------------------
+  function filterParams() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (value === '') return;
+      // datetime-local is local time without a zone; the API wants an instant.
+      params.set(key, key === 'from' || key === 'to' ? new Date(value).toISOString() : value);
+    });
+    return params;
+  }
+  function restoreFilters() {
+    new URLSearchParams(location.search).forEach(function (value, key) {
+      var field = form.elements.namedItem(key);
+      if (!field) return;
+      if (key === 'from' || key === 'to') {
+        var d = new Date(value);
+        value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+      }
+      if (field.tagName === 'SELECT' && !Array.prototype.some.call(field.options, function (o) { return o.value === value; })) {
+        field.append(h('option', { value: value }, value));
+      }
+      field.value = value;
+    });
+  }
+  var debounce = null;
+  function filtersChanged() {
+    clearTimeout(debounce);
+    debounce = setTimeout(function () {
+      var query = filterParams().toString();
+      history.replaceState(null, '', location.pathname + (query ? '?' + query : ''));
+      reload();
+    }, 250);
+  }
+  form.addEventListener('input', filtersChanged);
+  form.addEventListener('reset', function () { setTimeout(filtersChanged, 0); });
+  form.addEventListener('submit', function (e) { e.preventDefault(); });
+
+  // ---- the list -----------------------------------------------------------------------------
+  function updateCount() {
+    $('count').textContent = state.ids.size + (state.nextCursor ? '+' : '') + ' shown';
+    $('empty').hidden = state.ids.size > 0;
+    $('more').hidden = state.nextCursor === null;
+    var params = filterParams();
+    ['json', 'csv'].forEach(function (format) {
+      params.set('format', format);
+      $('export-' + format).href = '/api/inspector/requests/export?' + params.toString();
+    });
+    var bin = form.elements.namedItem('binId').value;
+    $('delete-bin').hidden = bin === '';
+  }
+  function addRow(item, where) {
+    if (state.ids.has(item.id)) return null;
+    state.ids.add(item.id);
+    var tr = R.rowFor(item);
+    if (item.id === state.selected) tr.classList.add('selected');
+    if (where === 'top') {
+      tr.classList.add('fresh');
+      rows.prepend(tr);
+    } else {
+      rows.append(tr);
+    }
+    return tr;
+  }
+  async function loadPage(cursor) {
+    var params = filterParams();
+    params.set('limit', '100');
+    if (cursor) params.set('cursor', cursor);
+    var page = await api('/api/inspector/requests?' + params.toString());
+    page.data.forEach(function (item) { addRow(item, 'bottom'); });
+    state.nextCursor = page.nextCursor;
+    updateCount();
+  }
+  async function reload() {
+    rows.replaceChildren();
+    state.ids.clear();
+    state.nextCursor = null;
+    connect();
+    try { await loadPage(null); } catch (e) { showBanner(e.message, 'error'); }
+  }
+  $('more').addEventListener('click', function () { loadPage(state.nextCursor); });
+  rows.addEventListener('click', function (e) {
+    var tr = e.target.closest('tr[data-id]');
+    if (tr) select(tr.dataset.id);
+  });
+  rows.addEventListener('keydown', function (e) {
+    var tr = e.target.closest('tr[data-id]');
+    if (!tr) return;
+    var next = e.key === 'ArrowDown' ? tr.nextElementSibling : e.key === 'ArrowUp' ? tr.previousElementSibling : e.key === 'Enter' ? tr : null;
+    if (!next) return;
+    e.preventDefault();
+    next.focus();
+    select(next.dataset.id);
+  });
+
+  // ---- live stream --------------------------------------------------------------------------
+  function setLive(on, text) {
+    $('live').className = 'live ' + (on ? 'on' : 'off');
+    $('live').textContent = text;
+  }
+  function connect() {
+    if (state.source) state.source.close();
+    var source = new EventSource('/api/inspector/stream?' + filterParams().toString());
+    state.source = source;
+    source.addEventListener('ready', function () { setLive(true, 'live'); });
+    source.addEventListener('request', function (e) {
+      addRow(JSON.parse(e.data), 'top');
+      updateCount();
+    });
+    source.addEventListener('reset', function () { reload(); });
+    source.onerror = function () {
+      setLive(false, 'reconnecting…');
+      // An EventSource cannot see a 401; ask the API, which sends a signed-out browser to sign in.
+      api('/api/inspector/requests?limit=1').catch(function () {});
+    };
+  }
+
+  // ---- detail and actions -------------------------------------------------------------------
+  var handlers = {
+    open: function (id) { select(id); },
+    copyCurl: async function (d, result) {
+      try {
+        await navigator.clipboard.writeText(d.curl);
+        result.textContent = 'cURL copied. Set $IAPHOOK_WEBHOOK_KEY before running it.';
+      } catch (e) {
+        result.textContent = 'Copy blocked by the browser: the command is in the cURL section below.';
+        document.querySelector('.detail details:last-of-type').open = true;
+      }
+    },
+    replay: async function (d, button, result) {
+      button.disabled = true;
+      result.textContent = 'Replaying…';
+      try {
+        var r = await api('/api/inspector/requests/' + d.id + '/replay', { method: 'POST' });
+        result.replaceChildren('Replayed as ', h('button', { type: 'button', class: 'link', id: 'replay-result', dataset: { id: r.requestId },
+          onclick: function () { select(r.requestId); } }, r.requestId), ': ' + r.status + ' ' + r.outcome + (r.reason ? ' (' + r.reason + ')' : '') + (r.eventId ? ', event ' + r.eventId : ''));
+      } catch (e) {
+        result.textContent = 'Replay failed: ' + e.message;
+      } finally {
+        button.disabled = false;
+      }
+    },
+  };
+  async function select(id) {
+    state.selected = id;
+    rows.querySelectorAll('tr.selected').forEach(function (tr) { tr.classList.remove('selected'); });
+    var tr = rows.querySelector('tr[data-id="' + CSS.escape(id) + '"]');
+    if (tr) tr.classList.add('selected');
+    try {
+      var d = await api('/api/inspector/requests/' + encodeURIComponent(id));
+      if (state.selected === id) $('detail').replaceChildren(window.InspectorDetail.render(d, handlers));
+    } catch (e) {
+      $('detail').replaceChildren(h('p', { class: 'error' }, e.message));
+    }
+  }
+
+  // ---- bins, banner, session ----------------------------------------------------------------
+  function showBanner(content, kind) {
+    var banner = $('banner');
+    banner.className = 'banner ' + (kind || '');
+    banner.replaceChildren(content, ' ', h('button', { type: 'button', class: 'link', onclick: function () { banner.hidden = true; } }, 'dismiss'));
+    banner.hidden = false;
+  }
+  async function loadBins(selectId) {
+    var select = $('bin-select');
+    var current = selectId || select.value;
+    var bins = (await api('/api/bins')).data;
+    var options = bins.map(function (b) {
+      return h('option', { value: b.id, title: b.url }, (b.name || 'bin …' + b.id.slice(-6)) + ' (' + b.requestCount + ')');
+    });
+    select.replaceChildren.apply(select, [h('option', { value: '' }, 'any')].concat(options));
+    select.value = bins.some(function (b) { return b.id === current; }) ? current : '';
+  }
+  $('new-bin').addEventListener('click', async function () {
+    try {
+      var bin = await api('/api/bins', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      await loadBins(bin.id);
+      filtersChanged();
+      showBanner(h('span', null, 'New bin: send anything to ', h('code', { id: 'bin-url' }, bin.url), ' and watch it here.'), 'info');
+    } catch (e) { showBanner('Could not create a bin: ' + e.message, 'error'); }
+  });
+  $('delete-bin').addEventListener('click', async function () {
+    var id = form.elements.namedItem('binId').value;
+    if (!id || !confirm('Delete this bin and everything it captured?')) return;
+    await api('/api/bins/' + id, { method: 'DELETE' });
+    await loadBins('');
+    filtersChanged();
+  });
+  $('sign-out').addEventListener('click', async function () {
+    await fetch('/inspector/session', { method: 'DELETE', credentials: 'same-origin' });
+    location.assign('/inspector/signin');
+  });
+
+  // Deep links from other pages (the reconciliation report): #request=<id> or #event=<id>.
+  async function openFromHash() {
+    var hash = new URLSearchParams(location.hash.slice(1));
+    var requestId = hash.get('request');
+    if (!requestId && hash.get('event')) {
+      try {
+        requestId = (await api('/api/events/' + encodeURIComponent(hash.get('event')))).rawRequestId;
+      } catch (e) {
+        showBanner('Could not open event ' + hash.get('event') + ': ' + e.message, 'error');
+      }
+    }
+    if (requestId) await select(requestId);
+  }
+
+  restoreFilters();
+  loadBins(new URLSearchParams(location.search).get('binId')).catch(function () {}).then(reload).then(openFromHash);
+})();

@@ -1,0 +1,99 @@
+import { eventView, getEvent, type Receive } from '../receiver';
+import { AppError } from '../shared/errors';
+import { newId } from '../shared/ids';
+import type { Clock } from '../shared/clock';
+import type { Db } from '../storage/database';
+import { toCurl } from './curl';
+import type { RequestFilter } from './filters';
+import { planReplay, REPLAY_OF_HEADER } from './replay';
+import { deliveryAttempts, getRequest, listRequests, type RawRequestRow } from './repository';
+import { bodyView, headersOf, parseStored, storedHeader, summaryView } from './views';
+
+export interface InspectorServiceDeps {
+  db: Db;
+  clock: Clock;
+  receive: Receive;
+  /** The ledger entries an event caused (from the ledger capability). */
+  entriesForEvent(db: Db, eventId: string): unknown[];
+}
+
+export interface ReplayResult {
+  replayOf: string;
+  requestId: string;
+  status: number;
+  outcome: string;
+  reason: string | null;
+  eventId: string | null;
+  response: unknown;
+}
+
+/** The inspector's reads and its one write (replay), in plain TypeScript; routes only parse and answer. */
+export class InspectorService {
+  constructor(private readonly deps: InspectorServiceDeps) {}
+
+  list(filter: RequestFilter, cursor: string | undefined, limit: number) {
+    const page = listRequests(this.deps.db, filter, cursor, limit);
+    return { data: page.rows.map(summaryView), nextCursor: page.nextCursor };
+  }
+
+  /** Everything the detail view shows. baseUrl is where a copied curl command should send it. */
+  detail(id: string, baseUrl: string) {
+    const row = this.find(id);
+    const headers = headersOf(row);
+    const event = row.eventId === null ? undefined : getEvent(this.deps.db, row.eventId);
+    const messageId = storedHeader(headers, 'webhook-id');
+    const plan = planReplay(row, { newId: id, remoteAddr: null, requestId: null });
+    return {
+      ...summaryView(row),
+      remoteAddr: row.remoteAddr,
+      requestId: row.requestId,
+      keyFingerprint: row.keyFingerprint,
+      replayOf: storedHeader(headers, REPLAY_OF_HEADER) ?? null,
+      headers,
+      body: bodyView(row.body),
+      response: { status: row.status, body: parseStored(row.response), durationMs: row.durationMs },
+      event:
+        event === undefined
+          ? null
+          : { relation: relationOf(row.outcome), ...eventView(event), ledgerEntries: this.deps.entriesForEvent(this.deps.db, event.id) },
+      deliveryAttempts: messageId === undefined ? [] : deliveryAttempts(this.deps.db, messageId, row.binId),
+      replayable: plan.ok ? { ok: true, reason: null } : { ok: false, reason: plan.reason },
+      curl: toCurl({ method: row.method, url: `${baseUrl}${row.path}${row.query === null ? '' : `?${row.query}`}`, headers, body: row.body }),
+    };
+  }
+
+  body(id: string): { bytes: Buffer; contentType: string | null } {
+    const row = this.find(id);
+    if (row.body === null) throw new AppError('not_found', `request ${id} has no stored body`);
+    return { bytes: row.body, contentType: row.contentType };
+  }
+
+  /** Runs the stored request through the receiver again and answers with what the receiver said. */
+  async replay(id: string, context: { remoteAddr: string | null; requestId: string | null }): Promise<ReplayResult> {
+    const row = this.find(id);
+    const newRequestId = newId('req', this.deps.clock.now());
+    const plan = planReplay(row, { newId: newRequestId, ...context });
+    if (!plan.ok) throw new AppError('bad_request', `cannot replay ${id}: ${plan.reason}`);
+    const answer = await this.deps.receive(plan.route, plan.request);
+    return {
+      replayOf: id,
+      requestId: newRequestId,
+      status: answer.status,
+      outcome: answer.outcome,
+      reason: answer.reason,
+      eventId: answer.eventId,
+      response: answer.body,
+    };
+  }
+
+  private find(id: string): RawRequestRow {
+    const row = getRequest(this.deps.db, id);
+    if (row === undefined) throw new AppError('not_found', `no request ${id}`);
+    return row;
+  }
+}
+
+/** How a request relates to its event: it created it, repeated it, or clashed with it. */
+function relationOf(outcome: string): 'created' | 'duplicate' | 'conflict' {
+  return outcome === 'duplicate' ? 'duplicate' : outcome === 'conflict' ? 'conflict' : 'created';
+}

@@ -1,0 +1,95 @@
+import type { RawRequestRow, SummaryRow } from './repository';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface RequestSummary {
+  id: string;
+  receivedAt: string;
+  method: string;
+  path: string;
+  query: string | null;
+  status: number;
+  outcome: string;
+  reason: string | null;
+  size: number;
+  durationMs: number | null;
+  eventId: string | null;
+  source: string;
+  binId: string | null;
+  contentType: string | null;
+}
+
+/** A list row as the API and the live stream send it. */
+export function summaryView(row: SummaryRow): RequestSummary {
+  return {
+    id: row.id,
+    receivedAt: new Date(row.receivedAt).toISOString(),
+    method: row.method,
+    path: row.path,
+    query: row.query,
+    status: row.status,
+    outcome: row.outcome,
+    reason: row.reason,
+    size: row.bodySize,
+    // Sub-millisecond precision is noise for a person reading the list.
+    durationMs: row.durationMs === null ? null : Math.round(row.durationMs * 100) / 100,
+    eventId: row.eventId,
+    source: row.source,
+    binId: row.binId,
+    contentType: row.contentType,
+  };
+}
+
+export interface BodyView {
+  /** The exact bytes as UTF-8 text, or null when they are not valid UTF-8. */
+  text: string | null;
+  /** The exact bytes, always: what a replay sends and what a download returns. */
+  base64: string;
+  size: number;
+  /** Whether `text` parses as JSON (the page then offers a pretty view). */
+  json: boolean;
+}
+
+export function bodyView(body: Buffer | null): BodyView | null {
+  if (body === null) return null;
+  const text = decodeUtf8(body);
+  return { text, base64: body.toString('base64'), size: body.length, json: text !== null && isJson(text) };
+}
+
+export function decodeUtf8(bytes: Buffer): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stored JSON that is ours (headers, answers): parsed, or the text itself if it ever is not JSON. */
+export function parseStored(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export function headersOf(row: RawRequestRow): Record<string, string | string[]> {
+  const parsed = parseStored(row.headers);
+  return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, string | string[]>) : {};
+}
+
+/** The first value of a stored header (names are stored lower-case). */
+export function storedHeader(headers: Record<string, string | string[]>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type Outcome } from '../delivery';
+import type { Clock } from '../shared/clock';
+import type { Db } from '../storage/database';
+import { deliveryMessage, setDeliveryState } from './delivery-repository';
+import { recordEnding } from './health';
+import { statusClass, type OutboundMetrics } from './metrics';
+import { buildRequest } from './request';
+import { DELIVER_WEBHOOK_JOB, type DeliverJobPayload } from './types';
+import { resetFailures, webhookById } from './webhook-repository';
+
+export interface DeliverHandlerDeps {
+  /** For reads outside transactions. */
+  db: Db;
+  clock: Clock;
+  sender: HttpSender;
+  userAgent: string;
+  logger: Logger;
+  metrics: OutboundMetrics;
+  /** Failed or dead deliveries in a row before a subscription is set INACTIVE. */
+  disableAfter: number;
+}
+
+function header(value: string | string[] | undefined): string | null {
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+}
+
+/** A failed attempt as the core understands it: retryable or not, with the receiver's Retry-After. */
+function jobErrorOf(outcome: Exclude<Outcome, { kind: 'succeeded' }>, attempt: AttemptDetail, message: string): JobError {
+  const detail = { ...attempt, errorClass: outcome.errorClass };
+  if (outcome.kind === 'permanent') return JobError.permanent(message, detail);
+  return new JobError(message, outcome.retryAfterMs === undefined ? detail : { ...detail, retryAfterMs: outcome.retryAfterMs });
+}
+
+function deliveryIdOf(payload: DeliverJobPayload): string {
+  const id: unknown = (payload as Partial<DeliverJobPayload> | null)?.deliveryId;
+  if (typeof id !== 'string' || id.length === 0) throw JobError.permanent(`${DELIVER_WEBHOOK_JOB} job payload lacks a deliveryId`);
+  return id;
+}
+
+/**
+ * One attempt to deliver one event to one subscriber. The request goes out outside any
+ * transaction; the outcome (delivery state, subscription health) commits with the job's own
+ * success or failure, so the attempt log, the delivery and the job never disagree.
+ */
+export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<DeliverJobPayload> {
+  const { clock, metrics } = deps;
+  return {
+    kind: DELIVER_WEBHOOK_JOB,
+    async handle(payload, ctx) {
+      const deliveryId = deliveryIdOf(payload);
+      const message = deliveryMessage(deps.db, deliveryId);
+      if (!message) throw JobError.permanent(`delivery ${deliveryId} does not exist`, { errorClass: 'missing' });
+      const webhook = webhookById(deps.db, message.delivery.webhookId);
+      if (!webhook) throw JobError.permanent(`the subscription of ${deliveryId} was deleted`, { errorClass: 'missing' });
+      // Deliveries queued before a subscription was disabled are not sent; they can be redelivered.
+      if (webhook.status !== 'ACTIVE') throw JobError.permanent('the subscription is INACTIVE', { errorClass: 'webhook_inactive' });
+      const request = buildRequest(webhook, { id: message.delivery.eventId, envelope: message.envelope }, { now: ctx.now(), userAgent: deps.userAgent });
+      let response;
+      try {
+        response = await deps.sender.send(request, ctx.signal);
+      } catch (thrown) {
+        if (!(thrown instanceof SendError)) throw thrown;
+        metrics.attemptLatency.observe({ status_class: 'error' }, thrown.latencyMs / 1000);
+        const outcome = classifyOutcome({ error: thrown.errorClass });
+        throw jobErrorOf(outcome as Exclude<Outcome, { kind: 'succeeded' }>, { latencyMs: thrown.latencyMs }, thrown.message);
+      }
+      metrics.attemptLatency.observe({ status_class: statusClass(response.statusCode) }, response.latencyMs / 1000);
+      const attempt = { statusCode: response.statusCode, latencyMs: response.latencyMs, responseSnippet: response.snippet };
+      const retryAfter = header(response.headers['retry-after']);
+      const outcome = classifyOutcome({ statusCode: response.statusCode, retryAfter, now: ctx.now() });
+      if (outcome.kind !== 'succeeded') throw jobErrorOf(outcome, attempt, `the subscriber answered ${response.statusCode}`);
+      return {
+        attempt,
+        commit: (db) => {
+          setDeliveryState(db, deliveryId, 'succeeded', clock.now());
+          resetFailures(db, webhook.id);
+        },
+      };
+    },
+    onFailure(db, payload, failure) {
+      const id: unknown = (payload as Partial<DeliverJobPayload> | null)?.deliveryId;
+      if (typeof id !== 'string') return;
+      recordEnding(db, { deliveryId: id, failure, now: clock.now(), disableAfter: deps.disableAfter, logger: deps.logger, metrics });
+    },
+    afterSuccess() {
+      metrics.deliveries.inc({ outcome: 'succeeded' });
+    },
+  };
+}

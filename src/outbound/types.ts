@@ -1,0 +1,74 @@
+/** The four events of ABC User Feedback, with its names. */
+export const EVENT_TYPES = ['FEEDBACK_CREATION', 'ISSUE_CREATION', 'ISSUE_STATUS_CHANGE', 'ISSUE_ADDITION'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Events that happen in a channel, so a subscription may limit them to some channels (as ABC). */
+export const CHANNEL_EVENT_TYPES: readonly EventType[] = ['FEEDBACK_CREATION', 'ISSUE_ADDITION'];
+
+export const ISSUE_STATUSES = ['INIT', 'ON_REVIEW', 'IN_PROGRESS', 'RESOLVED', 'PENDING'] as const;
+export type IssueStatus = (typeof ISSUE_STATUSES)[number];
+
+export type ActiveStatus = 'ACTIVE' | 'INACTIVE';
+export type RetryPolicyName = 'abc' | 'exponential';
+export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'dead';
+
+export interface SubscribedEvent {
+  type: EventType;
+  status: ActiveStatus;
+  /** Feedback events only; empty means every channel. */
+  channelIds: number[];
+}
+
+export interface Template {
+  method?: 'POST' | 'PUT' | 'PATCH';
+  headers?: Record<string, string>;
+  /** A JSON value whose strings may hold {{placeholders}}, or a text with them. */
+  body: unknown;
+}
+
+/** Path (event, data.issue.status…) → the values it may have; every path must match. */
+export type Filter = Record<string, Array<string | number | boolean | null>>;
+
+/** The fields a create or a full update writes. */
+export interface WebhookFields {
+  name: string;
+  url: string;
+  status: ActiveStatus;
+  token: string | null;
+  events: SubscribedEvent[];
+  signingSecret: string | null;
+  previousSigningSecret: string | null;
+  previousSecretExpiresAt: number | null;
+  retryPolicy: RetryPolicyName;
+  template: Template | null;
+  filter: Filter | null;
+}
+
+export interface Webhook extends WebhookFields {
+  id: number;
+  projectId: number;
+  consecutiveFailures: number;
+  disabledReason: string | null;
+  disabledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The body ABC sends: `{ "event", "data" }`. */
+export interface Envelope {
+  event: EventType;
+  data: Record<string, unknown>;
+}
+
+/** What a change hands to emit: the event, its project, and its channel for channel filters. */
+export interface EmitInput {
+  projectId: number;
+  channelId?: number | null;
+  envelope: Envelope;
+}
+
+export const DELIVER_WEBHOOK_JOB = 'deliver-webhook';
+
+export interface DeliverJobPayload {
+  deliveryId: string;
+}

@@ -1,0 +1,164 @@
+import { ipLiteral, isBlockedAddress } from '../delivery';
+import { AppError } from '../shared/errors';
+import type { Clock } from '../shared/clock';
+import type { Db } from '../storage/database';
+import type { GroupCommitter } from '../storage/group-commit';
+import type { WebhookBody } from './schemas';
+import type { Webhook } from './types';
+import {
+  channelIdsOf,
+  deleteWebhook,
+  findWebhook,
+  insertWebhook,
+  listWebhooks,
+  projectExists,
+  updateWebhook,
+  webhookByName,
+  type WebhookFields,
+} from './webhook-repository';
+
+/** How long the previous signing secret keeps co-signing after a rotation. */
+export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+
+type Signing = Pick<Webhook, 'signingSecret' | 'previousSigningSecret' | 'previousSecretExpiresAt'>;
+
+const NO_SIGNING: Signing = { signingSecret: null, previousSigningSecret: null, previousSecretExpiresAt: null };
+
+/**
+ * The signing fields after a create or update. Absent keeps the current secret (secrets are never
+ * shown again, so a client echoing a GET must not wipe it), null removes signing, the same secret
+ * changes nothing, and a new one rotates: the old secret co-signs for ROTATION_OVERLAP_MS so
+ * receivers can switch without dropping a single delivery.
+ */
+export function nextSigning(current: Signing | null, requested: string | null | undefined, now: number): Signing {
+  const kept: Signing = current === null ? NO_SIGNING : pickSigning(current);
+  if (requested === undefined) return kept;
+  if (requested === null) return NO_SIGNING;
+  if (kept.signingSecret === requested) return kept;
+  const previous = current?.signingSecret ?? null;
+  return { signingSecret: requested, previousSigningSecret: previous, previousSecretExpiresAt: previous === null ? null : now + ROTATION_OVERLAP_MS };
+}
+
+function pickSigning(w: Signing): Signing {
+  return { signingSecret: w.signingSecret, previousSigningSecret: w.previousSigningSecret, previousSecretExpiresAt: w.previousSecretExpiresAt };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** What the API shows: everything but the secrets themselves. */
+export function webhookView(w: Webhook, now: number) {
+  const previousValid = w.previousSecretExpiresAt !== null && now < w.previousSecretExpiresAt;
+  return {
+    id: w.id,
+    projectId: w.projectId,
+    name: w.name,
+    url: w.url,
+    status: w.status,
+    token: w.token,
+    events: w.events,
+    retryPolicy: w.retryPolicy,
+    template: w.template,
+    filter: w.filter,
+    signing: { enabled: w.signingSecret !== null, previousSecretValidUntil: previousValid ? iso(w.previousSecretExpiresAt) : null },
+    health: { consecutiveFailures: w.consecutiveFailures, disabledReason: w.disabledReason, disabledAt: iso(w.disabledAt) },
+    createdAt: iso(w.createdAt),
+    updatedAt: iso(w.updatedAt),
+  };
+}
+
+export type WebhookView = ReturnType<typeof webhookView>;
+
+export interface WebhookServiceDeps {
+  committer: GroupCommitter;
+  db: Db;
+  clock: Clock;
+  allowPrivate: boolean;
+}
+
+/** Subscriptions of a project: ABC's CRUD with its validation, plus signing, templates, filters. */
+export class WebhookService {
+  constructor(private readonly deps: WebhookServiceDeps) {}
+
+  list(projectId: number): WebhookView[] {
+    this.requireProject(this.deps.db, projectId);
+    return listWebhooks(this.deps.db, projectId).map((w) => webhookView(w, this.deps.clock.now()));
+  }
+
+  get(projectId: number, id: number): WebhookView {
+    return webhookView(this.require(this.deps.db, projectId, id), this.deps.clock.now());
+  }
+
+  create(projectId: number, body: WebhookBody): Promise<WebhookView> {
+    this.checkUrl(body.url);
+    return this.deps.committer.run((db) => {
+      const now = this.deps.clock.now();
+      this.requireProject(db, projectId);
+      this.checkRefs(db, projectId, body, null);
+      return webhookView(insertWebhook(db, projectId, fieldsOf(body, null, now), now), now);
+    });
+  }
+
+  update(projectId: number, id: number, body: WebhookBody): Promise<WebhookView> {
+    this.checkUrl(body.url);
+    return this.deps.committer.run((db) => {
+      const now = this.deps.clock.now();
+      const current = this.require(db, projectId, id);
+      this.checkRefs(db, projectId, body, id);
+      return webhookView(updateWebhook(db, id, fieldsOf(body, current, now), now), now);
+    });
+  }
+
+  remove(projectId: number, id: number): Promise<void> {
+    return this.deps.committer.run((db) => {
+      this.require(db, projectId, id);
+      deleteWebhook(db, id);
+    });
+  }
+
+  private require(db: Db, projectId: number, id: number): Webhook {
+    this.requireProject(db, projectId);
+    const webhook = findWebhook(db, projectId, id);
+    if (!webhook) throw new AppError('not_found', `no webhook ${id} in project ${projectId}`);
+    return webhook;
+  }
+
+  private requireProject(db: Db, projectId: number): void {
+    if (!projectExists(db, projectId)) throw new AppError('not_found', `no project ${projectId}`);
+  }
+
+  /** Unique name per project, and channels that belong to the project. */
+  private checkRefs(db: Db, projectId: number, body: WebhookBody, selfId: number | null): void {
+    const sameName = webhookByName(db, projectId, body.name);
+    if (sameName && sameName.id !== selfId) throw new AppError('conflict', `a webhook named "${body.name}" already exists in project ${projectId}`);
+    const known = channelIdsOf(db, projectId);
+    const fields = body.events.flatMap((event, i) =>
+      (event.channelIds ?? []).filter((c) => !known.has(c)).map((c) => ({ field: `events.${i}.channelIds`, message: `channel ${c} is not in project ${projectId}` })),
+    );
+    if (fields.length > 0) throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
+  }
+
+  /** Literal internal addresses are refused up front; names are checked at every connection. */
+  private checkUrl(url: string): void {
+    if (this.deps.allowPrivate) return;
+    const { hostname } = new URL(url);
+    const literal = ipLiteral(hostname);
+    if ((literal !== null && isBlockedAddress(literal)) || hostname === 'localhost' || hostname.endsWith('.localhost')) {
+      const message = `${hostname} is a loopback, private or otherwise internal address; outbound webhooks may not reach it`;
+      throw new AppError('validation_failed', message, { fields: [{ field: 'url', message }] });
+    }
+  }
+}
+
+function fieldsOf(body: WebhookBody, current: Webhook | null, now: number): WebhookFields {
+  return {
+    name: body.name,
+    url: body.url,
+    status: body.status,
+    token: body.token ?? null,
+    events: body.events.map((e) => ({ type: e.type, status: e.status, channelIds: e.channelIds ?? [] })),
+    ...nextSigning(current, body.signingSecret, now),
+    retryPolicy: body.retryPolicy ?? 'abc',
+    template: body.template ?? null,
+    filter: body.filter ?? null,
+  };
+}

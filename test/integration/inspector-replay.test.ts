@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { nacho } from '../support/fixtures';
+import { JWT_SECRET, listen, startRuntime, type TestRuntime } from '../support/runtime';
+
+// Replay re-runs the stored raw bytes through the receiver: the same checks, the same dedupe key.
+
+let rt: TestRuntime;
+const PURCHASE = '/webhooks/nachocode/purchase';
+const admin = () => `Bearer ${rt.adminToken()}`;
+const count = (table: string, where = '1 = 1') =>
+  (rt.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n;
+
+async function newestId(): Promise<string> {
+  return (await rt.http.get('/api/inspector/requests?limit=1').set('Authorization', admin()).expect(200)).body.data[0].id as string;
+}
+const replay = (id: string) => rt.http.post(`/api/inspector/requests/${id}/replay`).set('Authorization', admin());
+
+beforeEach(() => {
+  rt = startRuntime();
+});
+afterEach(() => rt.stop());
+
+describe('POST /api/inspector/requests/:id/replay', () => {
+  it('when a stored purchase is replayed, then it stays a duplicate: same event, nothing applied twice', async () => {
+    const first = await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    const original = await newestId();
+    await rt.worker.whenIdle();
+
+    const res = await replay(original).expect(200);
+    await rt.worker.whenIdle();
+
+    expect(res.body).toEqual({
+      replayOf: original,
+      requestId: expect.stringMatching(/^req_/),
+      status: 200,
+      outcome: 'duplicate',
+      reason: null,
+      eventId: first.body.eventId,
+      response: { received: true, duplicate: true, eventId: first.body.eventId },
+    });
+    expect(count('events')).toBe(1);
+    expect(count('ledger_entries')).toBe(1);
+    const detail = await rt.http.get(`/api/inspector/requests/${res.body.requestId}`).set('Authorization', admin()).expect(200);
+    expect(detail.body).toMatchObject({ source: 'replay', outcome: 'duplicate', replayOf: original, keyFingerprint: expect.any(String) });
+    expect(detail.body.body.base64).toBe(Buffer.from(JSON.stringify(nacho.purchaseIos())).toString('base64'));
+  });
+
+  it('when the replay of a replay runs, then it is still a duplicate of the same event', async () => {
+    const first = await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    const again = await replay(await newestId()).expect(200);
+    const twice = await replay(again.body.requestId).expect(200);
+    expect(twice.body).toMatchObject({ outcome: 'duplicate', eventId: first.body.eventId, replayOf: again.body.requestId });
+  });
+
+  it('when a conflicting request is replayed, then it conflicts again and the first content is kept', async () => {
+    await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    await rt.post(PURCHASE, nacho.purchaseIos({ price: 1 })).expect(409);
+    const res = await replay(await newestId()).expect(200);
+    expect(res.body).toMatchObject({ status: 409, outcome: 'conflict', reason: 'conflict' });
+    expect(count('events')).toBe(1);
+  });
+
+  it.each<[string, () => PromiseLike<unknown>, number, string]>([
+    ['invalid JSON', () => rt.post(PURCHASE, '{nope').expect(400), 400, 'invalid_json'],
+    ['a schema violation', () => rt.post(PURCHASE, nacho.purchaseIos({ quantity: 0 })).expect(422), 422, 'validation_failed'],
+    ['a refund sent to the purchase route', () => rt.post(PURCHASE, nacho.refundAndroid()).expect(422), 422, 'shape_mismatch'],
+    ['a GET', () => rt.http.get(PURCHASE).expect(405), 405, 'method_not_allowed'],
+  ])('when a request rejected for %s is replayed, then the receiver rejects it the same way', async (_name, send, status, reason) => {
+    await send();
+    const res = await replay(await newestId()).expect(200);
+    expect(res.body).toMatchObject({ status, outcome: 'rejected', reason });
+  });
+
+  it('when a purchase rejected for its key is replayed by an admin, then it is stored and applied (the key was the problem)', async () => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), 'wrong-key-wrong-key-wrong').expect(401);
+    const res = await replay(await newestId()).expect(200);
+    await rt.worker.whenIdle();
+    expect(res.body).toMatchObject({ status: 200, outcome: 'stored', eventId: expect.stringMatching(/^evt_/) });
+    const event = rt.database.sqlite.prepare('SELECT status, source FROM events WHERE id = ?').get(res.body.eventId);
+    expect(event).toEqual({ status: 'applied', source: 'replay' });
+  });
+
+  it('when a bin capture is replayed, then 400 says it is not a webhook', async () => {
+    const bin = await rt.http.post('/api/bins').set('Authorization', admin()).send({}).expect(201);
+    await rt.http.post(`/bins/${bin.body.id}`).send({ a: 1 }).expect(200);
+    const res = await replay(await newestId()).expect(400);
+    expect(res.body.error.message).toMatch(/captured by a bin/);
+  });
+
+  it.each<[string, number, (id: string) => ReturnType<typeof replay>]>([
+    ['replaying an unknown request', 404, () => replay('req_01ARZ3NDEKTSV4RRFFQ69G5FAV')],
+    ['replaying without an admin token', 401, (id) => rt.http.post(`/api/inspector/requests/${id}/replay`)],
+  ])('when %s, then %i', async (_name, status, call) => {
+    await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    await call(await newestId()).expect(status);
+  });
+
+  it('when filtering by source=replay, then only replays are listed', async () => {
+    await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    const res = await replay(await newestId()).expect(200);
+    const list = await rt.http.get('/api/inspector/requests?source=replay').set('Authorization', admin()).expect(200);
+    expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([res.body.requestId]);
+  });
+});
+
+describe('npm run replay', () => {
+  it('when the CLI replays a stored purchase on a running server, then it prints the duplicate', async () => {
+    await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    const id = await newestId();
+    const server = await listen(rt.app);
+    try {
+      const root = path.join(__dirname, '..', '..');
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/replay.ts', id, '--url', server.url], {
+        cwd: root,
+        env: { ...process.env, JWT_SECRET, DATABASE_PATH: path.join(rt.dir, 'iaphook.db'), NODE_ENV: 'test' },
+        timeout: 20_000,
+      });
+      expect(stdout).toMatch(new RegExp(`^replayed ${id} as req_\\w+: 200 duplicate, event evt_`));
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});

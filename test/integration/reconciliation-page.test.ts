@@ -1,0 +1,84 @@
+import { nacho } from '../support/fixtures';
+import { startRuntime, type TestRuntime } from '../support/runtime';
+
+// GET /reconciliation: the server-rendered report page, behind the inspector's admin cookie.
+
+let rt: TestRuntime;
+const XSS = '<script>alert(1)</script>';
+
+beforeAll(async () => {
+  rt = startRuntime();
+  await rt.post('/webhooks/nachocode', nacho.purchaseIos()).expect(200);
+  await rt.post('/webhooks/nachocode', nacho.purchaseIos({ iapLogId: 6001, productId: XSS })).expect(200);
+  await rt.post('/webhooks/nachocode', nacho.purchaseAndroid()).expect(200);
+  await rt.post('/webhooks/nachocode', nacho.refundAndroid({ refundQuantity: 2 })).expect(200);
+  await rt.post('/webhooks/nachocode', nacho.purchaseIos(), 'wrong-key-wrong-key-wrong-key').expect(401);
+  await rt.worker.whenIdle();
+});
+afterAll(() => rt.stop());
+
+const page = (cookie?: string, query = '') => {
+  const req = rt.http.get(`/reconciliation${query}`);
+  return cookie === undefined ? req : req.set('Cookie', `iaphook_admin=${cookie}`);
+};
+
+describe('the reconciliation page', () => {
+  it('when there is no session, then it answers 401 with a link to sign in that comes back here', async () => {
+    const res = await page(undefined, '?environment=sandbox').expect(401);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('href="/inspector/signin?next=%2Freconciliation%3Fenvironment%3Dsandbox"');
+  });
+
+  it('when the session token is invalid or not an admin, then it answers 401 or 403 and shows no data', async () => {
+    const bad = await page('not-a-jwt').expect(401);
+    expect(bad.text).not.toContain('com.example.app');
+    await page(rt.userToken('user-7f3a')).expect(403);
+  });
+
+  it('when signed in, then it shows totals, anomalies with inspector links, and a chart', async () => {
+    const res = await page(rt.adminToken()).expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.text).toContain('<svg class="chart"');
+    expect(res.text).toContain('com.example.app.premium_unlock');
+    expect(res.text).toMatch(/id="over_refund">over_refund \(1\)/);
+    expect(res.text).toMatch(/id="duplicate_transaction_id">duplicate_transaction_id \(1\)/);
+    expect(res.text).toMatch(/id="rejected_request">rejected_request \(1\)/);
+    expect(res.text).toMatch(/href="\/inspector#event=evt_[0-9A-Z]{26}"/);
+    expect(res.text).toMatch(/href="\/inspector#request=req_[0-9A-Z]{26}"/);
+  });
+
+  it('when a webhook carried markup, then the page shows it as text', async () => {
+    const res = await page(rt.adminToken()).expect(200);
+    expect(res.text).not.toContain(XSS);
+    expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('when served, then the CSP allows no script and only same-origin styles', async () => {
+    const res = await page(rt.adminToken()).expect(200);
+    const csp = res.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('script-src');
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.text).not.toMatch(/<script|\sstyle="|\son[a-z]+="/i);
+    const css = await rt.http.get('/reconciliation/style.css').expect(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+    expect(css.text).toContain('prefers-color-scheme: dark');
+  });
+
+  it('when a bearer admin token is sent instead of the cookie, then the page is served too', async () => {
+    await rt.http.get('/reconciliation').set('Authorization', `Bearer ${rt.adminToken()}`).expect(200);
+  });
+
+  it('when the query is malformed, then the page falls back to production over all time', async () => {
+    const res = await page(rt.adminToken(), '?environment=staging&from=yesterday&to=2026-13-01').expect(200);
+    expect(res.text).toContain('production, all time');
+  });
+
+  it('when a range is chosen, then the form keeps it and totals follow it', async () => {
+    const res = await page(rt.adminToken(), '?environment=production&from=2026-03-05&to=2026-03-31').expect(200);
+    expect(res.text).toContain('value="2026-03-05"');
+    expect(res.text).toContain('2026-03-05 to 2026-03-31 (UTC)');
+    expect(res.text).not.toContain('com.example.app.coins100');
+  });
+});

@@ -1,0 +1,97 @@
+import { planReplay, REPLAY_OF_HEADER, routeForPath } from '../../src/inspector/replay';
+import type { RawRequestRow } from '../../src/inspector/repository';
+import { bodyView } from '../../src/inspector/views';
+
+const row = (overrides: Partial<RawRequestRow> = {}): RawRequestRow => ({
+  id: 'req_01ARZ3NDEKTSV4RRFFQ69G5FAV',
+  receivedAt: 0,
+  method: 'POST',
+  path: '/webhooks/nachocode/purchase',
+  query: null,
+  headers: JSON.stringify({ 'content-type': 'application/json', authorization: 'Bearer ****abcd', cookie: '****', 'x-tag': ['a', 'b'] }),
+  body: Buffer.from('{"a":1}'),
+  bodySize: 7,
+  contentType: 'application/json',
+  remoteAddr: '10.0.0.1',
+  requestId: 'r-1',
+  keyFingerprint: 'f1',
+  status: 200,
+  outcome: 'stored',
+  reason: null,
+  response: '{}',
+  durationMs: 1,
+  eventId: null,
+  source: 'webhook',
+  binId: null,
+  ...overrides,
+});
+const context = { newId: 'req_01ARZ3NDEKTSV4RRFFQ69G5FAW', remoteAddr: '127.0.0.1', requestId: 'admin-1' };
+
+describe('routeForPath', () => {
+  it.each([
+    ['/webhooks/nachocode', 'auto'],
+    ['/webhooks/nachocode/purchase', 'purchase'],
+    ['/webhooks/nachocode/refund/', 'refund'],
+    ['/WEBHOOKS/nachocode/Unavailable-Users', 'unavailable-users'],
+    ['/webhooks/nachocode/other', null],
+    ['/bins/bin_x', null],
+  ])('when the stored path is %s, then the route is %p', (path, route) => {
+    expect(routeForPath(path)).toBe(route);
+  });
+});
+
+describe('planReplay', () => {
+  it('when a webhook request is replayed, then the same bytes, method and path go to its route as a replay', () => {
+    const plan = planReplay(row(), context);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.route).toBe('purchase');
+    expect(plan.request).toMatchObject({
+      method: 'POST',
+      path: '/webhooks/nachocode/purchase',
+      body: Buffer.from('{"a":1}'),
+      source: 'replay',
+      remoteAddr: '127.0.0.1',
+      requestId: 'admin-1',
+      replay: { id: context.newId, keyFingerprint: 'f1' },
+    });
+    expect(plan.request.bodyError).toBeUndefined();
+  });
+
+  it('when headers are rebuilt, then masked secrets are left out, repeats kept and the original is named', () => {
+    const plan = planReplay(row(), context);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.request.rawHeaders).toEqual(['content-type', 'application/json', 'x-tag', 'a', 'x-tag', 'b', REPLAY_OF_HEADER, row().id]);
+  });
+
+  it('when a replay is replayed, then it names only the request it replays', () => {
+    const plan = planReplay(row({ id: 'req_01ARZ3NDEKTSV4RRFFQ69G5FB0', headers: JSON.stringify({ [REPLAY_OF_HEADER]: 'req_old' }) }), context);
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.request.rawHeaders).toEqual([REPLAY_OF_HEADER, 'req_01ARZ3NDEKTSV4RRFFQ69G5FB0']);
+  });
+
+  it('when the original was not a POST, then the replay meets the same 405', () => {
+    const plan = planReplay(row({ method: 'GET' }), context);
+    expect(plan.ok && plan.request.bodyError?.code).toBe('method_not_allowed');
+  });
+
+  it.each<[string, Partial<RawRequestRow>, RegExp]>([
+    ['a bin capture', { binId: 'bin_01ARZ3NDEKTSV4RRFFQ69G5FAV', source: 'bin', path: '/bins/bin_01ARZ3NDEKTSV4RRFFQ69G5FAV' }, /captured by a bin/],
+    ['an unknown webhook path', { path: '/webhooks/other' }, /not a webhook route/],
+    ['a body too large to be stored', { body: null, reason: 'payload_too_large' }, /larger than the limit/],
+  ])('when the request is %s, then it cannot be replayed and the reason says why', (_name, overrides, reason) => {
+    const plan = planReplay(row(overrides), context);
+    expect(plan.ok).toBe(false);
+    expect(!plan.ok && plan.reason).toMatch(reason);
+  });
+});
+
+describe('bodyView', () => {
+  it.each<[string, Buffer | null, unknown]>([
+    ['no body', null, null],
+    ['JSON', Buffer.from(' {"a": 1} '), { text: ' {"a": 1} ', base64: Buffer.from(' {"a": 1} ').toString('base64'), size: 10, json: true }],
+    ['text that is not JSON', Buffer.from('{bad'), { text: '{bad', base64: 'e2JhZA==', size: 4, json: false }],
+    ['bytes that are not UTF-8', Buffer.from([0xc3, 0x28]), { text: null, base64: 'wyg=', size: 2, json: false }],
+  ])('when the body is %s, then the view keeps the exact bytes', (_name, body, expected) => {
+    expect(bodyView(body)).toEqual(expected);
+  });
+});

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { abcPolicy, JobError, scheduleOf } from '../../src/delivery';
+import { abcEvents, outboundExponentialPolicy, type FeedbackSnapshot, type IssueSnapshot } from '../../src/outbound';
+import { disableReason, endingState } from '../../src/outbound/health';
+
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'abc', `${name}.json`), 'utf8')) as unknown;
+
+/** Field names, nesting and value types; arrays by their first element. */
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return [value.length === 0 ? 'empty' : shapeOf(value[0])];
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+  }
+  return value === null ? 'null' : typeof value;
+}
+
+const T = Date.UTC(2024, 0, 15, 10, 30);
+const project = { id: 1, name: 'My Project' };
+const channel = { id: 1, name: 'Website Feedback' };
+const issue: IssueSnapshot = {
+  id: 456,
+  createdAt: T,
+  updatedAt: T,
+  name: 'Bug Report',
+  description: 'Issue description',
+  status: 'IN_PROGRESS',
+  externalIssueId: 'EXT-123',
+  feedbackCount: 5,
+};
+const feedback = (userEmail: string | null, issues: IssueSnapshot[]): FeedbackSnapshot => ({
+  id: 123,
+  createdAt: T,
+  updatedAt: T,
+  message: 'User feedback content',
+  userEmail,
+  fields: {},
+  issues,
+});
+
+describe('ABC event payloads', () => {
+  it.each<[string, () => unknown]>([
+    ['feedback-creation', () => abcEvents.feedbackCreation(project, channel, feedback('user@example.com', [issue]))],
+    ['issue-creation', () => abcEvents.issueCreation(project, { ...issue, status: 'INIT', feedbackCount: 0 })],
+    ['issue-status-change', () => abcEvents.issueStatusChange(project, issue, 'INIT')],
+    ['issue-addition', () => abcEvents.issueAddition(project, channel, feedback(null, [issue, { ...issue, id: 789 }]), { ...issue, id: 789 })],
+  ])('when %s is built, then it has the fixture\'s shape', (name, build) => {
+    expect(shapeOf(build())).toEqual(shapeOf(fixture(name)));
+  });
+
+  it('when a feedback carries extra fields, then they cannot shadow ABC\'s fields', () => {
+    const built = abcEvents.feedbackCreation(project, channel, { ...feedback(null, []), fields: { id: 'forged', userId: 'u1' } });
+    expect(built.data.feedback).toMatchObject({ id: 123, userId: 'u1' });
+  });
+});
+
+describe('retry policies', () => {
+  it('when the abc policy is used, then there are 3 retries 3 s apart', () => {
+    expect(scheduleOf(abcPolicy, () => 0.5)).toEqual([3000, 3000, 3000]);
+  });
+
+  it.each<[string, number, number, number]>([
+    ['the least jitter', 0, 48, 49],
+    ['the middle', 0.5, 73, 74],
+    ['the most jitter', 0.999999, 97, 98],
+  ])('when the exponential policy runs with %s, then the retries span about three days (%s: %i–%i h)', (_label, random, minHours, maxHours) => {
+    const total = scheduleOf(outboundExponentialPolicy, () => random).reduce((a, b) => a + b, 0) / 3_600_000;
+    expect(total).toBeGreaterThanOrEqual(minHours);
+    expect(total).toBeLessThan(maxHours);
+  });
+});
+
+describe('delivery endings and subscription health', () => {
+  const refused = JobError.permanent('400', { errorClass: 'client_error' });
+  it.each<[string, { willRetry: boolean; error: Error }, string]>([
+    ['a retry is scheduled', { willRetry: true, error: new JobError('500') }, 'pending'],
+    ['the answer is not retryable', { willRetry: false, error: refused }, 'failed'],
+    ['the retries are exhausted', { willRetry: false, error: new JobError('500', { errorClass: 'server_error' }) }, 'dead'],
+    ['a crash used the last attempt', { willRetry: false, error: JobError.permanent('lease', { errorClass: 'LeaseExpired' }) }, 'dead'],
+    ['an unexpected error used the last attempt', { willRetry: false, error: new TypeError('bug') }, 'dead'],
+  ])('when %s, then the delivery is %s', (_label, failure, state) => {
+    expect(endingState(failure)).toBe(state);
+  });
+
+  it.each<[string | null, number, number, string | null]>([
+    ['gone', 1, 5, 'the endpoint answered 410 Gone'],
+    ['server_error', 4, 5, null],
+    ['server_error', 5, 5, '5 deliveries in a row failed'],
+    ['client_error', 2, 2, '2 deliveries in a row failed'],
+    [null, 1, 5, null],
+  ])('when a delivery ends with %p as failure %i of %i allowed, then the disable reason is %p', (errorClass, count, limit, reason) => {
+    expect(disableReason(errorClass, count, limit)).toBe(reason);
+  });
+});
