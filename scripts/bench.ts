@@ -9,7 +9,7 @@ import { memoryRuns } from './bench/memory';
 import { outboundRounds, type OutboundResult } from './bench/outbound';
 import { purchaseBody } from './bench/payloads';
 import { consoleTable, evaluateTargets, type BenchResults } from './bench/report';
-import { machine, startBareExpress, startSink, type BareServer } from './bench/system';
+import { machine, startBareExpress, startScriptNodeOptions, startSink, type BareServer } from './bench/system';
 
 // npm run bench: ingest against bare Express, processing lag, outbound against plain undici,
 // memory and size; prints the targets and writes docs/BENCHMARKS.md. About three minutes.
@@ -27,7 +27,12 @@ const SETTINGS = {
 };
 // Request logging off: a line per request is a real cost at thousands per second; errors still log.
 // BENCH_SERVER_ENV (JSON) overrides server settings to compare designs, e.g. '{"APPLY_THREAD":"false"}'.
-const SERVER_ENV = { LOG_LEVEL: 'warn', LOG_REQUESTS: 'false', ...(JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') as Record<string, string>) };
+const SERVER_ENV = {
+  NODE_OPTIONS: startScriptNodeOptions(),
+  LOG_LEVEL: 'warn',
+  LOG_REQUESTS: 'false',
+  ...(JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') as Record<string, string>),
+};
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         durationSec: SETTINGS.durationSec,
         bodyBytes: Buffer.byteLength(purchaseBody()),
-        serverConfig: 'default settings, request logging off',
+        serverConfig: `default settings and \`node ${SERVER_ENV.NODE_OPTIONS}\` as \`npm start\`, request logging off`,
         outboundInFlight: SETTINGS.outboundInFlight,
       },
       ingest,

@@ -2,13 +2,13 @@ import type express from 'express';
 import { sql } from 'drizzle-orm';
 import { createApp } from './app';
 import { createInspector, LiveFeed, type Inspector } from './inspector';
-import { inboundApplyPolicy, SqliteJobQueue, Worker, type Resolver } from './delivery';
+import { SqliteJobQueue, Worker, type Resolver } from './delivery';
 import { ApplyThread } from './apply-thread/host';
-import { serviceApplyHandler } from './apply-thread/handler';
+import { enqueueApply, serviceApplyHandler } from './apply-thread/handler';
+import { ThreadIngestStore } from './apply-thread/ingest-store';
 import { ensureDefaultsNow, feedbackRouter, FeedbackService, type FeedbackDefaults } from './feedback';
 import { createOutbound, type Outbound } from './outbound';
 import {
-  APPLY_EVENT_JOB,
   entitlementsFor,
   entriesForEvent,
   reconciliationApiRouter,
@@ -93,10 +93,8 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     notify: () => outboundWorker.notify(),
   });
 
-  const onApplied = (receivedAt: number) => {
-    metrics.applyLatency.observe(Math.max(0, clock.now() - receivedAt) / 1000);
-    outboundWorker.notify();
-  };
+  const onApplied = (receivedAt: number) => metrics.applyLatency.observe(Math.max(0, clock.now() - receivedAt) / 1000);
+  const onDeliveries = () => outboundWorker.notify();
   const applyThread = options.applyThread
     ? new ApplyThread({
         data: {
@@ -111,12 +109,18 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
         logger,
         onApplied: (latenciesMs) => {
           for (const ms of latenciesMs) metrics.applyLatency.observe(ms / 1000);
-          outboundWorker.notify();
         },
+        onDeliveries,
         onFinished: (kind, result) => metrics.jobsFinished.inc({ kind, result }),
+        onStoreReplies: (replies) => threadStore?.settle(replies),
+        onExit: () => threadStore?.failAll(new Error('the database thread exited')),
       })
     : null;
   const wakeApply = () => (applyThread ?? worker).notify();
+  // With the apply thread, checkpoints (copying the WAL back into the database file, then a sync)
+  // happen there: run by whichever connection commits past the threshold, one would otherwise
+  // stop the HTTP thread for tens of milliseconds every few thousand webhooks.
+  if (applyThread !== null) database.sqlite.pragma('wal_autocheckpoint = 0');
 
   const worker = new Worker({
     committer,
@@ -132,7 +136,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     kinds: 'handled',
     // Refunds become feedback (and FEEDBACK_CREATION deliveries) in the apply transaction. With
     // the apply thread, the same handler runs there and this worker has no inbound kind to claim.
-    handlers: applyThread ? [] : [serviceApplyHandler({ clock, emit: outbound.emit, onApplied })],
+    handlers: applyThread ? [] : [serviceApplyHandler({ clock, emit: outbound.emit, onApplied, onDeliveries })],
     observer: {
       jobSucceeded: (kind) => metrics.jobsFinished.inc({ kind, result: 'succeeded' }),
       jobFailed: (kind, willRetry) => metrics.jobsFinished.inc({ kind, result: willRetry ? 'retry' : 'dead' }),
@@ -166,19 +170,15 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     'feedback: default project and channel',
   );
 
-  const store = new SqliteIngestStore({
-    committer,
-    db: database.db,
-    clock,
-    onStored: (db, eventId, now) => {
-      queue.enqueue(db, { kind: APPLY_EVENT_JOB, payload: { eventId }, policy: inboundApplyPolicy }, now);
-    },
-  });
+  const store = new SqliteIngestStore({ committer, db: database.db, clock, onStored: enqueueApply(queue) });
+  // With the apply thread, webhooks are written by the thread's connection (spool restores stay here).
+  const threadStore = applyThread ? new ThreadIngestStore(applyThread, store) : null;
+  const ingestStore = threadStore ?? store;
   const spool: SpoolParts = createSpool({ dir: config.spool.dir, budgetMs: config.spool.answerBudgetMs, store, clock, logger, onStored: wakeApply });
   // The inspector's live stream exists before the receiver, which reports every request to it.
   const feed = new LiveFeed({ db: database.db });
   const receive = createReceiver({
-    store,
+    store: ingestStore,
     spool: spool.fallback,
     clock,
     checkKey: createKeyChecker(config.webhookKeys),
@@ -194,7 +194,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
   // Imports come from admins (the API or the local CLI), not from nachocode: no webhook key, but the
   // same validation, dedupe, store and inspector feed as a webhook.
   const importReceive = createReceiver({
-    store,
+    store: ingestStore,
     spool: spool.fallback,
     clock,
     checkKey: () => ({ ok: true, fingerprint: 'import' }),

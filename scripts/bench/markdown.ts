@@ -44,7 +44,7 @@ export function benchmarksMarkdown(results: BenchResults): string {
       ]),
     ),
     '',
-    `Median: iaphook ${Math.round(s.serverRps)} req/s against ${Math.round(s.bareRps)} req/s (**${s.ratio.toFixed(2)}**), p99 ${s.serverP99} ms against ${s.bareP99} ms. ` +
+    `Medians: iaphook ${Math.round(s.serverRps)} req/s against ${Math.round(s.bareRps)} req/s, ratio **${s.ratio.toFixed(2)}** (median of the rounds' ratios), p99 ${s.serverP99} ms against ${s.bareP99} ms. ` +
       'Every 200 was sent after its raw request, event and job had committed with `synchronous=FULL`.',
     '',
     `Processing lag (the 200 reaching the client → the event \`applied\`, every acknowledged event of every round): p50 ${s.lagP50} ms, p99 ${s.lagP99} ms. ` +
@@ -70,7 +70,7 @@ export function benchmarksMarkdown(results: BenchResults): string {
     '## Memory and size',
     '',
     `The same server process, topped up to ${memory.events.toLocaleString('en')} events in three runs: RSS after each run ${memory.rssAfterRuns.map(mb).join(' → ')} MB, ` +
-      `peak RSS ${mb(memory.peakRssBytes)} MB. Database (file + WAL) ${mb(memory.databaseBytes)} MB, ${Math.round(memory.databaseBytesPerEvent).toLocaleString('en')} bytes per event ` +
+      `peak RSS ${mb(memory.peakRssBytes)} MB. Database ${mb(memory.databaseBytes)} MB including a ${mb(memory.walBytes)} MB WAL, ${Math.round(memory.databaseBytesPerEvent).toLocaleString('en')} bytes per event ` +
       '(raw request with headers and body, event, job, attempt log, purchase, ledger entry).',
     '',
   ];

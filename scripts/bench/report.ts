@@ -41,7 +41,9 @@ export function summarizeIngest(rounds: IngestRound[]): IngestSummary {
   return {
     bareRps,
     serverRps,
-    ratio: serverRps / bareRps,
+    // Each round's pair ran back to back; the median of their ratios is steadier than a ratio of
+    // medians taken from different rounds when the machine's speed drifts.
+    ratio: median(rounds.map((r) => r.server.rps / r.bare.rps)),
     bareP99: median(rounds.map((r) => r.bare.p99)),
     serverP99: median(rounds.map((r) => r.server.p99)),
     lagP50: quantile(lags, 0.5),
@@ -61,7 +63,12 @@ export function evaluateTargets(results: BenchResults): Target[] {
   const lastRss = memory.rssAfterRuns[memory.rssAfterRuns.length - 1];
   const growth = lastRss / firstRss - 1;
   const targets: Target[] = [
-    { name: 'ingest throughput', goal: '≥ 0.8 × bare Express', measured: `${fixed(s.ratio)} (${Math.round(s.serverRps)} vs ${Math.round(s.bareRps)} req/s)`, met: s.ratio >= 0.8 },
+    {
+      name: 'ingest throughput',
+      goal: '≥ 0.8 × bare Express',
+      measured: `${fixed(s.ratio)} (median of rounds; ${Math.round(s.serverRps)} vs ${Math.round(s.bareRps)} req/s)`,
+      met: s.ratio >= 0.8,
+    },
     { name: 'ingest p99 latency', goal: '≤ 2 × bare Express p99', measured: `${s.serverP99} ms vs ${s.bareP99} ms (${fixed(s.serverP99 / s.bareP99)}×)`, met: s.serverP99 <= 2 * s.bareP99 },
     { name: 'processing lag p99', goal: '< 250 ms while ingesting at full speed', measured: `${s.lagP99} ms (p50 ${s.lagP50} ms)`, met: s.lagP99 < 250 },
     { name: 'peak RSS', goal: `< 200 MB after ${memory.events.toLocaleString('en')} events`, measured: `${Math.round(memory.peakRssBytes / MB)} MB`, met: memory.peakRssBytes < 200 * MB },

@@ -36,9 +36,9 @@ export function memoryOf(pid: number): { rss: number; peak: number } | null {
   }
 }
 
-/** The database file plus its WAL: what the events cost on disk right now. */
-export function databaseBytes(file: string): number {
-  return ['', '-wal'].reduce((sum, suffix) => {
+/** The database file plus (unless told otherwise) its WAL: what the events cost on disk right now. */
+export function databaseBytes(file: string, withWal = true): number {
+  return (withWal ? ['', '-wal'] : ['']).reduce((sum, suffix) => {
     try {
       return sum + fs.statSync(`${file}${suffix}`).size;
     } catch {
@@ -81,4 +81,14 @@ function startHelper(name: string): Promise<BareServer> {
       resolve({ url: `http://127.0.0.1:${Number(line.trim())}`, child, stop });
     });
   });
+}
+
+/**
+ * The node flags `npm start` passes (package.json), as NODE_OPTIONS: the bench runs the server as
+ * `npm start` would, heap limit included, from one source of truth.
+ */
+export function startScriptNodeOptions(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const tokens = (pkg.scripts?.start ?? '').split(/\s+/);
+  return tokens.slice(1).filter((t) => t.startsWith('--')).join(' ');
 }

@@ -105,10 +105,13 @@ export class GroupCommitter {
     });
   }
 
-  /** Another connection holds the write lock: try again shortly, backing off up to 50 ms. */
+  /**
+   * Another connection holds the write lock: try again shortly. The cap is low because the other
+   * writer is usually this process's apply thread, whose transactions last a few milliseconds.
+   */
   private retryLater(): void {
     this.scheduled = true;
-    this.busyDelayMs = Math.min(50, Math.max(1, this.busyDelayMs * 2));
+    this.busyDelayMs = Math.min(4, Math.max(1, this.busyDelayMs * 2));
     setTimeout(() => {
       this.scheduled = false;
       this.schedule();

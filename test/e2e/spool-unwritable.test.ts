@@ -63,20 +63,25 @@ async function whileLocked<T>(file: string, work: () => Promise<T>): Promise<T> 
 async function expectUnavailableThenRecovery(server: ServerProcess, makeSpoolFail: () => boolean, restore: () => void): Promise<boolean> {
   const failing = makeSpoolFail();
   if (!failing) return false;
-  let answers;
-  try {
-    answers = await whileLocked(server.databasePath, () =>
-      Promise.all([postWebhook(server.url, purchase(8_000_001)), postWebhook(server.url, purchase(8_000_002), { headers: { authorization: 'Bearer nope' } })]),
-    );
-  } finally {
-    restore();
-  }
+  // The spool is made usable again before the lock goes, so no write meets both failures at once.
+  const answers = await whileLocked(server.databasePath, async () => {
+    try {
+      return await Promise.all([postWebhook(server.url, purchase(8_000_001)), postWebhook(server.url, purchase(8_000_002), { headers: { authorization: 'Bearer nope' } })]);
+    } finally {
+      restore();
+    }
+  });
   expect(answers[0].status).toBe(503);
   expect(answers[0].body).toMatchObject({ error: { code: 'service_unavailable', message: expect.any(String) } });
   // A rejection does not depend on storage: it is still answered as what it is.
   expect(answers[1].status).toBe(401);
   expect(server.exited).toBe(false);
-  const after = await postWebhook(server.url, purchase(8_000_003));
+  // Recovered: answers are 200 again, and soon stored at once rather than spooled.
+  let after = await postWebhook(server.url, purchase(8_000_003));
+  for (let id = 8_000_004; after.status === 200 && (after.body as { spooled?: boolean }).spooled === true && id < 8_000_050; id++) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await postWebhook(server.url, purchase(id));
+  }
   expect(after.status).toBe(200);
   expect(after.body).toMatchObject({ received: true, duplicate: false, eventId: expect.stringMatching(/^evt_/) });
   return true;
