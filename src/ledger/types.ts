@@ -47,16 +47,20 @@ export interface LedgerEntry {
   createdAt: number;
 }
 
-export interface Anomaly {
-  id: number;
-  anomalyKey: string;
-  code: string;
+/** Who and what an anomaly is about, and its evidence: shared by recorded and reported anomalies. */
+export interface AnomalySubject {
   environment: string | null;
   userId: string | null;
   productId: string | null;
   eventId: string | null;
   rawRequestId: string | null;
   details: Record<string, unknown>;
+}
+
+export interface Anomaly extends AnomalySubject {
+  id: number;
+  anomalyKey: string;
+  code: string;
   createdAt: number;
 }
 

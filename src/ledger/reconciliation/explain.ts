@@ -1,15 +1,10 @@
 import { formatAge } from './range';
+import type { AnomalySubject } from '../types';
 import type { Evidence, ReportAnomaly, ReportAnomalyCode } from './types';
 
 /** One finding, recorded at apply time or found at report time, before it is explained. */
-export interface Finding {
+export interface Finding extends AnomalySubject {
   code: ReportAnomalyCode;
-  environment: string | null;
-  userId: string | null;
-  productId: string | null;
-  eventId: string | null;
-  rawRequestId: string | null;
-  details: Record<string, unknown>;
   at: number;
 }
 

@@ -1,17 +1,11 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { anomalies } from '../../../db/schema';
 import type { Db } from '../../storage/database';
-import type { Anomaly, AnomalyCode, AnomalyFilter } from '../types';
+import type { Anomaly, AnomalyCode, AnomalyFilter, AnomalySubject } from '../types';
 
-export interface NewAnomaly {
+export interface NewAnomaly extends AnomalySubject {
   anomalyKey: string;
   code: AnomalyCode;
-  environment: string | null;
-  userId: string | null;
-  productId: string | null;
-  eventId: string | null;
-  rawRequestId: string | null;
-  details: Record<string, unknown>;
   createdAt: number;
 }
 
