@@ -50,7 +50,15 @@ async function main(): Promise<void> {
     helpers.push(bare);
     const reader = openReader(server.databasePath);
     log(`ingest: ${SETTINGS.rounds} rounds of ${SETTINGS.durationSec} s each, alternated with bare Express`);
-    const ingest = await ingestRounds({ serverUrl: server.url, bareUrl: bare.url, reader, ...SETTINGS, log });
+    const ingest = await ingestRounds({
+      serverUrl: server.url,
+      bareUrl: bare.url,
+      serverPid: server.child.pid ?? 0,
+      barePid: bare.child.pid ?? 0,
+      reader,
+      ...SETTINGS,
+      log,
+    });
     await bare.stop();
     log(`memory and size: topping up to ${SETTINGS.targetEvents.toLocaleString('en')} events in three runs`);
     const memory = await memoryRuns({ serverUrl: server.url, pid: server.child.pid ?? 0, databasePath: server.databasePath, reader, ...SETTINGS, log });

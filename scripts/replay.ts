@@ -19,7 +19,8 @@ const program = new Command()
   .description('Replay a stored request through the receiver of a running iaphook.')
   .argument('<requestId>', 'the id shown in the inspector (req_…)', requestId)
   .option('--url <url>', 'where iaphook runs (default: http://127.0.0.1:$PORT)')
-  .action(async (id: string, options: { url?: string }) => {
+  .option('--accept-unverified', 'replay a request that failed the webhook key check anyway (you vouch that nachocode sent it)')
+  .action(async (id: string, options: { url?: string; acceptUnverified?: boolean }) => {
     let config;
     try {
       config = loadConfig();
@@ -35,12 +36,27 @@ const program = new Command()
     const token = signToken(jwtSecret, { role: 'admin', sub: 'replay-cli', expiresInSeconds: 60 });
     let res;
     try {
-      res = await request(`${base}/api/inspector/requests/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const confirm = options.acceptUnverified === true;
+      res = await request(`${base}/api/inspector/requests/${id}/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, ...(confirm ? { 'content-type': 'application/json' } : {}) },
+        body: confirm ? JSON.stringify({ acceptUnverified: true }) : undefined,
+      });
     } catch (error) {
       return program.error(`no answer from ${base} (${(error as Error).message}). Is iaphook running? Start it with: npm start`);
     }
-    const body = (await res.body.json()) as { requestId?: string; status?: number; outcome?: string; reason?: string | null; eventId?: string | null; error?: { message: string } };
-    if (res.statusCode !== 200) program.error(`replay refused (${res.statusCode}): ${body.error?.message ?? JSON.stringify(body)}`);
+    const body = (await res.body.json()) as {
+      requestId?: string;
+      status?: number;
+      outcome?: string;
+      reason?: string | null;
+      eventId?: string | null;
+      error?: { code?: string; message: string };
+    };
+    if (res.statusCode !== 200) {
+      const hint = body.error?.code === 'replay_of_unauthenticated_request' ? '\nIf you know nachocode sent it, run again with --accept-unverified.' : '';
+      program.error(`replay refused (${res.statusCode}): ${body.error?.message ?? JSON.stringify(body)}${hint}`);
+    }
     const reason = body.reason === null || body.reason === undefined ? '' : ` (${body.reason})`;
     const event = body.eventId === null || body.eventId === undefined ? '' : `, event ${body.eventId}`;
     process.stdout.write(`replayed ${id} as ${body.requestId}: ${body.status} ${body.outcome}${reason}${event}\n${JSON.stringify(body, null, 2)}\n`);

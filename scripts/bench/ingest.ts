@@ -1,21 +1,27 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { E2E_WEBHOOK_KEY } from '../../test/support/server';
 import { processingLag, waitForDrain, type LagResult } from './lag';
+import { withCpu, type CpuPerRequest } from './cpu';
 import { runLoad, type LoadResult } from './load';
 import { quantile } from './stats';
 
 export const PURCHASE_ROUTE = '/webhooks/nachocode/purchase';
 export const CONNECTIONS = 50;
 
+type Measured = LoadResult & { cpu: CpuPerRequest | null };
+
 export interface IngestRound {
-  bare: LoadResult;
-  server: LoadResult;
+  bare: Measured;
+  server: Measured;
   lag: LagResult;
 }
 
 export interface IngestOptions {
   serverUrl: string;
   bareUrl: string;
+  /** Process ids, for the CPU each request costs (read from /proc). */
+  serverPid: number;
+  barePid: number;
   reader: BetterSqlite3.Database;
   rounds: number;
   durationSec: number;
@@ -32,26 +38,27 @@ const headers = { authorization: `Bearer ${E2E_WEBHOOK_KEY}` };
  * server's backlog has drained, so the server's worker never steals the baseline's CPU.
  */
 export async function ingestRounds(options: IngestOptions): Promise<IngestRound[]> {
-  const load = (url: string, durationSec: number) =>
-    runLoad({ url, path: PURCHASE_ROUTE, headers, connections: CONNECTIONS, durationSec, collectAcks: true });
+  const load = (url: string, pid: number, durationSec: number) =>
+    withCpu(pid, () => runLoad({ url, path: PURCHASE_ROUTE, headers, connections: CONNECTIONS, durationSec, collectAcks: true }));
+  const bareLoad = (durationSec: number) => load(options.bareUrl, options.barePid, durationSec);
   const server = async (durationSec: number) => {
-    const result = await load(options.serverUrl, durationSec);
+    const result = await load(options.serverUrl, options.serverPid, durationSec);
     const endedAt = Date.now();
     const drain = await waitForDrain(options.reader, endedAt, 120_000);
     return { result, lag: { ...processingLag(options.reader, result.acks), ...drain } };
   };
-  await load(options.bareUrl, options.warmupSec);
+  await bareLoad(options.warmupSec);
   await server(options.warmupSec);
   const rounds: IngestRound[] = [];
   for (let i = 0; i < options.rounds; i++) {
-    let bare: LoadResult;
+    let bare: Measured;
     let measured: Awaited<ReturnType<typeof server>>;
     if (i % 2 === 0) {
-      bare = await load(options.bareUrl, options.durationSec);
+      bare = await bareLoad(options.durationSec);
       measured = await server(options.durationSec);
     } else {
       measured = await server(options.durationSec);
-      bare = await load(options.bareUrl, options.durationSec);
+      bare = await bareLoad(options.durationSec);
     }
     rounds.push({ bare, server: measured.result, lag: measured.lag });
     const r = rounds[rounds.length - 1];

@@ -1,5 +1,26 @@
 import { mb } from './memory';
-import { evaluateTargets, markdownTable, summarizeIngest, type BenchResults } from './report';
+import { evaluateTargets, markdownTable, summarizeCpu, summarizeIngest, type BenchResults, type CpuSummary } from './report';
+
+const us = (n: number) => Math.round(n).toLocaleString('en');
+
+/** Where each request's CPU goes, and what that means for the throughput ratio on this machine. */
+function cpuSection(cpu: CpuSummary | null, cores: number): string[] {
+  if (cpu === null) return ['CPU per request: not measured (/proc not readable).'];
+  const row = (name: string, c: CpuSummary['bare']) => [name, us(c.mainUs), us(c.otherUs), us(c.loadUs), us(c.totalUs), us(c.ceilingRps)];
+  return [
+    `CPU per request (medians of the rounds, µs; read from /proc for every thread of each process):`,
+    '',
+    markdownTable(
+      ['', 'main thread', 'other threads', 'load generator', 'total', `ceiling on ${cores} cores, req/s`],
+      [row('bare Express', cpu.bare), row('iaphook', cpu.server)],
+    ),
+    '',
+    `"Other threads" are, for iaphook, the database thread (durable ingest, ledger applies), the WAL checkpointer and V8's garbage-collector and compiler threads; for bare Express only the latter. ` +
+      `The ceiling is the cores' time divided by one request's total cost. For iaphook to reach 0.8 × bare Express here, one request, ` +
+      `load generator included, would have to cost at most ${us(cpu.budgetUsAtTarget)} µs; it costs ${us(cpu.server.totalUs)} µs, ` +
+      `and its other threads alone cost ${us(cpu.server.otherUs)} µs against bare Express's ${us(cpu.bare.otherUs)} µs: storing and applying each event durably, which bare Express does not do.`,
+  ];
+}
 
 const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**missed**');
 
@@ -49,6 +70,8 @@ export function benchmarksMarkdown(results: BenchResults): string {
     '',
     `Processing lag (the 200 reaching the client → the event \`applied\`, every acknowledged event of every round): p50 ${s.lagP50} ms, p99 ${s.lagP99} ms. ` +
       `Longest time for the backlog to drain after a run: ${s.drainMs} ms.`,
+    '',
+    ...cpuSection(summarizeCpu(results.ingest, m.cores), m.cores),
     '',
     '## Outbound',
     '',

@@ -52,6 +52,44 @@ export function summarizeIngest(rounds: IngestRound[]): IngestSummary {
   };
 }
 
+export interface CpuSide {
+  mainUs: number;
+  otherUs: number;
+  loadUs: number;
+  /** All three: what one request costs the machine. */
+  totalUs: number;
+  /** Requests per second the machine's cores could carry at that cost, if nothing else ran. */
+  ceilingRps: number;
+}
+
+export interface CpuSummary {
+  bare: CpuSide;
+  server: CpuSide;
+  /** The most one request may cost, load generator included, for iaphook to reach 0.8 × bare. */
+  budgetUsAtTarget: number;
+}
+
+/**
+ * CPU per request, medians over the rounds. On a machine where the load generator shares the
+ * cores, throughput is bounded by what a request costs all threads together: this is what says
+ * how far a ratio can go, not the ratio itself. null when /proc was not readable.
+ */
+export function summarizeCpu(rounds: Array<Pick<IngestRound, 'bare' | 'server'>>, cores: number): CpuSummary | null {
+  const sides = rounds.map((r) => [r.bare.cpu, r.server.cpu]);
+  if (sides.length === 0 || sides.some(([b, s]) => b === null || s === null)) return null;
+  const side = (pick: (r: Pick<IngestRound, 'bare' | 'server'>) => NonNullable<IngestRound['bare']['cpu']>): CpuSide => {
+    const mainUs = median(rounds.map((r) => pick(r).mainUs));
+    const otherUs = median(rounds.map((r) => pick(r).otherUs));
+    const loadUs = median(rounds.map((r) => pick(r).loadUs));
+    const totalUs = mainUs + otherUs + loadUs;
+    return { mainUs, otherUs, loadUs, totalUs, ceilingRps: (cores * 1e6) / totalUs };
+  };
+  const bare = side((r) => r.bare.cpu!);
+  const server = side((r) => r.server.cpu!);
+  const bareRps = median(rounds.map((r) => r.bare.rps));
+  return { bare, server, budgetUsAtTarget: (cores * 1e6) / (0.8 * bareRps) };
+}
+
 const MB = 2 ** 20;
 const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 

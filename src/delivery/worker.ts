@@ -39,6 +39,7 @@ export class Worker {
   private passes = 0;
   private loopDone: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | null = null;
+  private refillQueued = false;
 
   constructor(private readonly options: WorkerOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -156,9 +157,22 @@ export class Worker {
       .finally(() => {
         clearTimeout(leaseTimer);
         this.inFlight.delete(entry);
-        this.wakeup.wake();
+        this.refillSoon();
       });
     this.inFlight.add(entry);
+  }
+
+  /**
+   * Jobs finishing together (one group commit settles a batch of them) refill their slots with one
+   * claim after the current turn, not one claim each: every claim scans the due jobs.
+   */
+  private refillSoon(): void {
+    if (this.refillQueued) return;
+    this.refillQueued = true;
+    setImmediate(() => {
+      this.refillQueued = false;
+      this.wakeup.wake();
+    });
   }
 
   private sleepUntilDue(): number {

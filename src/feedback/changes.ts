@@ -27,17 +27,26 @@ export interface ChangeContext {
   now: number;
 }
 
+// Not-found errors name what is missing in `details.resource`, so a client can tell an unknown
+// project from an unknown channel or feedback without reading the message.
 export function requireProject(db: Db, projectId: number): ProjectRow {
   const project = findProject(db, projectId);
-  if (!project) throw new AppError('not_found', `no project ${projectId}`);
+  if (!project) throw new AppError('not_found', `no project ${projectId}`, { resource: 'project', projectId });
   return project;
 }
 
 export function requireChannel(db: Db, projectId: number, channelId: number): { project: ProjectRow; channel: ChannelRow } {
   const project = requireProject(db, projectId);
   const channel = findChannel(db, projectId, channelId);
-  if (!channel) throw new AppError('not_found', `no channel ${channelId} in project ${projectId}`);
+  if (!channel) throw new AppError('not_found', `no channel ${channelId} in project ${projectId}`, { resource: 'channel', projectId, channelId });
   return { project, channel };
+}
+
+/** A feedback of a channel the caller has already found (requireChannel). */
+export function requireFeedback(db: Db, channelId: number, feedbackId: number): FeedbackRow {
+  const feedback = findFeedback(db, channelId, feedbackId);
+  if (!feedback) throw new AppError('not_found', `no feedback ${feedbackId} in channel ${channelId}`, { resource: 'feedback', channelId, feedbackId });
+  return feedback;
 }
 
 function requireIssue(db: Db, projectId: number, issueId: number): IssueRow {
@@ -106,8 +115,7 @@ export function changeIssue(ctx: ChangeContext, projectId: number, issueId: numb
 /** ISSUE_ADDITION: an existing feedback filed under one more issue. */
 export function addIssueToFeedback(ctx: ChangeContext, projectId: number, channelId: number, feedbackId: number, issueId: number) {
   const { project, channel } = requireChannel(ctx.db, projectId, channelId);
-  const feedback: FeedbackRow | null = findFeedback(ctx.db, channelId, feedbackId);
-  if (!feedback) throw new AppError('not_found', `no feedback ${feedbackId} in channel ${channelId}`);
+  const feedback = requireFeedback(ctx.db, channelId, feedbackId);
   requireIssue(ctx.db, projectId, issueId);
   if (!linkIssue(ctx.db, feedbackId, issueId, ctx.now)) {
     throw new AppError('conflict', `feedback ${feedbackId} is already filed under issue ${issueId}`);

@@ -1,7 +1,17 @@
 import express from 'express';
 import { parseBody, parseId } from '../outbound';
+import { AppError } from '../shared/errors';
 import { addIssueBody, channelBody, feedbackBody, issueBody, issuePatch, projectBody, projectPatch } from './schemas';
 import type { FeedbackService } from './service';
+
+/** A positive whole-number id from the path; anything else is a 400 naming the parameter. */
+function strictId(req: express.Request, param: 'projectId' | 'channelId' | 'feedbackId'): number {
+  const text = req.params[param];
+  const id = typeof text === 'string' && /^[1-9]\d*$/.test(text) ? Number(text) : NaN;
+  if (Number.isSafeInteger(id)) return id;
+  const message = `${param} must be a positive whole number, got "${String(text)}"`;
+  throw new AppError('bad_request', message, { fields: [{ field: param, message }] });
+}
 
 /** The feedback admin API, mounted under /api behind the admin JWT. Routes parse and answer. */
 export function feedbackRouter(service: FeedbackService): express.Router {
@@ -24,6 +34,9 @@ export function feedbackRouter(service: FeedbackService): express.Router {
   router.post('/projects/:projectId/channels/:channelId/feedbacks', async (req, res) => {
     const body = parseBody(feedbackBody, req.body, 'feedback');
     res.status(201).json(await service.createFeedback(project(req), channel(req), body));
+  });
+  router.get('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', (req, res) => {
+    res.json(service.getFeedback(strictId(req, 'projectId'), strictId(req, 'channelId'), strictId(req, 'feedbackId')));
   });
   router.post('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId/issues', async (req, res) => {
     const feedbackId = parseId(req.params.feedbackId, 'feedback');

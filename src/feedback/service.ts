@@ -3,8 +3,18 @@ import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Db } from '../storage/database';
 import type { GroupCommitter } from '../storage/group-commit';
-import { addIssueToFeedback, changeIssue, createFeedback, createIssue, requireProject, type ChangeContext, type IssueChange } from './changes';
-import { listIssues } from './issue-repository';
+import {
+  addIssueToFeedback,
+  changeIssue,
+  createFeedback,
+  createIssue,
+  requireChannel,
+  requireFeedback,
+  requireProject,
+  type ChangeContext,
+  type IssueChange,
+} from './changes';
+import { issuesOfFeedback, listIssues } from './issue-repository';
 import { ensureRefundsChannel } from './refunds';
 import { insertChannel, insertProject, listChannels, listProjects, projectByName, channelByName, updateProject, type ChannelRow, type ProjectRow } from './repository';
 import { feedbackApiView, issueApiView } from './snapshots';
@@ -69,6 +79,13 @@ export class FeedbackService {
   listIssues(projectId: number) {
     requireProject(this.deps.db, projectId);
     return listIssues(this.deps.db, projectId).map(issueApiView);
+  }
+
+  /** One feedback as createFeedback answers it, without the eventId of its creation. */
+  getFeedback(projectId: number, channelId: number, feedbackId: number) {
+    requireChannel(this.deps.db, projectId, channelId);
+    const feedback = requireFeedback(this.deps.db, channelId, feedbackId);
+    return feedbackApiView(feedback, issuesOfFeedback(this.deps.db, feedbackId));
   }
 
   createFeedback(projectId: number, channelId: number, input: { message: string; userEmail?: string | null; issueIds?: number[] }) {

@@ -49,6 +49,16 @@ function loadAssets(dir: string): Map<string, { type: string; content: Buffer }>
 
 const sessionBody = z.strictObject({ token: z.string().min(1).max(4096) });
 
+/**
+ * Sign-in that leads back to the inspector with the same filters (its query). The browser keeps
+ * the fragment (#request=, #event=) across this redirect by itself, and the sign-in page carries
+ * it on. `next` is always the inspector's own path, so it cannot send anyone elsewhere.
+ */
+export function signinFor(originalUrl: string): string {
+  const search = new URL(originalUrl, 'http://inspector.invalid').search;
+  return search === '' ? SIGNIN_PATH : `${SIGNIN_PATH}?next=${encodeURIComponent(INSPECTOR_PATH + search)}`;
+}
+
 export interface PageDeps {
   jwtSecret: string;
   clock: Clock;
@@ -69,7 +79,7 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
     const token = cookieValue(req, ADMIN_COOKIE);
     const result = token === null ? null : verifyToken(deps.jwtSecret, token, deps.clock.now());
     if (result?.ok === true && result.principal.role === 'admin') return next();
-    res.redirect(303, SIGNIN_PATH);
+    res.redirect(303, signinFor(req.originalUrl));
   };
 
   router.use(INSPECTOR_PATH, strictCsp);

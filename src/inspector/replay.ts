@@ -6,6 +6,11 @@ import { headersOf } from './views';
 
 /** Marks a replayed request, so its raw record points at the original. */
 export const REPLAY_OF_HEADER = 'x-iaphook-replay-of';
+/**
+ * Marks a replay an admin accepted although its bytes never passed the webhook key check; the
+ * value names the request whose check failed. Kept with the replay's headers, beside REPLAY_OF_HEADER.
+ */
+export const ACCEPTED_UNVERIFIED_HEADER = 'x-iaphook-accepted-unverified';
 
 /** The receiver route a stored path was served by; Express matches paths case-insensitively and with a trailing slash. */
 export function routeForPath(path: string): ReceiverRoute | null {
@@ -20,6 +25,8 @@ export interface ReplayContext {
   newId: string;
   remoteAddr: string | null;
   requestId: string | null;
+  /** The request whose failed key check the admin accepted, recorded on the replay. */
+  unverifiedOf?: string | null;
 }
 
 /**
@@ -37,10 +44,11 @@ export function planReplay(row: RawRequestRow, context: ReplayContext): ReplayPl
   }
   const rawHeaders: string[] = [];
   for (const [name, value] of Object.entries(headersOf(row))) {
-    if (isSecretHeader(name) || name === REPLAY_OF_HEADER) continue;
+    if (isSecretHeader(name) || name === REPLAY_OF_HEADER || name === ACCEPTED_UNVERIFIED_HEADER) continue;
     for (const one of Array.isArray(value) ? value : [value]) rawHeaders.push(name, one);
   }
   rawHeaders.push(REPLAY_OF_HEADER, row.id);
+  if (context.unverifiedOf) rawHeaders.push(ACCEPTED_UNVERIFIED_HEADER, context.unverifiedOf);
   const request: InboundRequest = {
     method: row.method,
     path: row.path,

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import { deliveries, jobAttempts, rawRequests, webhooks } from '../../db/schema';
 import type { Db } from '../storage/database';
 import { afterConditions, escapeLike, filterConditions, pageConditions, type RequestFilter } from './filters';
@@ -23,36 +24,30 @@ const summaryColumns = {
   contentType: rawRequests.contentType,
 };
 
-export type SummaryRow = { [K in keyof typeof summaryColumns]: (typeof rawRequests.$inferSelect)[K] };
 export type RawRequestRow = typeof rawRequests.$inferSelect;
+export type SummaryRow = { [K in keyof typeof summaryColumns]: RawRequestRow[K] };
 
 export interface Page<T> {
   rows: T[];
   nextCursor: string | null;
 }
 
-/** Newest first; one row more than asked tells whether another page exists. */
 export function listRequests(db: Db, filter: RequestFilter, cursor: string | undefined, limit: number): Page<SummaryRow> {
-  const rows = db
-    .select(summaryColumns)
-    .from(rawRequests)
-    .where(pageConditions(filter, cursor))
-    .orderBy(desc(rawRequests.id))
-    .limit(limit + 1)
-    .all();
-  return paged(rows, limit);
+  return paged(newestFirst(db.select(summaryColumns).from(rawRequests).$dynamic(), filter, cursor, limit).all(), limit);
 }
 
 /** Full rows for an export, page by page (the caller streams them). */
 export function exportPage(db: Db, filter: RequestFilter, cursor: string | undefined, limit: number): Page<RawRequestRow> {
-  const rows = db
-    .select()
-    .from(rawRequests)
-    .where(pageConditions(filter, cursor))
-    .orderBy(desc(rawRequests.id))
-    .limit(limit + 1)
-    .all();
-  return paged(rows, limit);
+  return paged(newestFirst(db.select().from(rawRequests).$dynamic(), filter, cursor, limit).all(), limit);
+}
+
+/**
+ * Newest first, one row more than asked (paged() reads it as "another page exists"). It takes the
+ * select with its columns already chosen: handed a generic column object, drizzle loses the row
+ * type, while a dynamic query keeps it exact at each caller.
+ */
+function newestFirst<Q extends SQLiteSelect>(query: Q, filter: RequestFilter, cursor: string | undefined, limit: number): Q {
+  return query.where(pageConditions(filter, cursor)).orderBy(desc(rawRequests.id)).limit(limit + 1);
 }
 
 /** Oldest first after a given id: what a reconnecting stream missed. */

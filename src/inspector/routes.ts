@@ -1,5 +1,6 @@
 import express, { type Request } from 'express';
 import { z } from 'zod';
+import { parseBody } from '../outbound';
 import { parseQuery } from '../receiver';
 import type { Clock } from '../shared/clock';
 import type { Db } from '../storage/database';
@@ -25,6 +26,15 @@ const exportQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).optional(),
 });
 const streamQuery = z.strictObject({ ...filterShape, lastEventId: z.string().optional() });
+const replayQuery = z.strictObject({ acceptUnverified: z.enum(['true', 'false']).optional() });
+const replayBody = z.strictObject({ acceptUnverified: z.boolean().optional() });
+
+/** The admin's confirmation for a request that failed the key check, as a body or a query flag. */
+function acceptsUnverified(req: Request): boolean {
+  const query = parseQuery(replayQuery, req.query);
+  const body = parseBody(replayBody, req.body, 'replay options');
+  return body.acceptUnverified === true || query.acceptUnverified === 'true';
+}
 
 /** Where this server is reached: PUBLIC_URL, or the host the admin's browser used. */
 export function baseUrlOf(req: Request, publicUrl: string | null): string {
@@ -75,11 +85,11 @@ export function inspectorApiRouter(deps: InspectorRoutesDeps): express.Router {
   });
 
   router.post('/inspector/requests/:id/replay', async (req, res) => {
-    const result = await service.replay(requestId(req), {
-      remoteAddr: req.ip ?? null,
-      requestId: typeof res.locals.requestId === 'string' ? res.locals.requestId : null,
-    });
-    res.json(result);
+    const id = requestId(req);
+    const context = { remoteAddr: req.ip ?? null, requestId: typeof res.locals.requestId === 'string' ? res.locals.requestId : null };
+    const outcome = await service.replay(id, context, { acceptUnverified: acceptsUnverified(req) });
+    if (!outcome.ok) return res.status(outcome.status).json(outcome.body);
+    res.json(outcome.result);
   });
 
   router.get('/inspector/stream', (req, res) => {

@@ -6,6 +6,7 @@ import type { Db } from '../storage/database';
 import { toCurl } from './curl';
 import type { RequestFilter } from './filters';
 import { planReplay, REPLAY_OF_HEADER } from './replay';
+import { failedKeyCheck, unverifiedOrigin, unverifiedReplayBody, type UnverifiedReplayBody } from './replay-unverified';
 import { deliveryAttempts, getRequest, listRequests, type RawRequestRow } from './repository';
 import { bodyView, headersOf, parseStored, storedHeader, summaryView } from './views';
 
@@ -25,7 +26,12 @@ export interface ReplayResult {
   reason: string | null;
   eventId: string | null;
   response: unknown;
+  /** The bytes never passed the webhook key check and the admin confirmed the replay anyway. */
+  acceptedUnverified: boolean;
 }
+
+/** A replay ran, or it waits for the admin to accept a request that failed the key check (409). */
+export type ReplayOutcome = { ok: true; result: ReplayResult } | { ok: false; status: 409; body: UnverifiedReplayBody };
 
 /** The inspector's reads and its one write (replay), in plain TypeScript; routes only parse and answer. */
 export class InspectorService {
@@ -49,6 +55,7 @@ export class InspectorService {
       requestId: row.requestId,
       keyFingerprint: row.keyFingerprint,
       replayOf: storedHeader(headers, REPLAY_OF_HEADER) ?? null,
+      acceptedUnverified: row.source === 'replay' && unverifiedOrigin(row) !== null,
       headers,
       body: bodyView(row.body),
       response: { status: row.status, body: parseStored(row.response), durationMs: row.durationMs },
@@ -68,14 +75,26 @@ export class InspectorService {
     return { bytes: row.body, contentType: row.contentType };
   }
 
-  /** Runs the stored request through the receiver again and answers with what the receiver said. */
-  async replay(id: string, context: { remoteAddr: string | null; requestId: string | null }): Promise<ReplayResult> {
+  /**
+   * Runs the stored request through the receiver again and answers with what the receiver said.
+   * Bytes that failed the webhook key check go through only when the admin accepts them unverified.
+   */
+  async replay(
+    id: string,
+    context: { remoteAddr: string | null; requestId: string | null },
+    options: { acceptUnverified: boolean } = { acceptUnverified: false },
+  ): Promise<ReplayOutcome> {
     const row = this.find(id);
+    const unverifiedOf = unverifiedOrigin(row);
     const newRequestId = newId('req', this.deps.clock.now());
-    const plan = planReplay(row, { newId: newRequestId, ...context });
+    const plan = planReplay(row, { newId: newRequestId, ...context, unverifiedOf });
     if (!plan.ok) throw new AppError('bad_request', `cannot replay ${id}: ${plan.reason}`);
+    if (unverifiedOf !== null && !options.acceptUnverified) {
+      const failed = unverifiedOf === id ? row : getRequest(this.deps.db, unverifiedOf);
+      return { ok: false, status: 409, body: unverifiedReplayBody(id, unverifiedOf, failedKeyCheck(failed)) };
+    }
     const answer = await this.deps.receive(plan.route, plan.request);
-    return {
+    const result: ReplayResult = {
       replayOf: id,
       requestId: newRequestId,
       status: answer.status,
@@ -83,7 +102,9 @@ export class InspectorService {
       reason: answer.reason,
       eventId: answer.eventId,
       response: answer.body,
+      acceptedUnverified: unverifiedOf !== null,
     };
+    return { ok: true, result };
   }
 
   private find(id: string): RawRequestRow {

@@ -1,21 +1,43 @@
-import { and, asc, desc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { deliveries, jobAttempts, jobs, outboundEvents } from '../../db/schema';
 import type { Db } from '../storage/database';
+import { preparedPer } from '../storage/prepared';
 import type { DeliveryState, Envelope, EventType } from './types';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof jobAttempts.$inferSelect;
 
+const p = (name: string) => sql.placeholder(name);
+
+// Prepared once per connection: these run once per event or per delivery attempt, where building
+// the drizzle query cost more than running it.
+const insertEventStatement = preparedPer((db) =>
+  db.insert(outboundEvents).values({ id: p('id'), projectId: p('projectId'), type: p('type'), data: p('data'), createdAt: p('now') }).prepare(),
+);
+const insertDeliveryStatement = preparedPer((db) =>
+  db
+    .insert(deliveries)
+    .values({ id: p('id'), webhookId: p('webhookId'), eventId: p('eventId'), jobId: p('jobId'), state: 'pending', createdAt: p('now'), updatedAt: p('now') })
+    .prepare(),
+);
+const messageStatement = preparedPer((db) =>
+  db
+    .select({ delivery: deliveries, type: outboundEvents.type, data: outboundEvents.data })
+    .from(deliveries)
+    .innerJoin(outboundEvents, eq(outboundEvents.id, deliveries.eventId))
+    .where(eq(deliveries.id, p('id')))
+    .prepare(),
+);
+const setStateStatement = preparedPer((db) =>
+  db.update(deliveries).set({ state: sql`${p('state')}`, updatedAt: sql`${p('now')}` }).where(eq(deliveries.id, p('id'))).prepare(),
+);
+
 export function insertEvent(db: Db, id: string, projectId: number, envelope: Envelope, now: number): void {
-  db.insert(outboundEvents)
-    .values({ id, projectId, type: envelope.event, data: JSON.stringify(envelope.data), createdAt: now })
-    .run();
+  insertEventStatement(db).run({ id, projectId, type: envelope.event, data: JSON.stringify(envelope.data), now });
 }
 
 export function insertDelivery(db: Db, row: { id: string; webhookId: number; eventId: string; jobId: number }, now: number): void {
-  db.insert(deliveries)
-    .values({ ...row, state: 'pending', createdAt: now, updatedAt: now })
-    .run();
+  insertDeliveryStatement(db).run({ ...row, now });
 }
 
 export interface DeliveryMessage {
@@ -25,12 +47,7 @@ export interface DeliveryMessage {
 
 /** A delivery with the event it carries, for the sender. */
 export function deliveryMessage(db: Db, id: string): DeliveryMessage | null {
-  const row = db
-    .select({ delivery: deliveries, type: outboundEvents.type, data: outboundEvents.data })
-    .from(deliveries)
-    .innerJoin(outboundEvents, eq(outboundEvents.id, deliveries.eventId))
-    .where(eq(deliveries.id, id))
-    .get();
+  const row = messageStatement(db).get({ id });
   if (!row) return null;
   return { delivery: row.delivery, envelope: { event: row.type as EventType, data: JSON.parse(row.data) as Record<string, unknown> } };
 }
@@ -40,7 +57,7 @@ export function findDelivery(db: Db, id: string): DeliveryRow | null {
 }
 
 export function setDeliveryState(db: Db, id: string, state: DeliveryState, now: number): void {
-  db.update(deliveries).set({ state, updatedAt: now }).where(eq(deliveries.id, id)).run();
+  setStateStatement(db).run({ id, state, now });
 }
 
 export interface ListedDelivery {

@@ -1,6 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { channels, deliveries, jobs, projects, webhooks } from '../../db/schema';
 import type { Db } from '../storage/database';
+import { preparedPer } from '../storage/prepared';
 import type { ActiveStatus, Filter, RetryPolicyName, SubscribedEvent, Template, Webhook, WebhookFields } from './types';
 
 type WebhookRow = typeof webhooks.$inferSelect;
@@ -62,8 +63,27 @@ export function findWebhook(db: Db, projectId: number, id: number): Webhook | nu
   return row ? toWebhook(row) : null;
 }
 
+// Prepared once per connection: read once per delivery attempt or per emitted event.
+const byIdStatement = preparedPer((db) => db.select().from(webhooks).where(eq(webhooks.id, sql.placeholder('id'))).prepare());
+const activeStatement = preparedPer((db) =>
+  db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.projectId, sql.placeholder('projectId')), eq(webhooks.status, 'ACTIVE')))
+    .orderBy(webhooks.id)
+    .prepare(),
+);
+// Only a subscription that had failures is written: most successes change nothing.
+const resetStatement = preparedPer((db) =>
+  db
+    .update(webhooks)
+    .set({ consecutiveFailures: 0 })
+    .where(and(eq(webhooks.id, sql.placeholder('id')), ne(webhooks.consecutiveFailures, 0)))
+    .prepare(),
+);
+
 export function webhookById(db: Db, id: number): Webhook | null {
-  const row = db.select().from(webhooks).where(eq(webhooks.id, id)).get();
+  const row = byIdStatement(db).get({ id });
   return row ? toWebhook(row) : null;
 }
 
@@ -77,6 +97,7 @@ export function webhookByName(db: Db, projectId: number, name: string): Webhook 
 }
 
 export function listWebhooks(db: Db, projectId: number, onlyActive = false): Webhook[] {
+  if (onlyActive) return activeStatement(db).all({ projectId }).map(toWebhook);
   const where = onlyActive ? and(eq(webhooks.projectId, projectId), eq(webhooks.status, 'ACTIVE')) : eq(webhooks.projectId, projectId);
   return db.select().from(webhooks).where(where).orderBy(webhooks.id).all().map(toWebhook);
 }
@@ -91,7 +112,7 @@ export function channelIdsOf(db: Db, projectId: number): Set<number> {
 
 /** A delivery succeeded: the endpoint is healthy again. */
 export function resetFailures(db: Db, id: number): void {
-  db.update(webhooks).set({ consecutiveFailures: 0 }).where(eq(webhooks.id, id)).run();
+  resetStatement(db).run({ id });
 }
 
 /** A delivery ended failed or dead; returns the new count of such endings in a row. */

@@ -56,8 +56,10 @@ export function receiverRouter(receive: Receive, bodyLimitBytes: number): expres
   });
   // Body-reading failures (too large, aborted, bad encoding) are answered and recorded like any rejection.
   const bodyErrors: ErrorRequestHandler = async (error: unknown, req, res, next) => {
-    if (!req.path.startsWith('/webhooks')) return next(error);
     const { status, type } = (error ?? {}) as { status?: number; type?: string; expected?: number; length?: number };
+    // Only the body reader's own 4xx errors are the sender's fault; anything else is ours (500).
+    const fromBodyReader = typeof status === 'number' && status >= 400 && status < 500 && typeof type === 'string';
+    if (!req.path.startsWith('/webhooks') || !fromBodyReader) return next(error);
     const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
     const message =
       code === 'payload_too_large' ? `the body is larger than the ${bodyLimitBytes}-byte limit` : `the body could not be read (${type ?? 'unknown error'})`;

@@ -38,6 +38,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
     sqlite.pragma('synchronous = FULL');
   }
   sqlite.pragma('foreign_keys = ON');
+  // Every group-commit item runs in a savepoint, and a savepoint journals the pages it changes: in a
+  // temp file (a write() per page, about 80 KB per webhook) unless temp storage is memory.
+  sqlite.pragma('temp_store = MEMORY');
   cacheStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   if (!options.readonly) {

@@ -34,8 +34,7 @@ const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?:
  * Group commit: every write of the process goes through run(). Closures queued while the previous
  * commit was syncing run together in one IMMEDIATE transaction, each inside its own savepoint so one
  * failing closure does not undo the others, and every promise settles only after the commit has
- * reached the disk. One fsync then acknowledges many requests: with synchronous=FULL a commit per
- * request reaches about 0.44 of a bare Express endpoint, a commit per batch about 0.8, equally durable.
+ * reached the disk. One fsync then acknowledges many requests, equally durable as a commit each.
  */
 export class GroupCommitter {
   private queue: Pending[] = [];

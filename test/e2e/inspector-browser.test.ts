@@ -10,7 +10,8 @@ import { E2E_JWT_SECRET, E2E_WEBHOOK_KEY, ensureBuilt, PROJECT_ROOT, startServer
 
 // The inspector in a real browser (Debian's chromium, never a downloaded one) against the built
 // server: sign in with a link, send a purchase with the sample sender, watch it arrive live,
-// open it, replay it, and measure how long a new request takes to show.
+// open it, replay it, and measure how long a new request takes to show. Then, signed out: a deep
+// link that survives sign-in, and a replay that asks first because the key check failed.
 
 jest.setTimeout(120_000);
 
@@ -64,6 +65,7 @@ interface PageGlobals {
   shownAt: Record<string, number>;
   notReloaded?: boolean;
   document: { getElementById(id: string): { textContent: string | null } | null };
+  location: { hash: string };
   MutationObserver: new (callback: (mutations: Array<{ addedNodes: Iterable<{ tagName?: string; dataset?: Record<string, string | undefined> }> }>) => void) => {
     observe(target: unknown, options: { childList: boolean }): void;
   };
@@ -158,4 +160,64 @@ it('signs in with a link, shows a sent purchase live, opens it and replays it as
   await page.screenshot({ path: path.join(ARTIFACTS, 'inspector-browser.png') });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: path.join(ARTIFACTS, 'inspector-browser-dark.png') });
+});
+
+/** The admin API, as the test's own client (not the browser). */
+async function adminGet<T>(token: string, pathAndQuery: string): Promise<T> {
+  const res = await request(`${server.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } });
+  return (await res.body.json()) as T;
+}
+
+async function signInWithForm(token: string): Promise<void> {
+  await page.fill('#token', token);
+  await page.click('#signin-form button[type="submit"]');
+}
+
+it('keeps a deep link through sign-in, and asks before replaying a request that failed the key check', async () => {
+  const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 600 });
+  const purchase = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')) as Record<string, unknown>;
+  const sent = await request(`${server.url}/webhooks/nachocode/purchase`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer not-the-configured-key-0000', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...purchase, iapLogId: 910_001 }),
+  });
+  expect(sent.statusCode).toBe(401);
+  await sent.body.dump();
+  const rejectedId = (await adminGet<{ data: Array<{ id: string }> }>(token, '/api/inspector/requests?outcome=rejected&limit=1')).data[0].id;
+
+  // Signed out: the server sends the browser to sign in; the fragment rides along and survives it.
+  await context.clearCookies();
+  await page.goto(`${server.url}/inspector?outcome=rejected#request=${rejectedId}`);
+  await page.waitForURL((url) => url.pathname === '/inspector/signin');
+  expect(new URL(page.url()).hash).toBe(`#request=${rejectedId}`);
+  await signInWithForm(token);
+  await page.waitForSelector(`article.detail[data-id="${rejectedId}"]`);
+  expect(page.url()).toBe(`${server.url}/inspector?outcome=rejected#request=${rejectedId}`);
+  expect(await page.inputValue('select[name="outcome"]')).toBe('rejected');
+
+  // Replay asks first: declining sends nothing; accepting stores it, marked as accepted unverified.
+  const dialogs: string[] = [];
+  page.once('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.click('#replay');
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('action-result')?.textContent?.includes('cancelled'));
+  expect(dialogs[0]).toContain(`request ${rejectedId} failed the webhook key check`);
+  expect((await adminGet<{ data: unknown[] }>(token, '/api/inspector/requests?source=replay&outcome=stored')).data).toEqual([]);
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.click('#replay');
+  await page.waitForSelector('#replay-result');
+  expect(await page.textContent('#action-result')).toMatch(/200 stored, event evt_\w+, accepted unverified$/);
+  const eventId = /event (evt_\w+)/.exec((await page.textContent('#action-result'))!)![1];
+  const replayId = await page.getAttribute('#replay-result', 'data-id');
+
+  // An #event= link (as the reconciliation report makes) survives sign-in too, and opens its request.
+  await context.clearCookies();
+  await page.goto(`${server.url}/inspector#event=${eventId}`);
+  await page.waitForURL((url) => url.pathname === '/inspector/signin');
+  await signInWithForm(token);
+  await page.waitForSelector(`article.detail[data-id="${replayId}"]`);
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toBe(`#event=${eventId}`);
+  expect(await page.textContent('article.detail')).toContain('not verified: an admin accepted this replay');
 });

@@ -164,6 +164,57 @@ describe('the transactional outbox', () => {
   });
 });
 
+describe('GET /api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', () => {
+  const path = (project: number | string, channel: number | string, feedback: number | string) => `/projects/${project}/channels/${channel}/feedbacks/${feedback}`;
+
+  it('when the feedback exists, then it comes in the shape the create answer has (without the eventId), issues included', async () => {
+    const issue = await api.createIssue('Crash on launch');
+    const created = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'it crashes', userEmail: 'a@example.com', issueIds: [issue.id] }).expect(201)).body;
+    const { eventId: _eventId, ...withoutEvent } = created;
+
+    const res = await api.get(path(api.projectId, api.channelId, created.id)).expect(200);
+
+    expect(res.body).toEqual(withoutEvent);
+    expect(res.body).toMatchObject({ message: 'it crashes', userEmail: 'a@example.com', issues: [expect.objectContaining({ id: issue.id, name: 'Crash on launch' })] });
+  });
+
+  it('when an issue is added later, then the feedback read afterwards lists it', async () => {
+    const feedback = await api.createFeedback({ message: 'later' });
+    const issue = await api.createIssue('Filed later');
+    await api.post(`${path(api.projectId, api.channelId, feedback.id)}/issues`, { issueId: issue.id }).expect(201);
+    const res = await api.get(path(api.projectId, api.channelId, feedback.id)).expect(200);
+    expect(res.body.issues.map((i: { id: number }) => i.id)).toEqual([issue.id]);
+  });
+
+  it('when the feedback is asked for under another channel, project, or an unknown id, then 404 names what is missing', async () => {
+    const feedback = await api.createFeedback({ message: 'here' });
+    const other = await api.createProject('Other');
+    const otherChannel = (await api.post(`/projects/${api.projectId}/channels`, { name: 'Second' }).expect(201)).body.id as number;
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      [path(424242, api.channelId, feedback.id), { resource: 'project', projectId: 424242 }, /^no project 424242$/],
+      [path(other.id, api.channelId, feedback.id), { resource: 'channel', projectId: other.id, channelId: api.channelId }, /^no channel \d+ in project \d+$/],
+      [path(api.projectId, otherChannel, feedback.id), { resource: 'feedback', channelId: otherChannel, feedbackId: feedback.id }, /^no feedback \d+ in channel \d+$/],
+      [path(api.projectId, api.channelId, 424242), { resource: 'feedback', channelId: api.channelId, feedbackId: 424242 }, /^no feedback 424242 in channel/],
+    ];
+    for (const [url, details, message] of cases) {
+      const res = await api.get(url).expect(404);
+      expect(res.body.error).toEqual({ code: 'not_found', message: expect.stringMatching(message), details });
+    }
+  });
+
+  it.each<[string, 'projectId' | 'channelId' | 'feedbackId', string]>([
+    ['a project id that is not a number', 'projectId', 'x'],
+    ['a channel id of zero', 'channelId', '0'],
+    ['a negative feedback id', 'feedbackId', '-1'],
+    ['a feedback id with a fraction', 'feedbackId', '1.5'],
+    ['a feedback id beyond a safe integer', 'feedbackId', '90071992547409930'],
+  ])('when the path has %s, then 400 names the parameter', async (_name, param, value) => {
+    const ids = { projectId: String(api.projectId), channelId: String(api.channelId), feedbackId: '1', [param]: value };
+    const res = await api.get(path(ids.projectId, ids.channelId, ids.feedbackId)).expect(400);
+    expect(res.body.error).toMatchObject({ code: 'bad_request', message: expect.stringContaining(param), details: { fields: [{ field: param, message: expect.any(String) }] } });
+  });
+});
+
 describe('refunds as feedback', () => {
   it('when a refund is applied, then it is recorded as feedback in the Refunds channel and subscribers get FEEDBACK_CREATION', async () => {
     await rt.post('/webhooks/nachocode/purchase', nacho.purchaseAndroid()).expect(200);

@@ -24,6 +24,11 @@ describe('signing in', () => {
     expect(res.headers.location).toBe('/inspector/signin');
   });
 
+  it('when the page is opened with filters and without a session, then sign-in is told to come back to them', async () => {
+    const res = await rt.http.get('/inspector?outcome=rejected&path=%2Fwebhooks').expect(303);
+    expect(res.headers.location).toBe(`/inspector/signin?next=${encodeURIComponent('/inspector?outcome=rejected&path=%2Fwebhooks')}`);
+  });
+
   it('when an admin token is posted, then an httpOnly, SameSite=Strict cookie holds it as long as the token lives', async () => {
     const token = rt.adminToken();
     const res = await rt.http.post('/inspector/session').send({ token }).expect(204);
@@ -86,6 +91,7 @@ describe('what the page sends', () => {
     ['inspector-render.js', 'text/javascript; charset=utf-8'],
     ['inspector-detail.js', 'text/javascript; charset=utf-8'],
     ['signin.js', 'text/javascript; charset=utf-8'],
+    ['signin-link.js', 'text/javascript; charset=utf-8'],
     ['inspector.css', 'text/css; charset=utf-8'],
   ])('when the asset %s is asked for, then it comes as %s', async (name, type) => {
     const res = await rt.http.get(`/inspector/assets/${name}`).expect(200);

@@ -16,6 +16,7 @@ async function newestId(): Promise<string> {
   return (await rt.http.get('/api/inspector/requests?limit=1').set('Authorization', admin()).expect(200)).body.data[0].id as string;
 }
 const replay = (id: string) => rt.http.post(`/api/inspector/requests/${id}/replay`).set('Authorization', admin());
+const detailOf = async (id: string) => (await rt.http.get(`/api/inspector/requests/${id}`).set('Authorization', admin()).expect(200)).body;
 
 beforeEach(() => {
   rt = startRuntime();
@@ -39,6 +40,7 @@ describe('POST /api/inspector/requests/:id/replay', () => {
       reason: null,
       eventId: first.body.eventId,
       response: { received: true, duplicate: true, eventId: first.body.eventId },
+      acceptedUnverified: false,
     });
     expect(count('events')).toBe(1);
     expect(count('ledger_entries')).toBe(1);
@@ -73,15 +75,6 @@ describe('POST /api/inspector/requests/:id/replay', () => {
     expect(res.body).toMatchObject({ status, outcome: 'rejected', reason });
   });
 
-  it('when a purchase rejected for its key is replayed by an admin, then it is stored and applied (the key was the problem)', async () => {
-    await rt.post(PURCHASE, nacho.purchaseAndroid(), 'wrong-key-wrong-key-wrong').expect(401);
-    const res = await replay(await newestId()).expect(200);
-    await rt.worker.whenIdle();
-    expect(res.body).toMatchObject({ status: 200, outcome: 'stored', eventId: expect.stringMatching(/^evt_/) });
-    const event = rt.database.sqlite.prepare('SELECT status, source FROM events WHERE id = ?').get(res.body.eventId);
-    expect(event).toEqual({ status: 'applied', source: 'replay' });
-  });
-
   it('when a bin capture is replayed, then 400 says it is not a webhook', async () => {
     const bin = await rt.http.post('/api/bins').set('Authorization', admin()).send({}).expect(201);
     await rt.http.post(`/bins/${bin.body.id}`).send({ a: 1 }).expect(200);
@@ -105,21 +98,135 @@ describe('POST /api/inspector/requests/:id/replay', () => {
   });
 });
 
+describe('replaying a request that failed the webhook key check', () => {
+  const WRONG_KEY = 'wrong-key-wrong-key-wrong';
+
+  it.each<[string, string | null, string, RegExp]>([
+    ['a wrong key', WRONG_KEY, 'unknown_key', /not one of the configured keys/],
+    ['no key', null, 'missing_authorization', /no Authorization header/],
+  ])('when a purchase sent with %s is replayed without confirmation, then 409 names the problem and nothing is stored', async (_name, key, keyCheck, why) => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), key).expect(401);
+    const original = await newestId();
+    const requestsBefore = count('raw_requests');
+
+    const res = await replay(original).expect(409);
+
+    expect(res.body).toEqual({
+      error: {
+        code: 'replay_of_unauthenticated_request',
+        message: expect.stringMatching(new RegExp(`^request ${original} failed the webhook key check`)),
+        details: { requestId: original, failedRequestId: original, keyCheck, confirmWith: { acceptUnverified: true } },
+      },
+    });
+    expect(res.body.error.message).toMatch(why);
+    expect(res.body.error.message).toMatch(/"acceptUnverified": true/);
+    expect(count('raw_requests')).toBe(requestsBefore);
+    expect(count('events')).toBe(0);
+  });
+
+  it('when the admin confirms with {"acceptUnverified": true}, then it is stored, applied and marked as accepted unverified', async () => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), WRONG_KEY).expect(401);
+    const original = await newestId();
+
+    const res = await replay(original).send({ acceptUnverified: true }).expect(200);
+    await rt.worker.whenIdle();
+
+    expect(res.body).toMatchObject({ replayOf: original, status: 200, outcome: 'stored', eventId: expect.stringMatching(/^evt_/), acceptedUnverified: true });
+    const event = rt.database.sqlite.prepare('SELECT status, source, raw_request_id AS rawRequestId FROM events WHERE id = ?').get(res.body.eventId);
+    expect(event).toEqual({ status: 'applied', source: 'replay', rawRequestId: res.body.requestId });
+    const detail = await detailOf(res.body.requestId);
+    expect(detail).toMatchObject({ source: 'replay', replayOf: original, acceptedUnverified: true, keyFingerprint: null });
+    expect(detail.headers['x-iaphook-accepted-unverified']).toBe(original);
+    expect((await detailOf(original)).acceptedUnverified).toBe(false);
+  });
+
+  it('when the admin confirms with ?acceptUnverified=true, then it is replayed the same way', async () => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), null).expect(401);
+    const res = await rt.http.post(`/api/inspector/requests/${await newestId()}/replay?acceptUnverified=true`).set('Authorization', admin()).expect(200);
+    expect(res.body).toMatchObject({ outcome: 'stored', acceptedUnverified: true });
+  });
+
+  it('when a replay accepted unverified is replayed, then it asks again and names the request that failed the check', async () => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), WRONG_KEY).expect(401);
+    const original = await newestId();
+    const accepted = await replay(original).send({ acceptUnverified: true }).expect(200);
+
+    const res = await replay(accepted.body.requestId).expect(409);
+    expect(res.body.error).toMatchObject({
+      code: 'replay_of_unauthenticated_request',
+      message: expect.stringContaining(`request ${accepted.body.requestId} replays ${original}, which failed the webhook key check`),
+      details: { requestId: accepted.body.requestId, failedRequestId: original, keyCheck: 'unknown_key' },
+    });
+    const again = await replay(accepted.body.requestId).send({ acceptUnverified: true }).expect(200);
+    expect(again.body).toMatchObject({ outcome: 'duplicate', eventId: accepted.body.eventId, acceptedUnverified: true });
+    expect((await detailOf(again.body.requestId)).headers['x-iaphook-accepted-unverified']).toBe(original);
+  });
+
+  it('when a request that passed the key check is replayed with the flag, then the flag changes nothing', async () => {
+    await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
+    const res = await replay(await newestId()).send({ acceptUnverified: true }).expect(200);
+    expect(res.body).toMatchObject({ outcome: 'duplicate', acceptedUnverified: false });
+  });
+
+  it('when a sender adds the marker header itself, then it is not taken for an accepted unverified replay', async () => {
+    await rt.post(PURCHASE, nacho.purchaseIos()).set('x-iaphook-accepted-unverified', 'req_01ARZ3NDEKTSV4RRFFQ69G5FAV').expect(200);
+    const original = await newestId();
+    expect((await detailOf(original)).acceptedUnverified).toBe(false);
+    const res = await replay(original).expect(200);
+    expect(res.body.acceptedUnverified).toBe(false);
+    expect((await detailOf(res.body.requestId)).headers['x-iaphook-accepted-unverified']).toBeUndefined();
+  });
+
+  it.each<[string, (id: string) => ReturnType<typeof replay>, number]>([
+    ['a flag that is not a boolean', (id) => replay(id).send({ acceptUnverified: 'yes' }), 422],
+    ['an unknown body field', (id) => replay(id).send({ acceptUnverifed: true }), 422],
+    ['an unknown query parameter', (id) => rt.http.post(`/api/inspector/requests/${id}/replay?force=1`).set('Authorization', admin()), 400],
+  ])('when the replay is asked for with %s, then %i and nothing is replayed', async (_name, call, status) => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), WRONG_KEY).expect(401);
+    const before = count('raw_requests');
+    await call(await newestId()).expect(status);
+    expect(count('raw_requests')).toBe(before);
+  });
+});
+
 describe('npm run replay', () => {
+  const root = path.join(__dirname, '..', '..');
+  const cli = (url: string, ...args: string[]) =>
+    promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/replay.ts', ...args, '--url', url], {
+      cwd: root,
+      env: { ...process.env, JWT_SECRET, DATABASE_PATH: path.join(rt.dir, 'iaphook.db'), NODE_ENV: 'test' },
+      timeout: 20_000,
+    });
+
   it('when the CLI replays a stored purchase on a running server, then it prints the duplicate', async () => {
     await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
     const id = await newestId();
     const server = await listen(rt.app);
     try {
-      const root = path.join(__dirname, '..', '..');
-      const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/replay.ts', id, '--url', server.url], {
-        cwd: root,
-        env: { ...process.env, JWT_SECRET, DATABASE_PATH: path.join(rt.dir, 'iaphook.db'), NODE_ENV: 'test' },
-        timeout: 20_000,
-      });
+      const { stdout } = await cli(server.url, id);
       expect(stdout).toMatch(new RegExp(`^replayed ${id} as req_\\w+: 200 duplicate, event evt_`));
     } finally {
       await server.close();
     }
   }, 30_000);
+
+  it('when the request failed the key check, then the CLI refuses without --accept-unverified and replays it with the flag', async () => {
+    await rt.post(PURCHASE, nacho.purchaseAndroid(), 'wrong-key-wrong-key-wrong').expect(401);
+    const id = await newestId();
+    const server = await listen(rt.app);
+    try {
+      const refused = await cli(server.url, id).then(
+        () => null,
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      expect(refused?.code).toBe(1);
+      expect(refused?.stderr).toMatch(/replay refused \(409\).*webhook key check[\s\S]*--accept-unverified/);
+      expect(count('events')).toBe(0);
+      const { stdout } = await cli(server.url, id, '--accept-unverified');
+      expect(stdout).toMatch(new RegExp(`^replayed ${id} as req_\\w+: 200 stored, event evt_`));
+      expect(count('events')).toBe(1);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body';
 
 // A subscriber whose answer is decided per request by a function (first attempt fails, later ones
 // succeed; or hang until released), recording what it saw and how it answered. Close it in afterEach.
@@ -28,7 +29,7 @@ export class ScriptedSubscriber {
     const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const subscriber = new ScriptedSubscriber(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, decide);
-    server.on('request', (req, res) => subscriber.handle(req, res));
+    server.on('request', (req, res) => void subscriber.handle(req, res));
     return subscriber;
   }
 
@@ -51,22 +52,19 @@ export class ScriptedSubscriber {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const webhookId = String(req.headers['webhook-id'] ?? '');
-      const attempt = this.seen.filter((s) => s.webhookId === webhookId).length + 1;
-      const seen: Seen = { webhookId, body: Buffer.concat(chunks).toString('utf8'), status: null, at: Date.now() };
-      this.seen.push(seen);
-      const decision = this.decide(webhookId, attempt);
-      if (decision === 'hang') {
-        this.hanging.add(res);
-        res.on('close', () => this.hanging.delete(res));
-        return;
-      }
-      seen.status = decision;
-      res.writeHead(decision, { 'content-type': 'text/plain' }).end(decision < 300 ? 'ok' : 'fail');
-    });
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const webhookId = String(req.headers['webhook-id'] ?? '');
+    const attempt = this.seen.filter((s) => s.webhookId === webhookId).length + 1;
+    const seen: Seen = { webhookId, body, status: null, at: Date.now() };
+    this.seen.push(seen);
+    const decision = this.decide(webhookId, attempt);
+    if (decision === 'hang') {
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+      return;
+    }
+    seen.status = decision;
+    res.writeHead(decision, { 'content-type': 'text/plain' }).end(decision < 300 ? 'ok' : 'fail');
   }
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body';
 
 // A real HTTP server on 127.0.0.1 that records every request it gets and answers as told: the
 // outbound tests' subscriber (a Slack bridge, a ticket system). Always close() it in afterEach.
@@ -39,7 +40,7 @@ export class Subscriber {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const subscriber = new Subscriber(server, `http://127.0.0.1:${port}`);
-    server.on('request', (req, res) => subscriber.handle(req, res));
+    server.on('request', (req, res) => void subscriber.handle(req, res));
     return subscriber;
   }
 
@@ -81,24 +82,21 @@ export class Subscriber {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      this.inFlight += 1;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-      res.on('close', () => {
-        this.inFlight -= 1;
-      });
-      this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
-      const reply = this.queued.shift() ?? this.fallback;
-      if (reply.hang) {
-        this.hanging.push(res);
-        return;
-      }
-      res.writeHead(reply.status ?? 200, reply.headers ?? {}).end(reply.body ?? '');
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on('close', () => {
+      this.inFlight -= 1;
     });
+    this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
+    const reply = this.queued.shift() ?? this.fallback;
+    if (reply.hang) {
+      this.hanging.push(res);
+      return;
+    }
+    res.writeHead(reply.status ?? 200, reply.headers ?? {}).end(reply.body ?? '');
   }
 }
 

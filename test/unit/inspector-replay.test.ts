@@ -1,4 +1,5 @@
-import { planReplay, REPLAY_OF_HEADER, routeForPath } from '../../src/inspector/replay';
+import { ACCEPTED_UNVERIFIED_HEADER, planReplay, REPLAY_OF_HEADER, routeForPath } from '../../src/inspector/replay';
+import { failedKeyCheck, unverifiedOrigin } from '../../src/inspector/replay-unverified';
 import type { RawRequestRow } from '../../src/inspector/repository';
 import { bodyView } from '../../src/inspector/views';
 
@@ -69,6 +70,12 @@ describe('planReplay', () => {
     expect(plan.request.rawHeaders).toEqual([REPLAY_OF_HEADER, 'req_01ARZ3NDEKTSV4RRFFQ69G5FB0']);
   });
 
+  it('when the admin accepts a request that failed the key check, then the replay names it in its marker header', () => {
+    const plan = planReplay(row({ headers: JSON.stringify({ [ACCEPTED_UNVERIFIED_HEADER]: 'req_forged' }) }), { ...context, unverifiedOf: 'req_failed' });
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.request.rawHeaders).toEqual([REPLAY_OF_HEADER, row().id, ACCEPTED_UNVERIFIED_HEADER, 'req_failed']);
+  });
+
   it('when the original was not a POST, then the replay meets the same 405', () => {
     const plan = planReplay(row({ method: 'GET' }), context);
     expect(plan.ok && plan.request.bodyError?.code).toBe('method_not_allowed');
@@ -82,6 +89,30 @@ describe('planReplay', () => {
     const plan = planReplay(row(overrides), context);
     expect(plan.ok).toBe(false);
     expect(!plan.ok && plan.reason).toMatch(reason);
+  });
+});
+
+describe('unverifiedOrigin', () => {
+  const marked = JSON.stringify({ [ACCEPTED_UNVERIFIED_HEADER]: 'req_failed' });
+  it.each<[string, Partial<RawRequestRow>, string | null]>([
+    ['a webhook refused for its key', { outcome: 'rejected', reason: 'unauthorized', keyFingerprint: null }, row().id],
+    ['a webhook refused for its body', { outcome: 'rejected', reason: 'validation_failed' }, null],
+    ['a stored webhook', {}, null],
+    ['a replay accepted unverified', { source: 'replay', keyFingerprint: null, headers: marked }, 'req_failed'],
+    ['a replay of a verified request', { source: 'replay' }, null],
+    ['a webhook carrying the marker header itself', { headers: marked }, null],
+  ])('when the request is %s, then the request that failed the key check is %p', (_name, overrides, expected) => {
+    expect(unverifiedOrigin(row(overrides))).toBe(expected);
+  });
+});
+
+describe('failedKeyCheck', () => {
+  it.each<[string, RawRequestRow | undefined, string | null]>([
+    ['a stored 401', row({ response: JSON.stringify({ error: { code: 'unauthorized', message: 'm', details: { reason: 'unknown_key' } } }) }), 'unknown_key'],
+    ['an answer without details', row({ response: '{"received":true}' }), null],
+    ['a pruned request', undefined, null],
+  ])('when the request is %s, then the key check reads %p', (_name, request, expected) => {
+    expect(failedKeyCheck(request)).toBe(expected);
   });
 });
 

@@ -77,11 +77,23 @@
 
   function actions(d, on) {
     var result = h('span', { id: 'action-result', class: 'action-result', role: 'status', 'aria-live': 'polite' });
-    var replay = h('button', { type: 'button', id: 'replay', disabled: !d.replayable.ok, title: d.replayable.ok ? 'Run the stored bytes through the receiver again' : d.replayable.reason,
+    var title = !d.replayable.ok ? d.replayable.reason
+      : keyFailed(d) ? 'Run the stored bytes through the receiver again (asks first: they never passed the webhook key check)'
+      : 'Run the stored bytes through the receiver again';
+    var replay = h('button', { type: 'button', id: 'replay', disabled: !d.replayable.ok, title: title,
       onclick: function () { on.replay(d, replay, result); } }, 'Replay');
     var copy = h('button', { type: 'button', id: 'copy-curl', onclick: function () { on.copyCurl(d, result); } }, 'Copy as cURL');
     var download = d.body ? h('a', { class: 'button', href: '/api/inspector/requests/' + d.id + '/body', download: d.id + '.body' }, 'Download body') : null;
     return h('div', { class: 'detail-actions' }, copy, replay, download, result);
+  }
+
+  function keyFailed(d) {
+    return d.reason === 'unauthorized' || d.acceptedUnverified;
+  }
+  function keyText(d) {
+    if (d.keyFingerprint) return 'fingerprint ' + d.keyFingerprint;
+    if (d.acceptedUnverified) return 'not verified: an admin accepted this replay of a request that failed the key check';
+    return d.reason === 'unauthorized' ? 'failed the check' : null;
   }
 
   function render(d, on) {
@@ -92,7 +104,7 @@
       ['Replay of', d.replayOf ? h('button', { type: 'button', class: 'link', onclick: function () { on.open(d.replayOf); } }, d.replayOf) : undefined],
       ['Bin', d.binId || undefined, 'mono'],
       ['From', d.remoteAddr, 'mono'],
-      ['Key', d.keyFingerprint ? 'fingerprint ' + d.keyFingerprint : null],
+      ['Key', keyText(d)],
       ['X-Request-Id', d.requestId, 'mono'],
     ]);
     return h('article', { class: 'detail', dataset: { id: d.id } },

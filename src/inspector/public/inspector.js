@@ -12,11 +12,15 @@
   async function api(path, options) {
     var res = await fetch(path, Object.assign({ credentials: 'same-origin' }, options));
     if (res.status === 401) {
-      location.assign('/inspector/signin');
+      // Back to this very view after signing in: filters, and the #request= or #event= in view.
+      location.assign(window.SigninLink.signinUrl(location));
       throw new Error('signed out');
     }
     var body = res.status === 204 ? null : await res.json();
-    if (!res.ok) throw new Error(body && body.error ? body.error.message : 'HTTP ' + res.status);
+    if (!res.ok) {
+      var error = body && body.error ? body.error : { message: 'HTTP ' + res.status };
+      throw Object.assign(new Error(error.message), { code: error.code || null });
+    }
     return body;
   }
 
@@ -152,9 +156,14 @@
       button.disabled = true;
       result.textContent = 'Replaying…';
       try {
-        var r = await api('/api/inspector/requests/' + d.id + '/replay', { method: 'POST' });
+        var r = await replayRequest(d.id);
+        if (!r) {
+          result.textContent = 'Replay cancelled: the request failed the webhook key check.';
+          return;
+        }
         result.replaceChildren('Replayed as ', h('button', { type: 'button', class: 'link', id: 'replay-result', dataset: { id: r.requestId },
-          onclick: function () { select(r.requestId); } }, r.requestId), ': ' + r.status + ' ' + r.outcome + (r.reason ? ' (' + r.reason + ')' : '') + (r.eventId ? ', event ' + r.eventId : ''));
+          onclick: function () { select(r.requestId); } }, r.requestId), ': ' + r.status + ' ' + r.outcome + (r.reason ? ' (' + r.reason + ')' : '') + (r.eventId ? ', event ' + r.eventId : '') +
+          (r.acceptedUnverified ? ', accepted unverified' : ''));
       } catch (e) {
         result.textContent = 'Replay failed: ' + e.message;
       } finally {
@@ -162,6 +171,18 @@
       }
     },
   };
+  // A request that failed the webhook key check is replayed only once the admin confirms it; the
+  // server says so with a 409 rather than the page guessing. Null when the admin declines.
+  async function replayRequest(id) {
+    var path = '/api/inspector/requests/' + encodeURIComponent(id) + '/replay';
+    try {
+      return await api(path, { method: 'POST' });
+    } catch (e) {
+      if (e.code !== 'replay_of_unauthenticated_request') throw e;
+      if (!confirm(e.message + '\n\nReplay it anyway, as if nachocode had sent it?')) return null;
+      return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ acceptUnverified: true }) });
+    }
+  }
   async function select(id) {
     state.selected = id;
     rows.querySelectorAll('tr.selected').forEach(function (tr) { tr.classList.remove('selected'); });

@@ -16,7 +16,7 @@
       body: JSON.stringify({ token: token }),
     });
     if (res.ok) {
-      location.replace(nextPage());
+      location.replace(window.SigninLink.afterSignin(location));
       return;
     }
     var text = 'Sign-in failed (' + res.status + ')';
@@ -28,15 +28,11 @@
     message.textContent = text;
   }
 
-  // Back to the page that sent us here (the reconciliation report, say); same-origin paths only.
-  function nextPage() {
-    var next = new URLSearchParams(location.search).get('next');
-    return next && /^\/(?!\/)[A-Za-z0-9/_-]*$/.test(next) ? next : '/inspector';
-  }
-
+  // A deep link (#request=, #event=) that met the sign-in page stays in the address bar until
+  // sign-in succeeds, then goes along to the page in `next`; only the token is taken out at once.
   var fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
   if (fromLink) {
-    history.replaceState(null, '', location.pathname + location.search);
+    history.replaceState(null, '', location.pathname + location.search + window.SigninLink.carriedFragment(location.hash));
     signIn(fromLink);
   }
   form.addEventListener('submit', function (event) {
