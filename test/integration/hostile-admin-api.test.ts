@@ -1,10 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { Pool } from 'undici';
 import { parseEventPayload } from '../../src/ledger/payload';
 import { hostileJsonBody, hostileQuery } from '../support/hostile';
-import { startRuntime, type TestRuntime } from '../support/runtime';
+import { listen, startRuntime, type TestRuntime } from '../support/runtime';
 
 // The same property for the admin API: hostile query parameters on every listing and lookup, and
 // hostile JSON bodies on every route that takes one, with a valid admin token. Never a 5xx, always
@@ -53,21 +51,20 @@ const segment = fc.oneof(fc.constantFrom('1', '0', '-1', '99999999999999999999',
 
 describe('hostile admin API requests', () => {
   let rt: TestRuntime;
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof listen>>;
   let pool: Pool;
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
     rt = startRuntime({}, { startWorker: false });
     rt.worker.start(); // imports are applied; no outbound deliveries leave the test
-    server = http.createServer(rt.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: BATCH });
+    server = await listen(rt.app);
+    pool = new Pool(server.url, { connections: BATCH });
   });
 
   afterAll(async () => {
     await pool.close();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await rt.stop();
   });
 

@@ -1,10 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { Pool } from 'undici';
 import { parseEventPayload } from '../../src/ledger/payload';
 import { hostileWebhook, type HostileRequest } from '../support/hostile';
-import { startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/runtime';
+import { listen, startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/runtime';
 
 // Property: whatever arrives at the receiver (10,000 generated requests: random JSON of the wrong
 // types, deep nesting, huge numbers, __proto__/constructor keys, bytes that are not UTF-8, missing,
@@ -21,21 +19,20 @@ const ALLOWED = new Set([200, 400, 401, 404, 405, 409, 413, 415, 422]);
 
 describe('hostile webhooks', () => {
   let rt: TestRuntime;
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof listen>>;
   let pool: Pool;
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
     rt = startRuntime({}, { startWorker: false });
     rt.worker.start(); // the ledger applies what is accepted; no outbound deliveries here
-    server = http.createServer(rt.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: BATCH });
+    server = await listen(rt.app);
+    pool = new Pool(server.url, { connections: BATCH });
   });
 
   afterAll(async () => {
     await pool.close();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await rt.stop();
   });
 
