@@ -18,8 +18,8 @@ import {
   type FileFormat,
   type LedgerSource,
   type Samples,
-} from '../src/ledger/reconciliation';
-import type { Environment } from '../src/receiver/schemas';
+} from '../src/reconciliation';
+import type { Environment } from '../src/nachocode/schemas';
 import { buildRuntime, type Runtime } from '../src/runtime';
 import { resolveSecrets } from '../src/secrets';
 

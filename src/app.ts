@@ -11,7 +11,7 @@ import { adminEntitlementsRouter, meRouter, type EntitlementsFor } from './ledge
 import type { Metrics } from './metrics';
 import { eventsRouter, receiverRouter, type Receive } from './receiver';
 import type { Clock } from './shared/clock';
-import type { Db } from './storage/database';
+import type { Db } from './storage/sqlite/database';
 
 export interface AppDeps {
   db: Db;

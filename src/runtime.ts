@@ -3,25 +3,21 @@ import { sql } from 'drizzle-orm';
 import { createApp } from './app';
 import { createInspector, LiveFeed, type Inspector } from './inspector';
 import { SqliteJobQueue, Worker, type Resolver } from './delivery';
-import { ApplyThread } from './apply-thread/host';
-import { enqueueApply, serviceApplyHandler } from './apply-thread/handler';
-import { ThreadIngestStore } from './apply-thread/ingest-store';
+import { ApplyThread } from './storage/sqlite/apply-thread/host';
+import { enqueueApply, serviceApplyHandler } from './storage/sqlite/apply-thread/handler';
+import { ThreadIngestStore } from './storage/sqlite/apply-thread/ingest-store';
 import { ensureDefaultsNow, feedbackRouter, FeedbackService, type FeedbackDefaults } from './feedback';
 import { createOutbound, type Outbound } from './outbound';
-import {
-  entitlementsFor,
-  entriesForEvent,
-  reconciliationApiRouter,
-  reconciliationPageRouter,
-} from './ledger';
+import { entitlementsFor, entriesForEvent } from './ledger';
+import { reconciliationApiRouter, reconciliationPageRouter } from './reconciliation';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createKeyChecker, createReceiver, pruneRejected, SqliteIngestStore, type Receive } from './receiver';
-import { createSpool, type SpoolParts } from './receiver/spool-setup';
+import { createSpool, type SpoolParts } from './spool/setup';
 import type { ResolvedConfig } from './secrets';
 import { systemClock, type Clock } from './shared/clock';
-import { openDatabase, type Database } from './storage/database';
-import { GroupCommitter } from './storage/group-commit';
+import { openDatabase, type Database } from './storage/sqlite/database';
+import { GroupCommitter } from './storage/sqlite/group-commit';
 
 export interface Runtime {
   app: express.Express;

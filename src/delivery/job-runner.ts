@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
 import { toError } from '../shared/errors';
-import type { GroupCommitter } from '../storage/group-commit';
+import type { GroupCommitter } from '../storage/sqlite/group-commit';
 import { failureDetail, JobError } from './job-error';
 import type { FailureRecord, JobQueue } from './queue';
 import { attemptInRound, nextAttempt } from './retry-policy';

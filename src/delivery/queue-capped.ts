@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { jobs } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { jobs } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 import { leaseColumns } from './queue-statements';
 
 const p = (name: string) => sql.placeholder(name);

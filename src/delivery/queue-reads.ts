@@ -1,6 +1,6 @@
 import { and, eq, inArray, min, sql, type SQL } from 'drizzle-orm';
-import { jobs } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { jobs } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 import type { JobState } from './types';
 
 export interface KindStateStats {

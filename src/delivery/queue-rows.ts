@@ -1,4 +1,4 @@
-import type { jobAttempts, jobs } from '../../db/schema';
+import type { jobAttempts, jobs } from '../storage/sqlite/schema';
 import type { AttemptDetail, AttemptRecord, ClaimedJob, JobRecord, JobState, RetryPolicy } from './types';
 
 export type JobRow = typeof jobs.$inferSelect;

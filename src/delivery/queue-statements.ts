@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, or, sql, type Placeholder } from 'drizzle-orm';
-import { jobAttempts, jobs } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { jobAttempts, jobs } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 
 const p = (name: string) => sql.placeholder(name);
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { jobAttempts, jobs } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { jobAttempts, jobs } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 import { queueStats, wakeAt, type KindStateStats } from './queue-reads';
 import { attemptRow, errorMessageOf, toAttemptRecord, toClaimedJob, toJobRecord, type AttemptLogInput } from './queue-rows';
 import { cappedWakeAt, prepareCappedClaim } from './queue-capped';

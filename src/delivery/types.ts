@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 
 /** How a job is retried; stored with the job as JSON. See retry-policy.ts for the schedules. */
 export type RetryPolicy =

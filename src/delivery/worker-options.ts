@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
-import type { GroupCommitter } from '../storage/group-commit';
+import type { Db } from '../storage/sqlite/database';
+import type { GroupCommitter } from '../storage/sqlite/group-commit';
 import type { WorkerObserver } from './job-runner';
 import type { JobQueue } from './queue';
 import type { JobHandler } from './types';

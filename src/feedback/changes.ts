@@ -1,6 +1,6 @@
 import { abcEvents, type Emit, type IssueStatus } from '../outbound';
 import { AppError } from '../shared/errors';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import {
   findFeedback,
   findIssue,

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { ensureRefundsChannel } from './refunds';
 import { channelByName, findProject, insertChannel, insertProject, projectByName, readMeta, writeMeta } from './repository';
 

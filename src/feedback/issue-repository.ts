@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { feedbackIssues, feedbacks, issues } from '../../db/schema';
+import { feedbackIssues, feedbacks, issues } from '../storage/sqlite/schema';
 import type { IssueStatus } from '../outbound';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 
 export type IssueRow = typeof issues.$inferSelect;
 export type FeedbackRow = typeof feedbacks.$inferSelect;

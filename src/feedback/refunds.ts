@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { events, ledgerEntries } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { events, ledgerEntries } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 import { createFeedback, type ChangeContext } from './changes';
 import { feedbackBySource } from './issue-repository';
 import { channelByName, insertChannel, projectsRecordingRefunds, type ChannelRow } from './repository';

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { channels, meta, projects } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { channels, meta, projects } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type ChannelRow = typeof channels.$inferSelect;

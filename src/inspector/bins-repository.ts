@@ -1,6 +1,6 @@
 import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { bins, rawRequests } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { bins, rawRequests } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 
 export type BinRow = typeof bins.$inferSelect;
 export type NewBin = typeof bins.$inferInsert;

@@ -4,8 +4,8 @@ import { maskHeaders } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
-import type { GroupCommitter } from '../storage/group-commit';
+import type { Db } from '../storage/sqlite/database';
+import type { GroupCommitter } from '../storage/sqlite/group-commit';
 import { binsBeyond, countBinRequests, deleteBins, getBin, insertBin, insertCapture, listBins, trimBin, type BinRow } from './bins-repository';
 
 export interface BinLimits {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { CSV_COLUMNS, csvLine, csvRecord } from './csv';
 import type { RequestFilter } from './filters';
 import { exportPage, type RawRequestRow } from './repository';

@@ -1,6 +1,6 @@
 import { and, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { rawRequests } from '../../db/schema';
+import { rawRequests } from '../storage/sqlite/schema';
 
 /** Outcomes a raw request can have: the receiver's four, and `captured` for capture bins. */
 export const OUTCOMES = ['stored', 'duplicate', 'conflict', 'rejected', 'captured'] as const;

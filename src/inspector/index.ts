@@ -1,8 +1,8 @@
 import express from 'express';
 import type { Receive } from '../receiver';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
-import type { GroupCommitter } from '../storage/group-commit';
+import type { Db } from '../storage/sqlite/database';
+import type { GroupCommitter } from '../storage/sqlite/group-commit';
 import { binCaptureRouter, binsAdminRouter } from './bins-routes';
 import { BinsService, type BinLimits } from './bins-service';
 import { LiveFeed } from './live';

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import type { RequestFilter } from './filters';
 import { matchingSummary, requestsAfter } from './repository';
 import { summaryView, type RequestSummary } from './views';

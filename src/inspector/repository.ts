@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
-import { deliveries, jobAttempts, rawRequests, webhooks } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { deliveries, jobAttempts, rawRequests, webhooks } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 import { afterConditions, escapeLike, filterConditions, pageConditions, type RequestFilter } from './filters';
 
 // The only inspector file (with bins-repository.ts and retention.ts) that touches drizzle.

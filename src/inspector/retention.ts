@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { binsIdleSince, deleteBins } from './bins-repository';
 
 const DAY = 24 * 3600 * 1000;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseBody } from '../outbound';
 import { parseQuery } from '../receiver';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { exportFilename, writeExport } from './export';
 import { cursorShape, dropEmpty, filterShape, isRequestId, type RequestFilter } from './filters';
 import type { LiveFeed } from './live';

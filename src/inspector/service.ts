@@ -2,7 +2,7 @@ import { eventView, getEvent, type Receive } from '../receiver';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { toCurl } from './curl';
 import type { RequestFilter } from './filters';
 import { planReplay, REPLAY_OF_HEADER } from './replay';

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { recordAnomaly } from './repository/anomalies';
 import { setEventStatus, type EventRow } from './repository/events';
 import type { AnomalyCode, ApplyResult } from './types';

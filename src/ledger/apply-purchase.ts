@@ -1,4 +1,4 @@
-import { storeTransactionId, type PurchasePayload } from '../receiver/schemas';
+import { storeTransactionId, type PurchasePayload } from '../nachocode/schemas';
 import { transactionConflicts } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
 import { applyRefund } from './apply-refund';

@@ -1,4 +1,4 @@
-import type { RefundPayload } from '../receiver/schemas';
+import type { RefundPayload } from '../nachocode/schemas';
 import { negativeBalance, refundAmount, refundApplicable, summarize } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
 import { addEntry, entryExists, productTotals } from './repository/entries';

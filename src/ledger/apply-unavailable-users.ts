@@ -1,4 +1,4 @@
-import type { UnavailableUsersPayload } from '../receiver/schemas';
+import type { UnavailableUsersPayload } from '../nachocode/schemas';
 import { markApplied, type ApplyContext } from './apply-context';
 import { upsertUnavailableUsers, type UnavailableUser } from './repository/unavailable-users';
 import type { ApplyResult } from './types';

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { applyPurchase } from './apply-purchase';
 import { applyRefund } from './apply-refund';
 import { applyUnavailableUsers } from './apply-unavailable-users';

@@ -1,6 +1,6 @@
 import type { JobHandler } from '../delivery/types';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { applyEvent } from './apply';
 import { markEventFailed } from './repository/events';
 import type { ApplyResult } from './types';

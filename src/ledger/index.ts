@@ -12,15 +12,7 @@ export {
 export { APPLY_EVENT_JOB, createApplyHandler, type ApplyHandlerOptions, type ApplyJobPayload } from './handler';
 export { anomaliesFor, entitlementsFor, entriesForEvent } from './queries';
 export { addEntry, type NewLedgerEntry } from './repository/entries';
-export {
-  buildReport,
-  reconciliationApiRouter,
-  reconciliationPageRouter,
-  recordConsumption,
-  type ReconciliationDeps,
-  type ReconciliationReport,
-  type ReportAnomaly,
-} from './reconciliation';
+export { consumeInTransaction, consumptionDecision, recordConsumption, type ConsumptionInput, type ConsumptionResult } from './consumption';
 export type {
   Anomaly,
   AnomalyCode,

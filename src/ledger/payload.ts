@@ -5,7 +5,7 @@ import {
   unavailableUsersSchema,
   type EventPayload,
   type ProductType,
-} from '../receiver/schemas';
+} from '../nachocode/schemas';
 import type { EventRow } from './repository/events';
 
 /**

@@ -1,5 +1,5 @@
-import type { Environment } from '../receiver/schemas';
-import type { Db } from '../storage/database';
+import type { Environment } from '../nachocode/schemas';
+import type { Db } from '../storage/sqlite/database';
 import { summarize } from './entitlements';
 import { asProductType } from './payload';
 import { findAnomalies } from './repository/anomalies';

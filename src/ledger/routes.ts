@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { principalOf } from '../http/auth';
 import { parseQuery } from '../receiver/events-routes';
 import { AppError } from '../shared/errors';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 
 export interface EntitlementRow {
   productId: string;

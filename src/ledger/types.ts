@@ -1,4 +1,4 @@
-import type { ProductType } from '../receiver/schemas';
+import type { ProductType } from '../nachocode/schemas';
 
 export type LedgerEventStatus = 'received' | 'held' | 'applied' | 'failed' | 'dead';
 

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { deliveries, jobAttempts, jobs, outboundEvents } from '../../db/schema';
-import type { Db } from '../storage/database';
-import { preparedPer } from '../storage/prepared';
+import { deliveries, jobAttempts, jobs, outboundEvents } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
+import { preparedPer } from '../storage/sqlite/prepared';
 import type { DeliveryState, Envelope, EventType } from './types';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;

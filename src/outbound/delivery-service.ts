@@ -1,8 +1,8 @@
 import type { JobQueue } from '../delivery';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
-import type { GroupCommitter } from '../storage/group-commit';
+import type { Db } from '../storage/sqlite/database';
+import type { GroupCommitter } from '../storage/sqlite/group-commit';
 import {
   attemptsByJob,
   endedSince,

@@ -1,6 +1,6 @@
 import type { JobQueue } from '../delivery';
 import { newId } from '../shared/ids';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { insertDelivery, insertEvent } from './delivery-repository';
 import { subscriptionMatches } from './matching';
 import { policyFor } from './policies';

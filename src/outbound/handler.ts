@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type Outcome } from '../delivery';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { deliveryMessage, setDeliveryState } from './delivery-repository';
 import { recordEnding } from './health';
 import { statusClass, type OutboundMetrics } from './metrics';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { JobError, type FailureInfo } from '../delivery';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { findDelivery, setDeliveryState } from './delivery-repository';
 import type { OutboundMetrics } from './metrics';
 import type { DeliveryState } from './types';

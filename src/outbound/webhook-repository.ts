@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import { channels, deliveries, jobs, projects, webhooks } from '../../db/schema';
-import type { Db } from '../storage/database';
-import { preparedPer } from '../storage/prepared';
+import { channels, deliveries, jobs, projects, webhooks } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
+import { preparedPer } from '../storage/sqlite/prepared';
 import type { ActiveStatus, Filter, RetryPolicyName, SubscribedEvent, Template, Webhook, WebhookFields } from './types';
 
 type WebhookRow = typeof webhooks.$inferSelect;

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import { events } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { events } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 
 export interface EventFilter {
   type?: string;

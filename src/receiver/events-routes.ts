@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import type { Db } from '../storage/database';
+import type { Db } from '../storage/sqlite/database';
 import { getEvent, listEvents, type EventRow } from './events-repository';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

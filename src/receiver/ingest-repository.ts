@@ -1,10 +1,10 @@
 import { eq, sql, type Placeholder } from 'drizzle-orm';
-import { anomalies, events, rawRequests } from '../../db/schema';
-import type { Db } from '../storage/database';
-import type { GroupCommitter } from '../storage/group-commit';
+import { anomalies, events, rawRequests } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
+import type { GroupCommitter } from '../storage/sqlite/group-commit';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { RestoreResult, SpoolEntry } from './spool-format';
+import type { RestoreResult, SpoolEntry } from '../spool/format';
 import type { Answer, IngestResult, IngestStore, PreparedEvent, RawRequestRecord, StoreOptions } from './types';
 
 type RecordedAnswer = Pick<Answer, 'status' | 'outcome' | 'reason' | 'eventId' | 'body'>;

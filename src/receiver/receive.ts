@@ -4,13 +4,13 @@ import { maskHeaders } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { ReceiverRoute } from './classify';
-import { contentHash, dedupeKey } from './dedupe';
+import type { ReceiverRoute } from '../nachocode/classify';
+import { contentHash, dedupeKey } from '../nachocode/dedupe';
 import { accepted, conflictBody } from './ingest-repository';
-import type { EventPayload } from './schemas';
+import type { EventPayload } from '../nachocode/schemas';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
-import { spooledBody, writeOrSpool, type SpoolFallback } from './spool-fallback';
-import { parseEvent } from './validate';
+import { spooledBody, writeOrSpool, type SpoolFallback } from '../spool/fallback';
+import { parseEvent } from '../nachocode/validate';
 import type { KeyMatch } from './webhook-keys';
 
 export interface ReceiverDeps {

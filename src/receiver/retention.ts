@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { rawRequests } from '../../db/schema';
-import type { Db } from '../storage/database';
+import { rawRequests } from '../storage/sqlite/schema';
+import type { Db } from '../storage/sqlite/database';
 
 export interface RetentionPolicy {
   maxCount: number;

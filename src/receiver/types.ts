@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../shared/errors';
-import type { EventType } from './schemas';
-import type { RestoreResult, SpoolEntry } from './spool-format';
+import type { EventType } from '../nachocode/schemas';
+import type { RestoreResult, SpoolEntry } from '../spool/format';
 
 export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
 export type RequestSource = 'webhook' | 'replay' | 'import';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
-import { meta } from '../../db/schema';
+import { meta } from '../../src/storage/sqlite/schema';
 import { abcPolicy, JobError, policies, SqliteJobQueue, type ClaimedJob, type EnqueueInput } from '../../src/delivery';
-import { GroupCommitter } from '../../src/storage/group-commit';
+import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
 import { freshDatabase } from '../support/db';
 
 const T0 = Date.UTC(2026, 2, 1);

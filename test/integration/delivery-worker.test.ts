@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
-import { meta } from '../../db/schema';
+import { meta } from '../../src/storage/sqlite/schema';
 import {
   abcPolicy,
   JobError,
@@ -15,7 +15,7 @@ import {
   type WorkerOptions,
 } from '../../src/delivery';
 import { ManualClock } from '../../src/shared/clock';
-import { GroupCommitter } from '../../src/storage/group-commit';
+import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
 import { freshDatabase } from '../support/db';
 
 const T0 = Date.UTC(2026, 2, 1);

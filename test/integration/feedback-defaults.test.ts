@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { ensureDefaults, ensureDefaultsNow } from '../../src/feedback';
-import { GroupCommitter } from '../../src/storage/group-commit';
+import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
 import { freshDatabase } from '../support/db';
 
 // The default project and channel the quick start relies on, created at start-up.

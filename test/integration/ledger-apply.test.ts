@@ -1,4 +1,4 @@
-import { unavailableUsers } from '../../db/schema';
+import { unavailableUsers } from '../../src/storage/sqlite/schema';
 import { applyEvent, entitlementsFor, entriesForEvent } from '../../src/ledger';
 import { nacho } from '../support/fixtures';
 import { T0, eventRow, storeEvent, useLedgerDatabase } from './ledger-support';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { events } from '../../db/schema';
-import type { Db } from '../../src/storage/database';
+import { events } from '../../src/storage/sqlite/schema';
+import type { Db } from '../../src/storage/sqlite/database';
 import { newId } from '../../src/shared/ids';
 import { freshDatabase } from '../support/db';
 import type { Json } from '../support/fixtures';

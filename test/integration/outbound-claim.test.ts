@@ -1,5 +1,5 @@
 import { abcPolicy, SqliteJobQueue } from '../../src/delivery';
-import { GroupCommitter } from '../../src/storage/group-commit';
+import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
 import { freshDatabase } from '../support/db';
 
 // The claim's cap per concurrency key: what keeps one slow endpoint from taking every slot.

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { DiscrepancyLog, localLedgerSource, reconcileFile, type FileFormat } from '../../src/ledger/reconciliation';
+import { DiscrepancyLog, localLedgerSource, reconcileFile, type FileFormat } from '../../src/reconciliation';
 import { tempDir } from '../support/db';
 import { startRuntime, type TestRuntime } from '../support/runtime';
 import { exportRows, fileIn, seedLedger, snapshot, writeCsv, writeJsonl } from './reconciliation-support';

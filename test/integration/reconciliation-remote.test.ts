@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DiscrepancyLog, reconcileFile, RemoteError, remoteLedgerSource, type LedgerSource } from '../../src/ledger/reconciliation';
+import { DiscrepancyLog, reconcileFile, RemoteError, remoteLedgerSource, type LedgerSource } from '../../src/reconciliation';
 import { nacho } from '../support/fixtures';
 import { tempDir } from '../support/db';
 import { startRuntime, type TestRuntime } from '../support/runtime';

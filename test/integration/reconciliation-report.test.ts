@@ -1,5 +1,5 @@
 import { ManualClock } from '../../src/shared/clock';
-import type { ReconciliationReport, ReportAnomaly } from '../../src/ledger';
+import type { ReconciliationReport, ReportAnomaly } from '../../src/reconciliation';
 import { nacho } from '../support/fixtures';
 import { startRuntime, type TestRuntime } from '../support/runtime';
 

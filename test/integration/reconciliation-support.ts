@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../src/storage/database';
+import type { Db } from '../../src/storage/sqlite/database';
 import { nacho, type Json } from '../support/fixtures';
 import type { TestRuntime } from '../support/runtime';
 

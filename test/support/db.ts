@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type Database } from '../../src/storage/database';
+import { openDatabase, type Database } from '../../src/storage/sqlite/database';
 
 /** A real SQLite file with migrations applied, in a fresh temporary folder. */
 export function tempDir(prefix = 'iaphook-test-'): string {

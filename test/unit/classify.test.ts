@@ -1,5 +1,5 @@
-import { classifyShape, expectedType, type ReceiverRoute } from '../../src/receiver/classify';
-import type { EventType } from '../../src/receiver/schemas';
+import { classifyShape, expectedType, type ReceiverRoute } from '../../src/nachocode/classify';
+import type { EventType } from '../../src/nachocode/schemas';
 import { nacho, type Json } from '../support/fixtures';
 
 const without = (body: Json, ...keys: string[]): Json => {

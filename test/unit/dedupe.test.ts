@@ -1,5 +1,5 @@
-import { canonicalJson, contentHash, dedupeKey } from '../../src/receiver/dedupe';
-import type { EventPayload, PurchasePayload, RefundPayload, UnavailableUsersPayload } from '../../src/receiver/schemas';
+import { canonicalJson, contentHash, dedupeKey } from '../../src/nachocode/dedupe';
+import type { EventPayload, PurchasePayload, RefundPayload, UnavailableUsersPayload } from '../../src/nachocode/schemas';
 import { nacho, type Json } from '../support/fixtures';
 
 const purchase = (o: Json = {}): EventPayload => ({ type: 'purchase', payload: nacho.purchaseIos(o) as PurchasePayload });

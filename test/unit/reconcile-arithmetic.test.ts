@@ -1,8 +1,8 @@
-import { bucketize } from '../../src/ledger/reconciliation/chart';
-import { consumptionDecision } from '../../src/ledger/reconciliation/consumption';
-import { escapeHtml, html } from '../../src/ledger/reconciliation/html';
-import { formatAge, parseBound } from '../../src/ledger/reconciliation/range';
-import { mergeTotals } from '../../src/ledger/reconciliation/totals';
+import { bucketize } from '../../src/reconciliation/chart';
+import { consumptionDecision } from '../../src/ledger/consumption';
+import { escapeHtml, html } from '../../src/reconciliation/html';
+import { formatAge, parseBound } from '../../src/reconciliation/range';
+import { mergeTotals } from '../../src/reconciliation/totals';
 
 describe('parseBound', () => {
   it.each([

@@ -1,6 +1,6 @@
-import { dedupeKey } from '../../src/receiver/dedupe';
-import { purchaseSchema, refundSchema } from '../../src/receiver/schemas';
-import { comparableFields, compareFields, identityKey, identityOf, type ComparableFields } from '../../src/ledger/reconciliation/compare';
+import { dedupeKey } from '../../src/nachocode/dedupe';
+import { purchaseSchema, refundSchema } from '../../src/nachocode/schemas';
+import { comparableFields, compareFields, identityKey, identityOf, type ComparableFields } from '../../src/reconciliation/compare';
 import { nacho } from '../support/fixtures';
 
 describe('identityKey', () => {

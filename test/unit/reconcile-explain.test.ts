@@ -1,5 +1,5 @@
-import { evidenceOf, explainFinding, type Finding } from '../../src/ledger/reconciliation/explain';
-import type { ReportAnomalyCode } from '../../src/ledger/reconciliation/types';
+import { evidenceOf, explainFinding, type Finding } from '../../src/reconciliation/explain';
+import type { ReportAnomalyCode } from '../../src/reconciliation/types';
 
 const NOW = Date.UTC(2026, 2, 10, 12);
 const finding = (code: ReportAnomalyCode, details: Record<string, unknown>, extra: Partial<Finding> = {}): Finding => ({

@@ -1,5 +1,5 @@
-import { csvRecordToBody } from '../../src/ledger/reconciliation/rows';
-import { checkRow } from '../../src/ledger/reconciliation/row-check';
+import { csvRecordToBody } from '../../src/reconciliation/rows';
+import { checkRow } from '../../src/reconciliation/row-check';
 import { nacho } from '../support/fixtures';
 
 describe('csvRecordToBody', () => {

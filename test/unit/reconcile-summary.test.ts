@@ -1,5 +1,5 @@
-import type { ReconcileSummary } from '../../src/ledger/reconciliation/reconcile-file';
-import { formatSummary } from '../../src/ledger/reconciliation/summary-text';
+import type { ReconcileSummary } from '../../src/reconciliation/reconcile-file';
+import { formatSummary } from '../../src/reconciliation/summary-text';
 
 const summary = (over: Partial<ReconcileSummary> = {}): ReconcileSummary => ({
   file: 'export.csv',

@@ -1,8 +1,8 @@
 import pino from 'pino';
-import { SpoolDrainer } from '../../src/receiver/spool-drainer';
-import { writeOrSpool, type SpoolFallback } from '../../src/receiver/spool-fallback';
-import type { Segment } from '../../src/receiver/spool';
-import type { RestoreResult, SpoolEntry } from '../../src/receiver/spool-format';
+import { SpoolDrainer } from '../../src/spool/drainer';
+import { writeOrSpool, type SpoolFallback } from '../../src/spool/fallback';
+import type { Segment } from '../../src/spool/spool';
+import type { RestoreResult, SpoolEntry } from '../../src/spool/format';
 import { AppError } from '../../src/shared/errors';
 
 const entry = (reason: string) => ({ kind: 'rejected', reason, raw: { id: `req_${reason}` } }) as unknown as SpoolEntry;

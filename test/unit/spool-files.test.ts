@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Spool, type SpoolFs } from '../../src/receiver/spool';
-import type { SpoolEntry } from '../../src/receiver/spool-format';
+import { Spool, type SpoolFs } from '../../src/spool/spool';
+import type { SpoolEntry } from '../../src/spool/format';
 
 function entry(n: number): SpoolEntry {
   return {

@@ -1,4 +1,4 @@
-import { decodeLine, decodeSegment, encodeEntry, type SpoolEntry } from '../../src/receiver/spool-format';
+import { decodeLine, decodeSegment, encodeEntry, type SpoolEntry } from '../../src/spool/format';
 
 const raw = {
   id: 'req_01K0000000000000000000000A',

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { freshDatabase } from '../support/db';
-import { GroupCommitter } from '../../src/storage/group-commit';
+import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
 
 // The spool relies on two things from the group committer: waiting for another process's write
 // lock between event-loop turns (so the answer budget's timer can fire meanwhile), and dropping a

@@ -1,7 +1,7 @@
 import sjson from 'secure-json-parse';
-import type { ReceiverRoute } from '../../src/receiver/classify';
-import type { EventType } from '../../src/receiver/schemas';
-import { parseEvent, type FieldProblem } from '../../src/receiver/validate';
+import type { ReceiverRoute } from '../../src/nachocode/classify';
+import type { EventType } from '../../src/nachocode/schemas';
+import { parseEvent, type FieldProblem } from '../../src/nachocode/validate';
 import { AppError } from '../../src/shared/errors';
 import { nacho, type Json } from '../support/fixtures';
 

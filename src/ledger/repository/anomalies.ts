@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { anomalies } from '../../../db/schema';
-import type { Db } from '../../storage/database';
+import { anomalies } from '../../storage/sqlite/schema';
+import type { Db } from '../../storage/sqlite/database';
 import type { Anomaly, AnomalyCode, AnomalyFilter, AnomalySubject } from '../types';
 
 export interface NewAnomaly extends AnomalySubject {

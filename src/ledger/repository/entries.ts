@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { ledgerEntries } from '../../../db/schema';
-import type { Db } from '../../storage/database';
-import { preparedPer, withDefaults } from '../../storage/prepared';
+import { ledgerEntries } from '../../storage/sqlite/schema';
+import type { Db } from '../../storage/sqlite/database';
+import { preparedPer, withDefaults } from '../../storage/sqlite/prepared';
 import type { LedgerEntry } from '../types';
 
 export type NewLedgerEntry = typeof ledgerEntries.$inferInsert;

@@ -1,7 +1,7 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
-import { events } from '../../../db/schema';
-import type { Db } from '../../storage/database';
-import { preparedPer } from '../../storage/prepared';
+import { events } from '../../storage/sqlite/schema';
+import type { Db } from '../../storage/sqlite/database';
+import { preparedPer } from '../../storage/sqlite/prepared';
 import type { LedgerEventStatus } from '../types';
 
 export type EventRow = typeof events.$inferSelect;

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { purchases } from '../../../db/schema';
-import type { Db } from '../../storage/database';
-import { preparedPer, withDefaults } from '../../storage/prepared';
+import { purchases } from '../../storage/sqlite/schema';
+import type { Db } from '../../storage/sqlite/database';
+import { preparedPer, withDefaults } from '../../storage/sqlite/prepared';
 
 export type PurchaseRow = typeof purchases.$inferSelect;
 export type NewPurchase = typeof purchases.$inferInsert;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { unavailableUsers } from '../../../db/schema';
-import type { Db } from '../../storage/database';
+import { unavailableUsers } from '../../storage/sqlite/schema';
+import type { Db } from '../../storage/sqlite/database';
 
 export type UnavailableReason = 'token_not_found' | 'token_invalid';
 

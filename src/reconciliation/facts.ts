@@ -1,0 +1,47 @@
+import type { Db } from '../storage/sqlite/database';
+import { comparableFields, identityKey, type LedgerFact, type RowIdentity, type RowType } from './compare';
+import { eventsByDedupeKeys, eventsByIds, eventsInRange, type EventFactRow, type RangeQuery } from './repository/lookup';
+
+function toFact(row: EventFactRow): LedgerFact {
+  const type: RowType = row.type === 'refund' ? 'refund' : 'purchase';
+  let payload: Record<string, unknown> = {};
+  try {
+    payload = JSON.parse(row.payload) as Record<string, unknown>;
+  } catch {
+    // A row written by hand with a broken payload still proves the event exists; fields stay empty.
+  }
+  const refundedAt = type === 'refund' && typeof payload.refundedAt === 'string' ? new Date(payload.refundedAt).toISOString() : null;
+  return {
+    type,
+    dedupeKey: row.dedupeKey,
+    iapLogId: row.iapLogId ?? 0,
+    refundedAt,
+    eventId: row.id,
+    rawRequestId: row.rawRequestId,
+    status: row.status,
+    source: row.source,
+    fields: comparableFields(type, payload),
+  };
+}
+
+/** The stored events for a batch of identities; an identity without one is simply absent. */
+export function lookupFacts(db: Db, identities: RowIdentity[]): LedgerFact[] {
+  return eventsByDedupeKeys(db, identities.map(identityKey)).map(toFact);
+}
+
+export function factsByEventIds(db: Db, eventIds: string[]): LedgerFact[] {
+  return eventsByIds(db, eventIds).map(toFact);
+}
+
+/** One page of the events in a range: identities only, since nearly all of them are in the file. */
+export interface KeyPage {
+  keys: Array<{ eventId: string; dedupeKey: string }>;
+  nextCursor: string | null;
+}
+
+/** One row more than asked tells whether another page exists, so the last page says so itself. */
+export function listKeys(db: Db, query: RangeQuery): KeyPage {
+  const rows = eventsInRange(db, { ...query, limit: query.limit + 1 });
+  const keys = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
+  return { keys, nextCursor: rows.length > query.limit ? keys[keys.length - 1].eventId : null };
+}

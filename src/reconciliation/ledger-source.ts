@@ -1,0 +1,32 @@
+import type { Receive } from '../receiver/routes';
+import type { Db } from '../storage/sqlite/database';
+import type { LedgerFact, RowIdentity } from './compare';
+import { factsByEventIds, listKeys, lookupFacts, type KeyPage } from './facts';
+import { ingestRows, type ImportOutcome, type ImportRow } from './ingest';
+import type { RangeQuery } from './repository/lookup';
+
+/**
+ * What the file comparison needs from a ledger, whether it is the local database file or a running
+ * instance reached over the admin API: look up identities, walk a time range, ingest missing rows.
+ */
+export interface LedgerSource {
+  readonly description: string;
+  lookup(identities: RowIdentity[]): Promise<LedgerFact[]>;
+  /** The identities of the events in a range, a page at a time. */
+  listRange(query: RangeQuery): Promise<KeyPage>;
+  /** Full facts for events found by listRange. */
+  facts(eventIds: string[]): Promise<LedgerFact[]>;
+  ingest(rows: ImportRow[]): Promise<ImportOutcome[]>;
+  close?(): Promise<void>;
+}
+
+/** Reads with the plain handle (readers never block the writer in WAL); ingest goes through the receiver. */
+export function localLedgerSource(db: Db, importReceive: Receive, description: string): LedgerSource {
+  return {
+    description,
+    lookup: async (identities) => lookupFacts(db, identities),
+    listRange: async (query) => listKeys(db, query),
+    facts: async (eventIds) => factsByEventIds(db, eventIds),
+    ingest: (rows) => ingestRows(importReceive, rows),
+  };
+}

@@ -1,0 +1,87 @@
+import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { z } from 'zod';
+import { ADMIN_COOKIE, cookieValue } from '../http/auth';
+import { SIGNIN_PATH } from '../inspector';
+import { verifyToken } from '../http/tokens';
+import { environmentSchema } from '../nachocode/schemas';
+import { renderReportPage, renderSignInPage, type PageView } from './page-render';
+import { PAGE_CSS } from './page-style';
+import { parseBound } from './range';
+import { buildReport } from './report';
+import type { ReconciliationDeps } from './routes';
+import type { ReconciliationReport, TimeRange } from './types';
+
+
+/** Stricter than helmet's default, as the inspector's: no script, no inline style, same-origin only. */
+const strictCsp = helmet.contentSecurityPolicy({
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+});
+
+const pageQuery = z.object({
+  environment: environmentSchema.catch('production'),
+  from: z.string().optional().catch(undefined),
+  to: z.string().optional().catch(undefined),
+});
+
+/**
+ * The days the chart spans: the chosen range, with an open end closed at the data's first or last
+ * day. The page opens on all time, because an unresolved problem (an orphan refund from last
+ * quarter) must not hide behind a default window.
+ */
+export function chartWindow(report: ReconciliationReport, range: TimeRange, now: number): PageView {
+  const days = report.daily.map((p) => Date.parse(`${p.day}T00:00:00Z`));
+  const first = days.length > 0 ? Math.min(...days) : now;
+  const last = days.length > 0 ? Math.max(...days) : now;
+  return { from: range.from ?? Math.min(first, range.to ?? first), to: range.to ?? Math.max(last, range.from ?? last), chosen: range };
+}
+
+/** The admin session: the inspector's cookie, or a bearer token for scripted checks. */
+function session(req: Request, secret: string, now: number): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
+  const header = req.headers.authorization;
+  const bearer = header === undefined ? null : (/^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] ?? null);
+  const token = bearer ?? cookieValue(req, ADMIN_COOKIE);
+  if (token === null) return { ok: false, status: 401, reason: 'You are not signed in.' };
+  const result = verifyToken(secret, token, now);
+  if (!result.ok) return { ok: false, status: 401, reason: `Your session is no longer valid (${result.reason}).` };
+  if (result.principal.role !== 'admin') return { ok: false, status: 403, reason: 'This page needs an admin session.' };
+  return { ok: true };
+}
+
+function sendHtml(res: Response, status: number, body: string): void {
+  // Reports hold user ids and money: never cached by a browser or a proxy.
+  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(body);
+}
+
+/**
+ * GET /reconciliation: the report as a server-rendered page (no script at all, so a strict CSP
+ * holds), with an inline SVG chart and links into the inspector. Bad query values fall back to
+ * all time rather than failing: a page should always show something.
+ */
+export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret: string }): express.Router {
+  const router = express.Router();
+  router.get('/reconciliation/style.css', (_req, res) => {
+    res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=300' }).send(PAGE_CSS);
+  });
+  router.use('/reconciliation', strictCsp);
+  router.get('/reconciliation', (req, res) => {
+    const now = deps.clock.now();
+    const auth = session(req, deps.jwtSecret, now);
+    if (!auth.ok) return sendHtml(res, auth.status, renderSignInPage(SIGNIN_PATH, req.originalUrl, auth.reason));
+    const q = pageQuery.parse(req.query);
+    let from = q.from === undefined ? null : (parseBound(q.from, 'from') ?? null);
+    const to = q.to === undefined ? null : (parseBound(q.to, 'to') ?? null);
+    if (from !== null && to !== null && from > to) from = null;
+    const report = buildReport(deps.db, { environment: q.environment, range: { from, to }, settings: deps.settings, now });
+    sendHtml(res, 200, renderReportPage(report, chartWindow(report, { from, to }, now)));
+  });
+  return router;
+}

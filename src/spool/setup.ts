@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../shared/clock';
+import { Spool } from './spool';
+import { SpoolDrainer } from './drainer';
+import type { SpoolFallback } from './fallback';
+import type { IngestStore } from '../receiver/types';
+
+export interface SpoolSetup {
+  dir: string;
+  budgetMs: number;
+  store: Pick<IngestStore, 'restore'>;
+  clock: Clock;
+  logger: Logger;
+  /** A spooled event was stored at last: wake the worker that applies it. */
+  onStored(): void;
+}
+
+export interface SpoolParts {
+  spool: Spool;
+  drainer: SpoolDrainer;
+  /** For createReceiver: where requests go when the database cannot take them in time. */
+  fallback: SpoolFallback;
+  /** Stops the drainer (waiting for a pass in progress) and closes the current segment. */
+  close(): Promise<void>;
+}
+
+// During an outage every request is spooled: one warning per interval, with the count, not one each.
+const WARN_EVERY_MS = 5000;
+
+/** The spool, its drainer and the receiver's fallback, wired together (runtime.ts uses this). */
+export function createSpool(setup: SpoolSetup): SpoolParts {
+  const logger = setup.logger.child({ component: 'spool' });
+  const spool = new Spool(setup.dir);
+  const drainer = new SpoolDrainer({
+    spool,
+    restore: (entry) => setup.store.restore(entry),
+    onRestored: (result) => result.kind === 'stored' && setup.onStored(),
+    logger,
+  });
+  let unreported = 0;
+  let lastWarnAt = Number.NEGATIVE_INFINITY;
+  const fallback: SpoolFallback = {
+    spool,
+    budgetMs: setup.budgetMs,
+    onSpooled: (entry) => {
+      drainer.kick();
+      unreported += 1;
+      const now = setup.clock.now();
+      if (now - lastWarnAt < WARN_EVERY_MS) return;
+      logger.warn({ spooled: unreported, reason: entry.reason, dir: setup.dir }, 'the database did not take webhooks in time; they were synced to the spool');
+      unreported = 0;
+      lastWarnAt = now;
+    },
+  };
+  return {
+    spool,
+    drainer,
+    fallback,
+    close: async () => {
+      await drainer.stop();
+      spool.close();
+    },
+  };
+}

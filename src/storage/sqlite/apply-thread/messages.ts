@@ -1,0 +1,37 @@
+import type { Answer, PreparedEvent, RawRequestRecord } from '../../../receiver';
+
+// What the HTTP thread and the apply thread say to each other.
+
+export interface ApplyThreadData {
+  databasePath: string;
+  busyTimeoutMs: number;
+  commitMaxBatch: number;
+  logLevel: string;
+  concurrency: number;
+  leaseMs: number;
+  idlePollMs: number;
+}
+
+/**
+ * A receiver write done by the thread's connection. startedAt is when the request arrived, in
+ * epoch milliseconds (performance.timeOrigin + performance.now()), for the stored duration.
+ */
+export type StoreCall =
+  | { op: 'ingest'; id: number; raw: RawRequestRecord; event: PreparedEvent; startedAt: number }
+  | { op: 'reject'; id: number; raw: RawRequestRecord; answer: Answer; startedAt: number }
+  /** The answer budget ran out and the request went to the spool: drop the write if not started. */
+  | { op: 'cancel'; id: number };
+
+export type StoreReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; code?: string };
+
+export type ToThread = { type: 'wake' } | { type: 'stop'; deadlineMs: number } | { type: 'store'; calls: StoreCall[] };
+
+export type FromThread =
+  | { type: 'started' }
+  /** Receipt-to-apply latency (ms) of events applied since the last report. */
+  | { type: 'applied'; latenciesMs: number[] }
+  | { type: 'finished'; kind: string; result: 'succeeded' | 'retry' | 'dead' }
+  /** Applies queued outbound deliveries (refunds recorded as feedback): wake the outbound worker. */
+  | { type: 'deliveries' }
+  | { type: 'stored'; replies: StoreReply[] }
+  | { type: 'stopped' };
