@@ -1,18 +1,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, PROJECT_ROOT, startServer, stopAllServers } from '../test/support/server';
-import { CONNECTIONS, ingestRounds } from './bench/ingest';
-import { openReader } from './bench/lag';
+import { ensureBuilt, PROJECT_ROOT, stopAllServers } from '../test/support/server';
+import { measureBackend, type RunContext } from './bench/backend-run';
+import { CONNECTIONS } from './bench/ingest';
 import { benchmarksMarkdown } from './bench/markdown';
-import { memoryRuns } from './bench/memory';
-import { outboundRounds, type OutboundResult } from './bench/outbound';
+import { pairRounds, type PairRound } from './bench/pair';
 import { purchaseBody } from './bench/payloads';
-import { consoleTable, evaluateTargets, type BenchResults } from './bench/report';
-import { machine, startBareExpress, startScriptNodeOptions, startSink, type BareServer } from './bench/system';
+import { ADMIN_URL, BENCH_DATABASE, dropBenchDatabase, dropLeftovers, probe, shownUrl } from './bench/postgres';
+import { consoleTable, evaluateTargets, pairLine, type BackendResults, type BenchResults } from './bench/report';
+import { machine, startScriptNodeOptions, startSink, type BareServer } from './bench/system';
 
-// npm run bench: ingest against bare Express, processing lag, outbound against plain undici,
-// memory and size; prints the targets and writes docs/BENCHMARKS.md. About three minutes.
+// npm run bench: on SQLite, then on PostgreSQL (a database of its own on the server at
+// BENCH_POSTGRES_URL), ingest against bare Express, processing lag, memory and size, outbound
+// against plain undici; then two PostgreSQL instances against one. Prints the targets of both
+// backends and writes docs/BENCHMARKS.md. Without a PostgreSQL server it measures SQLite only.
 // BENCH_ROUNDS, BENCH_SECONDS, BENCH_EVENTS and BENCH_SKIP_OUTBOUND=1 shorten it while working on it.
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -42,31 +44,55 @@ async function main(): Promise<void> {
   ensureBuilt();
   const m = machine();
   log(`${m.cpu}, ${m.cores} cores; Node ${m.node}`);
+  const postgres = await probe();
+  if ('error' in postgres) {
+    log(
+      `PostgreSQL rows skipped: no server answered at ${shownUrl(ADMIN_URL)} (${postgres.error}); ` +
+        'start one there, or set BENCH_POSTGRES_URL to a superuser URL (the bench creates and drops a database), and run again to get them.',
+    );
+  } else {
+    await dropLeftovers().catch((error: Error) => log(`could not drop databases left by earlier runs: ${error.message}`));
+  }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iaphook-bench-'));
   const helpers: BareServer[] = [];
+  let cleaned: Promise<void> | null = null;
+  // Once, from the finally or from Ctrl-C: servers, helpers, the PostgreSQL database, the folder.
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await Promise.all(helpers.map((h) => h.stop()));
+      await stopAllServers();
+      if (!('error' in postgres)) await dropBenchDatabase().catch((error: Error) => log(`could not drop ${BENCH_DATABASE}: ${error.message}`));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    })());
+  // on, not once: tsx relays a signal again when its child is slow to confirm it (and a terminal's
+  // Ctrl-C reaches both), and a second one without a listener would exit before the cleanup ends.
+  const interrupted = () => void cleanup().finally(() => process.exit(130));
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   try {
-    const server = await startServer({ dataDir, env: SERVER_ENV });
-    const bare = await startBareExpress();
-    helpers.push(bare);
-    const reader = openReader(server.databasePath);
-    log(`ingest: ${SETTINGS.rounds} rounds of ${SETTINGS.durationSec} s each, alternated with bare Express`);
-    const ingest = await ingestRounds({
-      serverUrl: server.url,
-      bareUrl: bare.url,
-      serverPid: server.child.pid ?? 0,
-      barePid: bare.child.pid ?? 0,
-      reader,
-      ...SETTINGS,
+    const skipOutbound = process.env.BENCH_SKIP_OUTBOUND === '1';
+    let sink: Promise<BareServer> | null = null;
+    const ctx: RunContext = {
+      settings: SETTINGS,
+      serverEnv: SERVER_ENV,
+      dataDir,
+      // Started on first use, once for both backends.
+      sinkUrl: async () => {
+        if (skipOutbound) return null;
+        sink ??= startSink().then((started) => {
+          helpers.push(started);
+          return started;
+        });
+        return (await sink).url;
+      },
+      outboundSkipped: skipOutbound ? 'skipped (BENCH_SKIP_OUTBOUND=1)' : undefined,
       log,
-    });
-    await bare.stop();
-    log(`memory and size: topping up to ${SETTINGS.targetEvents.toLocaleString('en')} events in three runs`);
-    const memory = await memoryRuns({ serverUrl: server.url, pid: server.child.pid ?? 0, databasePath: server.databasePath, reader, ...SETTINGS, log });
-    reader.close();
-    await stopAllServers();
-    log(`outbound: ${SETTINGS.rounds} rounds of ${SETTINGS.outboundPerRound.toLocaleString('en')} deliveries, alternated with a plain undici loop`);
-    const { outbound, outboundSkipped } =
-      process.env.BENCH_SKIP_OUTBOUND === '1' ? { outbound: null, outboundSkipped: 'skipped (BENCH_SKIP_OUTBOUND=1)' } : await runOutbound(dataDir, helpers);
+    };
+    const sqlite = await measureBackend('sqlite', ctx);
+    const pg: PostgresParts =
+      'error' in postgres
+        ? { postgres: null, postgresSkipped: `no server answered at ${shownUrl(ADMIN_URL)}`, pair: null, pairSkipped: 'no PostgreSQL server answered' }
+        : await measurePostgres(ctx);
     const results: BenchResults = {
       machine: m,
       settings: {
@@ -75,34 +101,48 @@ async function main(): Promise<void> {
         bodyBytes: Buffer.byteLength(purchaseBody()),
         serverConfig: `default settings and \`node ${SERVER_ENV.NODE_OPTIONS}\` as \`npm start\`, request logging off`,
         outboundInFlight: SETTINGS.outboundInFlight,
+        outboundPerRound: SETTINGS.outboundPerRound,
       },
-      ingest,
-      memory,
-      outbound,
-      outboundSkipped,
+      sqlite,
+      ...pg,
+      postgresServer: 'error' in postgres ? undefined : postgres,
       totalSeconds: (Date.now() - started) / 1000,
     };
     const file = path.join(PROJECT_ROOT, 'docs', 'BENCHMARKS.md');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, benchmarksMarkdown(results));
-    log(`\n${consoleTable(evaluateTargets(results))}\n\nwritten to docs/BENCHMARKS.md (${Math.round(results.totalSeconds)} s)`);
+    log(`\n${consoleTable(evaluateTargets(results))}\n${pairLine(results, m.cores)}\n\nwritten to docs/BENCHMARKS.md (${Math.round(results.totalSeconds)} s)`);
   } finally {
-    await Promise.all(helpers.map((h) => h.stop()));
-    await stopAllServers();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }
 
-async function runOutbound(dataDir: string, helpers: BareServer[]): Promise<{ outbound: OutboundResult | null; outboundSkipped?: string }> {
+type PostgresParts = Pick<BenchResults, 'postgres' | 'postgresSkipped' | 'pair' | 'pairSkipped'>;
+
+/** PostgreSQL's rows, then two instances against one; a failure in either still leaves the rest. */
+async function measurePostgres(ctx: RunContext): Promise<PostgresParts> {
+  const failed = (what: string, error: unknown) => {
+    log(`  ${what} failed: ${(error as Error).message}`);
+    return `the run failed (${(error as Error).message})`;
+  };
+  let postgres: BackendResults | null = null;
+  let postgresSkipped: string | undefined;
   try {
-    const sink = await startSink();
-    helpers.push(sink);
-    const outbound = await outboundRounds({ dataDir, sinkUrl: sink.url, perRound: SETTINGS.outboundPerRound, rounds: SETTINGS.rounds, fetchPosts: SETTINGS.fetchPosts, inFlight: SETTINGS.outboundInFlight, log });
-    return { outbound };
+    postgres = await measureBackend('postgres', ctx);
   } catch (error) {
-    log(`  outbound benchmark failed: ${(error as Error).message}`);
-    return { outbound: null, outboundSkipped: `the run failed (${(error as Error).message})` };
+    postgresSkipped = failed('PostgreSQL benchmark', error);
   }
+  let pair: PairRound[] | null = null;
+  let pairSkipped: string | undefined;
+  try {
+    log(`two PostgreSQL instances against one: ${SETTINGS.rounds} rounds of ${SETTINGS.durationSec} s each way, alternated`);
+    pair = await pairRounds({ dataDir: ctx.dataDir, serverEnv: SERVER_ENV, rounds: SETTINGS.rounds, durationSec: SETTINGS.durationSec, warmupSec: SETTINGS.warmupSec, log });
+  } catch (error) {
+    pairSkipped = failed('two-instance benchmark', error);
+  }
+  return { postgres, postgresSkipped, pair, pairSkipped };
 }
 
 main().catch((error: unknown) => {

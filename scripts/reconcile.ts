@@ -61,18 +61,23 @@ interface Ledger {
   close(): Promise<void>;
 }
 
-/** The database at DATABASE_PATH, wired exactly as the server wires it (same receiver, same worker). */
-function openLocal(): Ledger {
+/** The database of DATABASE_URL or DATABASE_PATH, wired exactly as the server wires it (same receiver, same worker). */
+async function openLocal(): Promise<Ledger> {
   const config = loadConfig();
-  if (!fs.existsSync(config.databasePath)) throw new UsageError(`no database at ${config.databasePath}: set DATABASE_PATH, or use --url`);
+  const { database } = config;
+  if (database.backend === 'sqlite' && !fs.existsSync(database.path)) {
+    throw new UsageError(`no database at ${database.path}: set DATABASE_PATH or DATABASE_URL, or use --url`);
+  }
   // Logs go to stderr so stdout carries only the summary.
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const runtime: Runtime = buildRuntime(resolveSecrets(config).config, { logger, startWorker: false, defaultMetrics: false });
+  const runtime: Runtime = await buildRuntime(resolveSecrets(config).config, { logger, startWorker: false, defaultMetrics: false });
+  const label = database.backend === 'sqlite' ? `local database ${database.path}` : 'the PostgreSQL database of DATABASE_URL';
   return {
-    source: localLedgerSource(runtime.database.db, runtime.importReceive, `local database ${config.databasePath}`),
+    source: localLedgerSource(runtime.storage.read, runtime.importReceive, label),
     settle: async () => {
-      runtime.worker.start();
-      await runtime.worker.whenIdle();
+      const worker = runtime.worker as NonNullable<Runtime['worker']>;
+      worker.start();
+      await worker.whenIdle();
       return true;
     },
     close: () => runtime.close(),
@@ -108,7 +113,7 @@ async function run(options: Options): Promise<number> {
   if ((options.url === undefined) !== (options.token === undefined)) throw new UsageError('--url and --token go together');
   const spoolDir = options.json === undefined ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'iaphook-reconcile-report-'));
   const log = new DiscrepancyLog({ sampleLimit: options.show, spoolDir });
-  const ledger = options.url !== undefined ? openRemote(options.url, options.token!) : openLocal();
+  const ledger = options.url !== undefined ? openRemote(options.url, options.token!) : await openLocal();
   const bar = progressBar(options.file, options.progress);
   try {
     const summary = await reconcileFile({

@@ -11,10 +11,10 @@ import { adminEntitlementsRouter, meRouter, type EntitlementsFor } from './ledge
 import type { Metrics } from './metrics';
 import { eventsRouter, receiverRouter, type Receive } from './receiver';
 import type { Clock } from './shared/clock';
-import type { Db } from './storage/sqlite/database';
+import type { Queryable } from './storage/port';
 
 export interface AppDeps {
-  db: Db;
+  db: Queryable;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -24,7 +24,7 @@ export interface AppDeps {
   logRequests: boolean;
   readiness(): Promise<Readiness>;
   entitlementsFor: EntitlementsFor;
-  entriesForEvent(db: Db, eventId: string): unknown[];
+  entriesForEvent(db: Queryable, eventId: string): Promise<unknown[]>;
   /** The inspector page, its API, and capture bins (src/inspector). */
   inspector?: Pick<Inspector, 'apiRouter' | 'publicRouter'>;
   /** More admin routers under /api (feedback, outbound webhooks), behind the same JWT check. */

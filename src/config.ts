@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 // The only reader of process.env. Every default lives here and in .env.example.
 
-const SECRET_KEYS = new Set(['NACHOCODE_WEBHOOK_KEYS', 'JWT_SECRET']);
+// DATABASE_URL may carry a password.
+const SECRET_KEYS = new Set(['NACHOCODE_WEBHOOK_KEYS', 'JWT_SECRET', 'DATABASE_URL']);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -41,6 +42,11 @@ const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   DATABASE_PATH: z.string().min(1).default('./data/iaphook.db'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL such as postgres://user:password@host:5432/iaphook')
+    .optional(),
+  DATABASE_POOL_SIZE: intIn(2, 1000).default(10),
   NACHOCODE_WEBHOOK_KEYS: keyList.optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -81,6 +87,9 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly publicUrl: string | null;
+  /** SQLite at a path (the embedded default), or PostgreSQL when DATABASE_URL is set. */
+  readonly database: DatabaseConfig;
+  /** The data folder's anchor: generated secrets (and, for SQLite, the database) live beside it. */
   readonly databasePath: string;
   /** Empty when not configured: main generates one outside production. */
   readonly webhookKeys: readonly string[];
@@ -133,6 +142,10 @@ export interface Config {
   };
 }
 
+export type DatabaseConfig =
+  | { readonly backend: 'sqlite'; readonly path: string }
+  | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number };
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -167,6 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A webhook receiver must be reachable in production; on a laptop it stays private by default.
     host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
+    database: Object.freeze(
+      e.DATABASE_URL === undefined
+        ? { backend: 'sqlite' as const, path: e.DATABASE_PATH }
+        : { backend: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    ),
     databasePath: e.DATABASE_PATH,
     webhookKeys: Object.freeze(e.NACHOCODE_WEBHOOK_KEYS ?? []),
     jwtSecret: e.JWT_SECRET ?? null,

@@ -8,6 +8,11 @@ import { keyFingerprint } from './receiver';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
+/** postgres://user:secret@host/db → postgres://user:***@host/db, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/(:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
 function fail(message: string): never {
   process.stderr.write(`iaphook: ${message}\n`);
   process.exit(1);
@@ -69,7 +74,7 @@ function installSignals(server: http.Server, runtime: Runtime, logger: Logger, t
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -81,7 +86,12 @@ function main(): void {
   if (missing.length > 0) fail(`NODE_ENV=production needs ${missing.join(' and ')}; see .env.example`);
   const resolution = resolveSecrets(config);
   const logger = createLogger(config.logLevel);
-  const runtime = buildRuntime(resolution.config, { logger, applyThread: config.applyThread });
+  let runtime: Runtime;
+  try {
+    runtime = await buildRuntime(resolution.config, { logger, applyThread: config.applyThread });
+  } catch (error) {
+    fail(`cannot open the database: ${(error as Error).message}`);
+  }
 
   // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
   // 30 s by default: a slow-loris client would hold a socket for up to 40 s instead of 10.
@@ -96,7 +106,7 @@ function main(): void {
       {
         port,
         host: config.host,
-        database: config.databasePath,
+        database: config.database.backend === 'sqlite' ? config.database.path : redactUrl(config.database.url),
         webhookKeys: resolution.config.webhookKeys.map(keyFingerprint),
         generatedSecrets: resolution.generated,
       },
@@ -106,9 +116,10 @@ function main(): void {
   });
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 
+  // Once per cluster: with several instances on one database, whichever fires first prunes.
   const prune = () => {
-    runtime.prune().then(
-      (removed) => removed > 0 && logger.info({ removed }, 'pruned raw requests and bins past their retention'),
+    runtime.pruneIfDue(PRUNE_EVERY_MS).then(
+      (removed) => removed !== null && removed > 0 && logger.info({ removed }, 'pruned raw requests and bins past their retention'),
       (error: unknown) => logger.warn({ err: error }, 'pruning failed'),
     );
   };
@@ -117,4 +128,4 @@ function main(): void {
   installSignals(server, runtime, logger, timers);
 }
 
-main();
+void main();

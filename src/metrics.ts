@@ -20,7 +20,7 @@ export interface Metrics {
  * One registry per app instance (no global default registry), so tests and several apps in one
  * process never share counters. Queue depth and age are read from the database at scrape time.
  */
-export function createMetrics(queueSnapshot: () => QueueSnapshot[], options: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(queueSnapshot: () => Promise<QueueSnapshot[]>, options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'iaphook_' });
   const metrics: Metrics = {
@@ -61,9 +61,10 @@ export function createMetrics(queueSnapshot: () => QueueSnapshot[], options: { d
     help: 'Jobs by kind and state.',
     labelNames: ['kind', 'state'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const rows = await queueSnapshot();
       this.reset();
-      for (const row of queueSnapshot()) this.set({ kind: row.kind, state: row.state }, row.count);
+      for (const row of rows) this.set({ kind: row.kind, state: row.state }, row.count);
     },
   });
   new Gauge({
@@ -71,10 +72,11 @@ export function createMetrics(queueSnapshot: () => QueueSnapshot[], options: { d
     help: 'Age of the oldest pending or running job, by kind.',
     labelNames: ['kind'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const rows = await queueSnapshot();
       this.reset();
       const oldest = new Map<string, number>();
-      for (const row of queueSnapshot()) {
+      for (const row of rows) {
         if ((row.state === 'pending' || row.state === 'running') && row.oldestAgeMs !== null) {
           oldest.set(row.kind, Math.max(oldest.get(row.kind) ?? 0, row.oldestAgeMs));
         }

@@ -8,12 +8,18 @@ export interface ProcessCpu {
 
 /** CPU per request of one load run, in microseconds. */
 export interface CpuPerRequest {
-  /** The server's main thread: HTTP, Express, the receiver's checks. */
+  /** The server's main thread (each instance's, summed): HTTP, Express, the receiver's checks. */
   mainUs: number;
   /** Every other thread of the server: the database thread, the checkpointer, V8's GC and compiler threads. */
   otherUs: number;
   /** The load generator (this process). */
   loadUs: number;
+  /**
+   * PostgreSQL only: the server processes serving the instances' connections. They are other
+   * processes on the same cores, so a request's cost is not complete without them. Absent on SQLite,
+   * whose database work runs in the server's own threads.
+   */
+  databaseUs?: number;
 }
 
 const TICK_MS = 10; // Linux reports utime/stime in USER_HZ ticks, 100 per second.
@@ -37,21 +43,44 @@ export function processCpu(pid: number): ProcessCpu | null {
   }
 }
 
-/** Runs a load and reports the CPU it cost per request, in the server and in this process. */
-export async function withCpu<T extends { requests: number }>(pid: number, run: () => Promise<T>): Promise<T & { cpu: CpuPerRequest | null }> {
-  const before = processCpu(pid);
+/** CPU milliseconds of each process (all its threads); processes already gone are left out. */
+function cpuOfEach(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const cpu = processCpu(pid);
+    if (cpu !== null) out.set(pid, cpu.mainMs + cpu.otherMs);
+  }
+  return out;
+}
+
+/**
+ * Runs a load and reports the CPU it cost per request, in the server processes, in the
+ * PostgreSQL backends serving them (listed before and after: a backend that connected during the
+ * run counts from its start; one that disconnected during it is lost, rare under load) and in
+ * this process.
+ */
+export async function withCpu<T extends { requests: number }>(
+  pids: readonly number[],
+  run: () => Promise<T>,
+  databasePids?: () => Promise<number[]>,
+): Promise<T & { cpu: CpuPerRequest | null }> {
+  const database0 = databasePids === undefined ? null : cpuOfEach(await databasePids());
+  const before = pids.map(processCpu);
   const load0 = process.cpuUsage();
   const result = await run();
   const load = process.cpuUsage(load0);
-  const after = processCpu(pid);
-  if (before === null || after === null || result.requests === 0) return { ...result, cpu: null };
+  const after = pids.map(processCpu);
+  const database = databasePids === undefined ? null : cpuOfEach(await databasePids());
+  if (result.requests === 0 || [...before, ...after].some((c) => c === null)) return { ...result, cpu: null };
   const perRequest = (ms: number) => (ms * 1000) / result.requests;
-  return {
-    ...result,
-    cpu: {
-      mainUs: perRequest(after.mainMs - before.mainMs),
-      otherUs: perRequest(after.otherMs - before.otherMs),
-      loadUs: (load.user + load.system) / result.requests,
-    },
+  const spent = (pick: (c: ProcessCpu) => number) => pids.reduce((sum, _pid, i) => sum + pick(after[i]!) - pick(before[i]!), 0);
+  const cpu: CpuPerRequest = {
+    mainUs: perRequest(spent((c) => c.mainMs)),
+    otherUs: perRequest(spent((c) => c.otherMs)),
+    loadUs: (load.user + load.system) / result.requests,
   };
+  if (database !== null && database0 !== null) {
+    cpu.databaseUs = perRequest([...database].reduce((sum, [pid, ms]) => sum + ms - (database0.get(pid) ?? 0), 0));
+  }
+  return { ...result, cpu };
 }

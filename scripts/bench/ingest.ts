@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Storage } from '../../src/storage';
 import { E2E_WEBHOOK_KEY } from '../../test/support/server';
 import { processingLag, waitForDrain, type LagResult } from './lag';
 import { withCpu, type CpuPerRequest } from './cpu';
@@ -22,7 +22,10 @@ export interface IngestOptions {
   /** Process ids, for the CPU each request costs (read from /proc). */
   serverPid: number;
   barePid: number;
-  reader: BetterSqlite3.Database;
+  /** The storage port on the server's database (lag, drain). */
+  reader: Storage;
+  /** PostgreSQL: the backends serving the server, whose CPU is part of each request's. */
+  databasePids?: () => Promise<number[]>;
   rounds: number;
   durationSec: number;
   warmupSec: number;
@@ -38,14 +41,14 @@ const headers = { authorization: `Bearer ${E2E_WEBHOOK_KEY}` };
  * server's backlog has drained, so the server's worker never steals the baseline's CPU.
  */
 export async function ingestRounds(options: IngestOptions): Promise<IngestRound[]> {
-  const load = (url: string, pid: number, durationSec: number) =>
-    withCpu(pid, () => runLoad({ url, path: PURCHASE_ROUTE, headers, connections: CONNECTIONS, durationSec, collectAcks: true }));
+  const load = (url: string, pid: number, durationSec: number, databasePids?: () => Promise<number[]>) =>
+    withCpu([pid], () => runLoad({ url, path: PURCHASE_ROUTE, headers, connections: CONNECTIONS, durationSec, collectAcks: true }), databasePids);
   const bareLoad = (durationSec: number) => load(options.bareUrl, options.barePid, durationSec);
   const server = async (durationSec: number) => {
-    const result = await load(options.serverUrl, options.serverPid, durationSec);
+    const result = await load(options.serverUrl, options.serverPid, durationSec, options.databasePids);
     const endedAt = Date.now();
     const drain = await waitForDrain(options.reader, endedAt, 120_000);
-    return { result, lag: { ...processingLag(options.reader, result.acks), ...drain } };
+    return { result, lag: { ...(await processingLag(options.reader, result.acks)), ...drain } };
   };
   await bareLoad(options.warmupSec);
   await server(options.warmupSec);

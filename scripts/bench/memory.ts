@@ -1,9 +1,9 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Storage } from '../../src/storage';
 import { E2E_WEBHOOK_KEY } from '../../test/support/server';
 import { CONNECTIONS, PURCHASE_ROUTE } from './ingest';
 import { waitForDrain } from './lag';
 import { runLoad } from './load';
-import { databaseBytes, memoryOf } from './system';
+import { memoryOf } from './system';
 
 export interface MemoryResult {
   events: number;
@@ -11,22 +11,24 @@ export interface MemoryResult {
   peakRssBytes: number;
   /** Resident memory after each of the three top-up runs, once its backlog had drained. */
   rssAfterRuns: number[];
-  /** Database file plus WAL. */
+  /** SQLite: the file plus its WAL. PostgreSQL: pg_database_size (tables, indexes, TOAST). */
   databaseBytes: number;
-  walBytes: number;
+  /** SQLite's WAL; null on PostgreSQL, whose WAL is the server's, shared by all its databases. */
+  walBytes: number | null;
   databaseBytesPerEvent: number;
 }
 
 export interface MemoryOptions {
   serverUrl: string;
   pid: number;
-  databasePath: string;
-  reader: BetterSqlite3.Database;
+  reader: Storage;
+  /** What the database takes on disk right now (backend-specific: see MemoryResult). */
+  sizes(): Promise<{ databaseBytes: number; walBytes: number | null }>;
   targetEvents: number;
   log(line: string): void;
 }
 
-const countEvents = (db: BetterSqlite3.Database) => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+const countEvents = async (reader: Storage) => (await reader.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM events`))?.n ?? 0;
 
 /**
  * Tops the database up to targetEvents in three equal runs, reading the server's resident memory
@@ -35,7 +37,7 @@ const countEvents = (db: BetterSqlite3.Database) => (db.prepare('SELECT count(*)
 export async function memoryRuns(options: MemoryOptions): Promise<MemoryResult> {
   const rssAfterRuns: number[] = [];
   for (let run = 0; run < 3; run++) {
-    const missing = options.targetEvents - countEvents(options.reader);
+    const missing = options.targetEvents - (await countEvents(options.reader));
     const amount = Math.max(CONNECTIONS, Math.ceil(missing / (3 - run)));
     const result = await runLoad({
       url: options.serverUrl,
@@ -51,15 +53,15 @@ export async function memoryRuns(options: MemoryOptions): Promise<MemoryResult> 
     rssAfterRuns.push(memory?.rss ?? Number.NaN);
     options.log(`  run ${run + 1}: ${result.ok} more events at ${Math.round(result.rps)}/s, RSS ${mb(memory?.rss)} MB`);
   }
-  const events = countEvents(options.reader);
-  const bytes = databaseBytes(options.databasePath);
+  const events = await countEvents(options.reader);
+  const { databaseBytes, walBytes } = await options.sizes();
   return {
     events,
     peakRssBytes: memoryOf(options.pid)?.peak ?? Number.NaN,
     rssAfterRuns,
-    databaseBytes: bytes,
-    walBytes: bytes - databaseBytes(options.databasePath, false),
-    databaseBytesPerEvent: bytes / Math.max(1, events),
+    databaseBytes,
+    walBytes,
+    databaseBytesPerEvent: databaseBytes / Math.max(1, events),
   };
 }
 

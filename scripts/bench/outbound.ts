@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config';
 import { signToken } from '../../src/http/tokens';
 import { buildRuntime, type Runtime } from '../../src/runtime';
 import { resolveSecrets } from '../../src/secrets';
+import { sql } from '../../src/storage';
 import { median, sleep } from './stats';
 
 export interface OutboundResult {
@@ -23,6 +24,8 @@ export interface OutboundResult {
 
 export interface OutboundOptions {
   dataDir: string;
+  /** PostgreSQL: the (fresh) database to run on; without it SQLite at outbound.db in dataDir. */
+  databaseUrl?: string;
   sinkUrl: string;
   perRound: number;
   rounds: number;
@@ -54,7 +57,7 @@ async function lanes(n: number, inFlight: number, post: () => Promise<void>): Pr
  * alternated, and once against a global-fetch loop. The sink runs in its own process.
  */
 export async function outboundRounds(options: OutboundOptions): Promise<OutboundResult> {
-  const runtime = buildOutboundRuntime(options);
+  const runtime = await buildOutboundRuntime(options);
   const server = http.createServer(runtime.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const pool = new Pool(options.sinkUrl, { connections: options.inFlight, pipelining: 1 });
@@ -62,15 +65,16 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
     const projectId = runtime.feedbackDefaults.projectId;
     await createWebhook(server, projectId, `${options.sinkUrl}/hook`);
     runtime.outboundWorker.start();
-    const open = runtime.database.sqlite.prepare(`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`);
+    const open = async () =>
+      (await runtime.storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`))?.n ?? 0;
     const core = async () => {
       const started = performance.now();
-      await runtime.committer.run((db) => {
+      await runtime.storage.write(async (tx) => {
         const now = Date.now();
-        for (let i = 0; i < options.perRound; i++) runtime.outbound.emit(db, { projectId, envelope: feedbackCreation as never }, now);
+        for (let i = 0; i < options.perRound; i++) await runtime.outbound.emit(tx, { projectId, envelope: feedbackCreation as never }, now);
       });
       runtime.outboundWorker.notify();
-      while ((open.get() as { n: number }).n > 0) await sleep(5);
+      while ((await open()) > 0) await sleep(5);
       return options.perRound / ((performance.now() - started) / 1000);
     };
     const undici = () =>
@@ -89,11 +93,9 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
       await res.text();
     });
     options.log(`  global fetch, ${options.inFlight} in flight: ${Math.round(fetchPerSec)}/s`);
-    const counts = runtime.database.sqlite
-      .prepare(
-        `SELECT count(DISTINCT j.id) AS deliveries, count(a.id) AS attempts FROM jobs j LEFT JOIN job_attempts a ON a.job_id = j.id WHERE j.kind = 'deliver-webhook'`,
-      )
-      .get() as { deliveries: number; attempts: number };
+    const counts = (await runtime.storage.read.get<{ deliveries: number; attempts: number }>(
+      sql`SELECT count(DISTINCT j.id) AS deliveries, count(a.id) AS attempts FROM jobs j LEFT JOIN job_attempts a ON a.job_id = j.id WHERE j.kind = 'deliver-webhook'`,
+    )) ?? { deliveries: 0, attempts: 0 };
     return {
       perRound: options.perRound,
       rounds,
@@ -110,10 +112,11 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
   }
 }
 
-function buildOutboundRuntime(options: OutboundOptions): Runtime {
+function buildOutboundRuntime(options: OutboundOptions): Promise<Runtime> {
   const config = loadConfig({
     NODE_ENV: 'development',
     DATABASE_PATH: path.join(options.dataDir, 'outbound.db'),
+    DATABASE_URL: options.databaseUrl,
     NACHOCODE_WEBHOOK_KEYS: 'bench-webhook-key-0001-aaaaaaaa',
     JWT_SECRET,
     LOG_LEVEL: 'silent',

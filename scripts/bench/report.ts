@@ -1,17 +1,38 @@
+import type { Backend } from '../../src/storage';
 import type { IngestRound } from './ingest';
 import type { MemoryResult } from './memory';
 import type { OutboundResult } from './outbound';
-import { median, quantile } from './stats';
+import { summarizePair, type PairRound } from './pair';
+import type { PostgresServer } from './postgres';
+import { summarizeIngest } from './summary';
 import type { Machine } from './system';
 
-export interface BenchResults {
-  machine: Machine;
-  settings: Record<string, string | number>;
+export { summarizeCpu, summarizeIngest, type CpuSide, type CpuSummary, type IngestSummary } from './summary';
+
+export const LABEL = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
+
+/** Every measurement of one backend. */
+export interface BackendResults {
+  backend: Backend;
   ingest: IngestRound[];
   memory: MemoryResult;
   /** null when the outbound section could not run (reason in outboundSkipped). */
   outbound: OutboundResult | null;
   outboundSkipped?: string;
+}
+
+export interface BenchResults {
+  machine: Machine;
+  settings: Record<string, string | number>;
+  sqlite: BackendResults;
+  /** null when PostgreSQL was not measured (reason in postgresSkipped). */
+  postgres: BackendResults | null;
+  postgresSkipped?: string;
+  /** The PostgreSQL server, when one answered. */
+  postgresServer?: PostgresServer;
+  /** Two instances against one on one PostgreSQL database; null when not run (reason in pairSkipped). */
+  pair: PairRound[] | null;
+  pairSkipped?: string;
   totalSeconds: number;
 }
 
@@ -23,78 +44,19 @@ export interface Target {
   met: boolean | null;
 }
 
-export interface IngestSummary {
-  bareRps: number;
-  serverRps: number;
-  ratio: number;
-  bareP99: number;
-  serverP99: number;
-  lagP50: number;
-  lagP99: number;
-  drainMs: number;
-}
-
-export function summarizeIngest(rounds: IngestRound[]): IngestSummary {
-  const lags = rounds.flatMap((r) => r.lag.samples);
-  const bareRps = median(rounds.map((r) => r.bare.rps));
-  const serverRps = median(rounds.map((r) => r.server.rps));
-  return {
-    bareRps,
-    serverRps,
-    // Each round's pair ran back to back; the median of their ratios is steadier than a ratio of
-    // medians taken from different rounds when the machine's speed drifts.
-    ratio: median(rounds.map((r) => r.server.rps / r.bare.rps)),
-    bareP99: median(rounds.map((r) => r.bare.p99)),
-    serverP99: median(rounds.map((r) => r.server.p99)),
-    lagP50: quantile(lags, 0.5),
-    lagP99: quantile(lags, 0.99),
-    drainMs: Math.max(...rounds.map((r) => r.lag.drainMs)),
-  };
-}
-
-export interface CpuSide {
-  mainUs: number;
-  otherUs: number;
-  loadUs: number;
-  /** All three: what one request costs the machine. */
-  totalUs: number;
-  /** Requests per second the machine's cores could carry at that cost, if nothing else ran. */
-  ceilingRps: number;
-}
-
-export interface CpuSummary {
-  bare: CpuSide;
-  server: CpuSide;
-  /** The most one request may cost, load generator included, for iaphook to reach 0.8 × bare. */
-  budgetUsAtTarget: number;
-}
-
-/**
- * CPU per request, medians over the rounds. On a machine where the load generator shares the
- * cores, throughput is bounded by what a request costs all threads together: this is what says
- * how far a ratio can go, not the ratio itself. null when /proc was not readable.
- */
-export function summarizeCpu(rounds: Array<Pick<IngestRound, 'bare' | 'server'>>, cores: number): CpuSummary | null {
-  const sides = rounds.map((r) => [r.bare.cpu, r.server.cpu]);
-  if (sides.length === 0 || sides.some(([b, s]) => b === null || s === null)) return null;
-  const side = (pick: (r: Pick<IngestRound, 'bare' | 'server'>) => NonNullable<IngestRound['bare']['cpu']>): CpuSide => {
-    const mainUs = median(rounds.map((r) => pick(r).mainUs));
-    const otherUs = median(rounds.map((r) => pick(r).otherUs));
-    const loadUs = median(rounds.map((r) => pick(r).loadUs));
-    const totalUs = mainUs + otherUs + loadUs;
-    return { mainUs, otherUs, loadUs, totalUs, ceilingRps: (cores * 1e6) / totalUs };
-  };
-  const bare = side((r) => r.bare.cpu!);
-  const server = side((r) => r.server.cpu!);
-  const bareRps = median(rounds.map((r) => r.bare.rps));
-  return { bare, server, budgetUsAtTarget: (cores * 1e6) / (0.8 * bareRps) };
+/** One target, measured on each backend. */
+export interface TargetRow {
+  name: string;
+  goal: string;
+  sqlite: Pick<Target, 'measured' | 'met'>;
+  postgres: Pick<Target, 'measured' | 'met'>;
 }
 
 const MB = 2 ** 20;
 const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-/** The issue's targets, each with its measured figure. Pure: the unit of the report. */
-export function evaluateTargets(results: BenchResults): Target[] {
+/** The issue's targets on one backend, each with its measured figure. Pure: the unit of the report. */
+export function backendTargets(results: BackendResults): Target[] {
   const s = summarizeIngest(results.ingest);
   const { memory, outbound } = results;
   const firstRss = memory.rssAfterRuns[0];
@@ -140,11 +102,41 @@ export function evaluateTargets(results: BenchResults): Target[] {
   return targets;
 }
 
+/**
+ * The targets on both backends side by side: SQLite's rows as they always were, PostgreSQL's
+ * measured beside them (or the reason it was not). A goal that depends on the run (the events
+ * reached) is SQLite's; PostgreSQL's own is shown with its figure when it differs.
+ */
+export function evaluateTargets(results: BenchResults): TargetRow[] {
+  const postgres = results.postgres === null ? null : backendTargets(results.postgres);
+  return backendTargets(results.sqlite).map((t) => {
+    const pg = postgres?.find((p) => p.name === t.name);
+    // The reason PostgreSQL was skipped is said once (console line, markdown header), not on every row.
+    // A goal differing only because one side was not measured is no different goal.
+    const otherGoal = pg !== undefined && pg.goal !== t.goal && pg.met !== null && t.met !== null;
+    const measured = pg === undefined ? 'skipped' : otherGoal ? `${pg.measured}; goal there: ${pg.goal}` : pg.measured;
+    return { name: t.name, goal: t.goal, sqlite: { measured: t.measured, met: t.met }, postgres: { measured, met: pg?.met ?? null } };
+  });
+}
+
+/** Two instances against one, in a line: there is no target for it, only the figure. */
+export function pairLine(results: BenchResults, cores: number): string {
+  if (results.pair === null) return `two PostgreSQL instances vs one: not measured (${results.pairSkipped ?? 'not run'})`;
+  const p = summarizePair(results.pair, cores);
+  return (
+    `two PostgreSQL instances vs one, same total load: factor ${fixed(p.factor)} (${Math.round(p.twoRps)} vs ${Math.round(p.oneRps)} req/s); ` +
+    `lag p99 ${p.twoLag.p99} ms vs ${p.oneLag.p99} ms`
+  );
+}
+
 const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'met' : 'missed');
 
 /** The table printed at the end of the run. */
-export function consoleTable(targets: Target[]): string {
-  const rows = [['target', 'goal', 'measured', ''], ...targets.map((t) => [t.name, t.goal, t.measured, verdict(t.met)])];
+export function consoleTable(targets: TargetRow[]): string {
+  const rows = [
+    ['target', 'goal', 'SQLite', '', 'PostgreSQL', ''],
+    ...targets.map((t) => [t.name, t.goal, t.sqlite.measured, verdict(t.sqlite.met), t.postgres.measured, verdict(t.postgres.met)]),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ')).join('\n');
 }

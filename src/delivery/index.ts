@@ -1,4 +1,4 @@
-// The delivery core's public API: a durable SQLite job queue, retry policies and the worker.
+// The delivery core's public API: the durable job queue (either backend), retry policies and the worker.
 export type {
   AttemptDetail,
   AttemptRecord,
@@ -26,10 +26,12 @@ export {
   type RetryHint,
 } from './retry-policy';
 export {
-  SqliteJobQueue,
+  CLAIM_WINDOW_FACTOR,
+  SqlJobQueue,
   type ClaimOptions,
   type FailureRecord,
   type JobQueue,
+  type JobStatus,
   type KindStateStats,
   type LeaseRef,
   type OutcomeDetail,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
 import { toError } from '../shared/errors';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Storage } from '../storage/port';
 import { failureDetail, JobError } from './job-error';
 import type { FailureRecord, JobQueue } from './queue';
 import { attemptInRound, nextAttempt } from './retry-policy';
@@ -13,7 +13,7 @@ export interface WorkerObserver {
 }
 
 export interface JobRunnerDeps {
-  committer: GroupCommitter;
+  storage: Pick<Storage, 'write'>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
@@ -47,16 +47,16 @@ export class JobRunner {
   }
 
   private async recordSuccess(job: ClaimedJob, handler: JobHandler, result: HandlerResult, startedAt: number): Promise<void> {
-    const { committer, queue, clock } = this.deps;
+    const { storage, queue, clock } = this.deps;
     let applied: boolean;
     try {
       // Completion first: if the lease was lost nothing of the handler's commit is written either.
-      // Both run in one savepoint, so a throwing commit also undoes the completion.
-      applied = await committer.run((db) => {
+      // Both run in one transaction (a savepoint on SQLite), so a throwing commit also undoes the completion.
+      applied = await storage.write(async (tx) => {
         const now = clock.now();
         const detail = { ...result.attempt, latencyMs: result.attempt?.latencyMs ?? now - startedAt, startedAt };
-        if (!queue.complete(db, job, now, detail)) return false;
-        result.commit?.(db);
+        if (!(await queue.complete(tx, job, now, detail))) return false;
+        await result.commit?.(tx);
         return true;
       });
     } catch (thrown) {
@@ -99,7 +99,7 @@ export class JobRunner {
   }
 
   /**
-   * Failure and onFailure commit together. If onFailure throws, its savepoint undoes the failure
+   * Failure and onFailure commit together. If onFailure throws, its rollback undoes the failure
    * too, so the failure is recorded again without it: a job stuck in running until its lease
    * expires would be retried with no attempt logged, hiding the handler's bug.
    */
@@ -109,13 +109,13 @@ export class JobRunner {
     record: FailureRecord,
     info: FailureInfo,
   ): Promise<'applied' | 'lost' | 'unrecorded'> {
-    const { committer, queue, clock, logger } = this.deps;
+    const { storage, queue, clock, logger } = this.deps;
     const applied = (ok: boolean) => (ok ? 'applied' : 'lost');
     try {
       return applied(
-        await committer.run((db) => {
-          if (!queue.fail(db, job, clock.now(), record)) return false;
-          handler?.onFailure?.(db, job.payload, info);
+        await storage.write(async (tx) => {
+          if (!(await queue.fail(tx, job, clock.now(), record))) return false;
+          await handler?.onFailure?.(tx, job.payload, info);
           return true;
         }),
       );
@@ -124,7 +124,7 @@ export class JobRunner {
       logger.error({ jobId: job.id, kind: job.kind, error: toError(thrown).message }, message);
     }
     try {
-      return applied(await committer.run((db) => queue.fail(db, job, clock.now(), record)));
+      return applied(await storage.write((tx) => queue.fail(tx, job, clock.now(), record)));
     } catch (thrown) {
       const message = 'could not record the failure; the job runs again when its lease expires';
       logger.error({ jobId: job.id, kind: job.kind, error: toError(thrown).message }, message);

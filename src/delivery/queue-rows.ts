@@ -1,9 +1,28 @@
-import type { jobAttempts, jobs } from '../storage/sqlite/schema';
+import { sql } from '../storage/sql';
 import type { AttemptDetail, AttemptRecord, ClaimedJob, JobRecord, JobState, RetryPolicy } from './types';
 
-export type JobRow = typeof jobs.$inferSelect;
-export type AttemptRow = typeof jobAttempts.$inferSelect;
-export type NewAttemptRow = typeof jobAttempts.$inferInsert;
+/** A jobs row as the claim's RETURNING * gives it (column names as in the table). */
+export interface JobRow {
+  id: number;
+  kind: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  policy: string;
+  run_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  concurrency_key: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export const ATTEMPT_COLUMNS = sql.raw(`id, job_id AS "jobId", attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome,
+  error_class AS "errorClass", error_message AS "errorMessage", status_code AS "statusCode", latency_ms AS "latencyMs",
+  response_snippet AS "responseSnippet"`);
 
 // The attempt log is for diagnosis, not archiving: a receiver answering with a megabyte of HTML
 // must not bloat the database once per attempt.
@@ -21,28 +40,35 @@ export function toClaimedJob(row: JobRow): ClaimedJob {
     kind: row.kind,
     payload: JSON.parse(row.payload) as unknown,
     attempt: row.attempts,
-    maxAttempts: row.maxAttempts,
+    maxAttempts: row.max_attempts,
     policy: JSON.parse(row.policy) as RetryPolicy,
-    concurrencyKey: row.concurrencyKey,
+    concurrencyKey: row.concurrency_key,
     // The claim sets both; a row without them was not claimed by this statement.
-    lockedBy: row.lockedBy ?? '',
-    lockedUntil: row.lockedUntil ?? 0,
-    runAt: row.runAt,
-    createdAt: row.createdAt,
+    lockedBy: row.locked_by ?? '',
+    lockedUntil: row.locked_until ?? 0,
+    runAt: row.run_at,
+    createdAt: row.created_at,
   };
 }
 
 export function toJobRecord(row: JobRow): JobRecord {
   return {
-    ...row,
+    id: row.id,
+    kind: row.kind,
     payload: JSON.parse(row.payload) as unknown,
-    policy: JSON.parse(row.policy) as RetryPolicy,
     state: row.state as JobState,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    policy: JSON.parse(row.policy) as RetryPolicy,
+    runAt: row.run_at,
+    lockedBy: row.locked_by,
+    lockedUntil: row.locked_until,
+    lastError: row.last_error,
+    concurrencyKey: row.concurrency_key,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
   };
-}
-
-export function toAttemptRecord(row: AttemptRow): AttemptRecord {
-  return { ...row, outcome: row.outcome as AttemptRecord['outcome'] };
 }
 
 export interface AttemptLogInput {
@@ -54,20 +80,12 @@ export interface AttemptLogInput {
   errorMessage?: string | null;
 }
 
-export function attemptRow(input: AttemptLogInput): NewAttemptRow {
+export function insertAttempt(input: AttemptLogInput) {
   const { detail } = input;
-  return {
-    jobId: input.job.id,
-    attempt: input.job.attempt,
-    startedAt: input.startedAt,
-    finishedAt: input.finishedAt,
-    outcome: input.outcome,
-    errorClass: detail.errorClass ?? null,
-    errorMessage: truncate(input.errorMessage, MAX_MESSAGE_CHARS),
-    statusCode: detail.statusCode ?? null,
-    latencyMs: detail.latencyMs ?? null,
-    responseSnippet: truncate(detail.responseSnippet, MAX_SNIPPET_CHARS),
-  };
+  return sql`INSERT INTO job_attempts (job_id, attempt, started_at, finished_at, outcome, error_class, error_message, status_code, latency_ms, response_snippet)
+    VALUES (${input.job.id}, ${input.job.attempt}, ${input.startedAt}, ${input.finishedAt}, ${input.outcome}, ${detail.errorClass ?? null},
+      ${truncate(input.errorMessage, MAX_MESSAGE_CHARS)}, ${detail.statusCode ?? null}, ${detail.latencyMs ?? null},
+      ${truncate(detail.responseSnippet, MAX_SNIPPET_CHARS)})`;
 }
 
 export function errorMessageOf(error: Error): string | null {

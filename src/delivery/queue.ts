@@ -1,12 +1,9 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { jobAttempts, jobs } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
-import { queueStats, wakeAt, type KindStateStats } from './queue-reads';
-import { attemptRow, errorMessageOf, toAttemptRecord, toClaimedJob, toJobRecord, type AttemptLogInput } from './queue-rows';
-import { cappedWakeAt, prepareCappedClaim } from './queue-capped';
-import { leaseHeld, StatementCache } from './queue-statements';
+import type { ClaimSql, Queryable, Tx } from '../storage/port';
+import { fn, sql } from '../storage/sql';
+import { cappedWakeAt, queueStats, wakeAt, type KindStateStats } from './queue-reads';
+import { ATTEMPT_COLUMNS, errorMessageOf, insertAttempt, toClaimedJob, toJobRecord, type AttemptLogInput, type JobRow } from './queue-rows';
 import { assertValidPolicy } from './retry-policy';
-import type { AttemptDetail, AttemptRecord, ClaimedJob, EnqueueInput, JobRecord } from './types';
+import type { AttemptDetail, AttemptRecord, ClaimedJob, EnqueueInput, JobRecord, JobState } from './types';
 
 export type { KindStateStats } from './queue-reads';
 
@@ -17,7 +14,7 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Only these kinds; all kinds when absent. */
   kinds?: readonly string[];
-  /** Most jobs running at once per concurrency key (an endpoint); uncapped when absent. */
+  /** Most jobs running at once per concurrency key (an endpoint), across every instance; uncapped when absent. */
   perKeyLimit?: number;
 }
 
@@ -33,90 +30,108 @@ export interface FailureRecord {
   nextRunAt: number | null;
 }
 
+/** A job's state for views of what it carries (a delivery's attempt log). */
+export interface JobStatus {
+  id: number;
+  state: JobState;
+  runAt: number;
+}
+
 /**
- * The durable queue. Every method is synchronous and takes the db handle so it can run inside a
- * caller's GroupCommitter closure: a job enqueued there commits (or rolls back) with the caller's
- * own writes. Writes must go through the committer; reads may use the plain handle.
+ * How many due jobs past the saturated keys the capped claim looks at, as a multiple of its limit.
+ * Numbering every due job per key made each claim cost the whole backlog; a window in due order
+ * bounds it, and a key that fills its slots drops out of the window for the next claim.
+ */
+export const CLAIM_WINDOW_FACTOR = 4;
+
+/**
+ * The durable queue: the only code that touches the jobs and job_attempts tables. Writes take the
+ * caller's transaction, so a job enqueued in a change commits (or rolls back) with it; reads take
+ * any handle. Outbound and the inspector read attempts and job states through the methods below.
  */
 export interface JobQueue {
-  enqueue<P>(db: Db, input: EnqueueInput<P>, now: number): number;
-  claim(db: Db, options: ClaimOptions): ClaimedJob[];
+  enqueue<P>(tx: Tx, input: EnqueueInput<P>, now: number): Promise<number>;
+  claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** False when the lease was lost (expired and re-claimed): nothing was written. */
-  complete(db: Db, job: LeaseRef, now: number, detail?: OutcomeDetail): boolean;
+  complete(tx: Tx, job: LeaseRef, now: number, detail?: OutcomeDetail): Promise<boolean>;
   /** False when the lease was lost: nothing was written. */
-  fail(db: Db, job: LeaseRef, now: number, failure: FailureRecord): boolean;
+  fail(tx: Tx, job: LeaseRef, now: number, failure: FailureRecord): Promise<boolean>;
   /**
    * Earliest pending run_at or running locked_until: when a claim could next find work. With a
    * per-key cap, pending jobs of keys that have no free slot at `now` are left out.
    */
-  nextWakeAt(db: Db, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): number | null;
-  stats(db: Db, now: number): KindStateStats[];
-  get(db: Db, id: number): JobRecord | null;
-  attempts(db: Db, jobId: number): AttemptRecord[];
+  nextWakeAt(db: Queryable, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): Promise<number | null>;
+  stats(db: Queryable, now: number): Promise<KindStateStats[]>;
+  get(db: Queryable, id: number): Promise<JobRecord | null>;
+  attempts(db: Queryable, jobId: number): Promise<AttemptRecord[]>;
+  /** Attempt logs of several jobs, oldest first, by job id. */
+  attemptsOf(db: Queryable, jobIds: readonly number[]): Promise<Map<number, AttemptRecord[]>>;
+  /** State and due time of several jobs, by job id. */
+  statusOf(db: Queryable, jobIds: readonly number[]): Promise<Map<number, JobStatus>>;
   /** Dead or succeeded → pending now, with a full new round of attempts. False for other states. */
-  requeue(db: Db, id: number, now: number): boolean;
+  requeue(tx: Tx, id: number, now: number): Promise<boolean>;
+  /** Removes jobs and their attempt logs (their owner is gone: a pending retry must not fire). */
+  remove(tx: Tx, jobIds: readonly number[]): Promise<void>;
 }
 
-export class SqliteJobQueue implements JobQueue {
-  private readonly statements = new StatementCache();
-  private readonly cappedClaims = new WeakMap<Db, ReturnType<typeof prepareCappedClaim>>();
+// Ids per statement for the lists above: well below either engine's parameter limit.
+const CHUNK = 500;
 
-  enqueue<P>(db: Db, input: EnqueueInput<P>, now: number): number {
+async function chunked<T>(ids: readonly number[], read: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await read(ids.slice(i, i + CHUNK))));
+  return out;
+}
+
+/** The guard every outcome shares: still ours, still this attempt (a re-claim bumps attempts). */
+const leaseHeld = (job: LeaseRef) => sql`id = ${job.id} AND state = 'running' AND locked_by = ${job.lockedBy} AND attempts = ${job.attempt}`;
+
+/** One queue for both backends: portable SQL, with the claim's locking from the backend (ClaimSql). */
+export class SqlJobQueue implements JobQueue {
+  constructor(private readonly claims: ClaimSql) {}
+
+  async enqueue<P>(tx: Tx, input: EnqueueInput<P>, now: number): Promise<number> {
     assertValidPolicy(input.policy);
-    const row = this.statements.for(db).enqueue.get({
-      kind: input.kind,
-      // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
-      payload: JSON.stringify(input.payload ?? null),
-      maxAttempts: input.policy.maxAttempts,
-      policy: JSON.stringify(input.policy),
-      runAt: input.runAt ?? now,
-      concurrencyKey: input.concurrencyKey ?? null,
-      now,
-    });
+    // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
+    const row = await tx.get<{ id: number }>(sql`INSERT INTO jobs (kind, payload, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)
+      VALUES (${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
+        ${input.runAt ?? now}, ${input.concurrencyKey ?? null}, ${now}, ${now})
+      RETURNING id`);
     if (row === undefined) throw new Error('enqueue: the insert returned no row');
     return row.id;
   }
 
-  claim(db: Db, options: ClaimOptions): ClaimedJob[] {
+  async claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]> {
     if (options.limit <= 0 || options.kinds?.length === 0) return [];
-    const { claim, claimKinds } = this.statements.for(db);
-    const values = { now: options.now, leaseMs: options.leaseMs, workerId: options.workerId, limit: options.limit };
-    const kinds = options.kinds ? JSON.stringify(options.kinds) : null;
-    const rows =
-      options.perKeyLimit !== undefined
-        ? this.cappedClaim(db).all({ ...values, kinds, perKeyLimit: options.perKeyLimit })
-        : kinds !== null
-          ? claimKinds.all({ ...values, kinds })
-          : claim.all(values);
+    const query = { workerId: options.workerId, now: options.now, leaseMs: options.leaseMs, limit: options.limit, kinds: options.kinds ?? null };
+    let rows: JobRow[];
+    if (options.perKeyLimit === undefined) {
+      rows = await tx.all<JobRow>(this.claims.claim(query));
+    } else {
+      await this.claims.lockCappedClaim(tx);
+      rows = await tx.all<JobRow>(this.claims.cappedClaim({ ...query, perKeyLimit: options.perKeyLimit, window: options.limit * CLAIM_WINDOW_FACTOR }));
+    }
     // RETURNING order is unspecified; hand jobs out in due order.
-    return rows.sort((a, b) => a.runAt - b.runAt || a.id - b.id).map(toClaimedJob);
+    return rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id).map(toClaimedJob);
   }
 
-  complete(db: Db, job: LeaseRef, now: number, detail: OutcomeDetail = {}): boolean {
-    const statements = this.statements.for(db);
-    const result = statements.complete.run({ now, id: job.id, workerId: job.lockedBy, attempt: job.attempt });
-    if (result.changes === 0) return false;
-    this.logAttempt(db, { job, startedAt: detail.startedAt ?? now, finishedAt: now, outcome: 'succeeded', detail });
+  async complete(tx: Tx, job: LeaseRef, now: number, detail: OutcomeDetail = {}): Promise<boolean> {
+    const changed = await tx.run(sql`UPDATE jobs SET state = 'succeeded', finished_at = ${now}, updated_at = ${now}, locked_by = NULL, locked_until = NULL
+      WHERE ${leaseHeld(job)}`);
+    if (changed === 0) return false;
+    await this.logAttempt(tx, { job, startedAt: detail.startedAt ?? now, finishedAt: now, outcome: 'succeeded', detail });
     return true;
   }
 
-  fail(db: Db, job: LeaseRef, now: number, failure: FailureRecord): boolean {
+  async fail(tx: Tx, job: LeaseRef, now: number, failure: FailureRecord): Promise<boolean> {
     const retry = failure.nextRunAt !== null;
-    const result = db
-      .update(jobs)
-      .set({
-        state: retry ? 'pending' : 'dead',
-        ...(retry ? { runAt: failure.nextRunAt ?? now } : { finishedAt: now }),
-        lastError: errorMessageOf(failure.error),
-        lockedBy: null,
-        lockedUntil: null,
-        updatedAt: now,
-      })
-      .where(leaseHeld(job.id, job.lockedBy, job.attempt))
-      .run();
-    if (result.changes === 0) return false;
+    const next = retry ? sql`state = 'pending', run_at = ${failure.nextRunAt}` : sql`state = 'dead', finished_at = ${now}`;
+    const changed = await tx.run(sql`UPDATE jobs SET ${next}, last_error = ${errorMessageOf(failure.error)}, locked_by = NULL, locked_until = NULL,
+        updated_at = ${now}
+      WHERE ${leaseHeld(job)}`);
+    if (changed === 0) return false;
     const detail = failure.detail ?? {};
-    this.logAttempt(db, {
+    await this.logAttempt(tx, {
       job,
       startedAt: detail.startedAt ?? now,
       finishedAt: now,
@@ -127,36 +142,38 @@ export class SqliteJobQueue implements JobQueue {
     return true;
   }
 
-  nextWakeAt(db: Db, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): number | null {
+  nextWakeAt(db: Queryable, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): Promise<number | null> {
     return cap ? cappedWakeAt(db, { ...cap, kinds }) : wakeAt(db, kinds);
   }
 
-  private cappedClaim(db: Db): ReturnType<typeof prepareCappedClaim> {
-    let statement = this.cappedClaims.get(db);
-    if (!statement) {
-      statement = prepareCappedClaim(db);
-      this.cappedClaims.set(db, statement);
-    }
-    return statement;
-  }
-
-  stats(db: Db, now: number): KindStateStats[] {
+  stats(db: Queryable, now: number): Promise<KindStateStats[]> {
     return queueStats(db, now);
   }
 
-  get(db: Db, id: number): JobRecord | null {
-    const row = db.select().from(jobs).where(eq(jobs.id, id)).get();
+  async get(db: Queryable, id: number): Promise<JobRecord | null> {
+    const row = await db.get<JobRow>(sql`SELECT * FROM jobs WHERE id = ${id}`);
     return row ? toJobRecord(row) : null;
   }
 
-  attempts(db: Db, jobId: number): AttemptRecord[] {
-    const rows = db
-      .select()
-      .from(jobAttempts)
-      .where(eq(jobAttempts.jobId, jobId))
-      .orderBy(asc(jobAttempts.attempt), asc(jobAttempts.id))
-      .all();
-    return rows.map(toAttemptRecord);
+  async attempts(db: Queryable, jobId: number): Promise<AttemptRecord[]> {
+    return (await this.attemptsOf(db, [jobId])).get(jobId) ?? [];
+  }
+
+  async attemptsOf(db: Queryable, jobIds: readonly number[]): Promise<Map<number, AttemptRecord[]>> {
+    const rows = await chunked(jobIds, (chunk) =>
+      db.all<AttemptRecord>(sql`SELECT ${ATTEMPT_COLUMNS} FROM job_attempts WHERE ${fn.inList(sql`job_id`, chunk)}
+        ORDER BY job_id, attempt, id`),
+    );
+    const grouped = new Map<number, AttemptRecord[]>();
+    for (const row of rows) grouped.set(row.jobId, [...(grouped.get(row.jobId) ?? []), row]);
+    return grouped;
+  }
+
+  async statusOf(db: Queryable, jobIds: readonly number[]): Promise<Map<number, JobStatus>> {
+    const rows = await chunked(jobIds, (chunk) =>
+      db.all<JobStatus>(sql`SELECT id, state, run_at AS "runAt" FROM jobs WHERE ${fn.inList(sql`id`, chunk)}`),
+    );
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /**
@@ -164,24 +181,25 @@ export class SqliteJobQueue implements JobQueue {
    * maxAttempts, so the job gets a full new round. The worker reads the round's start back as
    * max_attempts − policy.maxAttempts (attemptInRound), so the schedule restarts at its first delay.
    */
-  requeue(db: Db, id: number, now: number): boolean {
-    const result = db
-      .update(jobs)
-      .set({
-        state: 'pending',
-        runAt: now,
-        maxAttempts: sql`${jobs.attempts} + json_extract(${jobs.policy}, '$.maxAttempts')`,
-        lockedBy: null,
-        lockedUntil: null,
-        finishedAt: null,
-        updatedAt: now,
-      })
-      .where(and(eq(jobs.id, id), inArray(jobs.state, ['dead', 'succeeded'])))
-      .run();
-    return result.changes > 0;
+  async requeue(tx: Tx, id: number, now: number): Promise<boolean> {
+    const job = await tx.get<{ attempts: number; policy: string }>(sql`SELECT attempts, policy FROM jobs WHERE id = ${id}`);
+    if (job === undefined) return false;
+    const { maxAttempts } = JSON.parse(job.policy) as { maxAttempts: number };
+    const changed = await tx.run(sql`UPDATE jobs SET state = 'pending', run_at = ${now}, max_attempts = attempts + ${maxAttempts},
+        locked_by = NULL, locked_until = NULL, finished_at = NULL, updated_at = ${now}
+      WHERE id = ${id} AND state IN ('dead', 'succeeded')`);
+    return changed > 0;
   }
 
-  private logAttempt(db: Db, input: AttemptLogInput): void {
-    this.statements.for(db).logAttempt.run(attemptRow(input));
+  async remove(tx: Tx, jobIds: readonly number[]): Promise<void> {
+    for (let i = 0; i < jobIds.length; i += CHUNK) {
+      const chunk = jobIds.slice(i, i + CHUNK);
+      await tx.run(sql`DELETE FROM job_attempts WHERE ${fn.inList(sql`job_id`, chunk)}`);
+      await tx.run(sql`DELETE FROM jobs WHERE ${fn.inList(sql`id`, chunk)}`);
+    }
+  }
+
+  private async logAttempt(tx: Tx, input: AttemptLogInput): Promise<void> {
+    await tx.run(insertAttempt(input));
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/sqlite/database';
+import type { Tx } from '../storage/port';
 
 /** How a job is retried; stored with the job as JSON. See retry-policy.ts for the schedules. */
 export type RetryPolicy =
@@ -64,7 +64,7 @@ export interface HandlerResult {
    * together. If it throws, neither persists and the attempt counts as failed (retried per policy).
    * It does not run at all when the lease was lost to another worker meanwhile.
    */
-  commit?: (db: Db) => void;
+  commit?: (tx: Tx) => Promise<void>;
   attempt?: AttemptDetail;
 }
 
@@ -83,7 +83,7 @@ export interface JobHandler<P = unknown> {
    * Runs in the transaction that records the failure (e.g. to mark the source event failed/dead).
    * If it throws, its writes are undone and the failure is recorded without it (and logged).
    */
-  onFailure?(db: Db, payload: P, failure: FailureInfo): void;
+  onFailure?(tx: Tx, payload: P, failure: FailureInfo): Promise<void>;
   /** Runs after the success has been committed (metrics, notifications). */
   afterSuccess?(payload: P, job: ClaimedJob<P>): void;
 }

@@ -1,15 +1,13 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Storage } from '../storage/port';
 import type { WorkerObserver } from './job-runner';
 import type { JobQueue } from './queue';
 import type { JobHandler } from './types';
 
 export interface WorkerOptions {
-  committer: GroupCommitter;
-  /** For reads outside transactions (when to wake up next). */
-  db: Db;
+  /** Claims and outcomes are writes; when to wake up next is a read. */
+  storage: Pick<Storage, 'write' | 'read'>;
   queue: JobQueue;
   handlers: JobHandler[];
   clock: Clock;
@@ -18,7 +16,7 @@ export interface WorkerOptions {
   concurrency: number;
   /**
    * Most jobs in flight at once per concurrency key (outbound: one endpoint), across every worker
-   * sharing the database; uncapped when absent. Keeps one slow endpoint from taking every slot.
+   * and instance sharing the database; uncapped when absent. Keeps one slow endpoint from taking every slot.
    */
   perKeyConcurrency?: number;
   /** How long a claim holds a job; past it another claim (a restarted process) may take it. */

@@ -26,7 +26,7 @@ const MIN_SLEEP_MS = 5;
 
 /**
  * Claims due jobs and runs them, at most `concurrency` at a time, off everyone's request path.
- * Writes (claims, outcomes) go through the group committer; handlers run outside transactions.
+ * Claims and outcomes are transactions of their own; handlers run outside any transaction.
  */
 export class Worker {
   readonly id: string;
@@ -57,8 +57,8 @@ export class Worker {
       handlers.set(handler.kind, handler);
     }
     this.claimKinds = options.kinds === 'handled' ? [...handlers.keys()] : undefined;
-    const { committer, queue, clock, logger, observer } = options;
-    this.runner = new JobRunner({ committer, queue, clock, logger, observer, handlers, random: options.random ?? Math.random });
+    const { storage, queue, clock, logger, observer } = options;
+    this.runner = new JobRunner({ storage, queue, clock, logger, observer, handlers, random: options.random ?? Math.random });
   }
 
   start(): void {
@@ -114,14 +114,14 @@ export class Worker {
 
   /** One claim round; says whether the worker is idle and how long to sleep before the next. */
   private async pass(): Promise<{ idle: boolean; sleepMs: number }> {
-    const { committer, queue, clock, leaseMs, concurrency } = this.options;
+    const { storage, queue, clock, leaseMs, concurrency } = this.options;
     const capacity = concurrency - this.inFlight.size;
     // Full: a finishing job wakes the loop; the poll is only a safety net.
     if (capacity <= 0) return { idle: false, sleepMs: this.idlePollMs() };
     let claimed: ClaimedJob[];
     try {
-      claimed = await committer.run((db) =>
-        queue.claim(db, {
+      claimed = await storage.write((tx) =>
+        queue.claim(tx, {
           workerId: this.id,
           limit: capacity,
           now: clock.now(),
@@ -138,7 +138,7 @@ export class Worker {
     for (const job of claimed) this.launch(job);
     // A full batch suggests more is due: claim again before sleeping.
     if (claimed.length === capacity) return { idle: false, sleepMs: 0 };
-    return { idle: claimed.length === 0 && this.inFlight.size === 0, sleepMs: this.sleepUntilDue() };
+    return { idle: claimed.length === 0 && this.inFlight.size === 0, sleepMs: await this.sleepUntilDue() };
   }
 
   private launch(job: ClaimedJob): void {
@@ -175,13 +175,13 @@ export class Worker {
     });
   }
 
-  private sleepUntilDue(): number {
-    const { queue, db, clock } = this.options;
+  private async sleepUntilDue(): Promise<number> {
+    const { queue, storage, clock } = this.options;
     let next: number | null;
     try {
       const perKeyLimit = this.options.perKeyConcurrency;
       const cap = perKeyLimit === undefined ? undefined : { now: clock.now(), perKeyLimit };
-      next = queue.nextWakeAt(db, this.claimKinds, cap);
+      next = await queue.nextWakeAt(storage.read, this.claimKinds, cap);
     } catch (thrown) {
       this.options.logger.error({ workerId: this.id, error: toError(thrown).message }, 'reading the next due time failed');
       next = null;

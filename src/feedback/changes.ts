@@ -1,6 +1,6 @@
 import { abcEvents, type Emit, type IssueStatus } from '../outbound';
 import { AppError } from '../shared/errors';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable, Tx } from '../storage/port';
 import {
   findFeedback,
   findIssue,
@@ -10,6 +10,7 @@ import {
   issuesByIds,
   issuesOfFeedback,
   linkIssue,
+  lockIssueNames,
   updateIssue,
   type FeedbackRow,
   type IssueRow,
@@ -18,39 +19,39 @@ import {
 import { findChannel, findProject, type ChannelRow, type ProjectRow } from './repository';
 import { feedbackSnapshot, issueSnapshot } from './snapshots';
 
-// The changes that emit ABC events. Each is synchronous and runs inside the caller's transaction,
+// The changes that emit ABC events. Each runs inside the caller's transaction and awaits only it,
 // with the emit last: the change, its event and the deliveries commit together or not at all.
 
 export interface ChangeContext {
-  db: Db;
+  tx: Tx;
   emit: Emit;
   now: number;
 }
 
 // Not-found errors name what is missing in `details.resource`, so a client can tell an unknown
 // project from an unknown channel or feedback without reading the message.
-export function requireProject(db: Db, projectId: number): ProjectRow {
-  const project = findProject(db, projectId);
+export async function requireProject(db: Queryable, projectId: number): Promise<ProjectRow> {
+  const project = await findProject(db, projectId);
   if (!project) throw new AppError('not_found', `no project ${projectId}`, { resource: 'project', projectId });
   return project;
 }
 
-export function requireChannel(db: Db, projectId: number, channelId: number): { project: ProjectRow; channel: ChannelRow } {
-  const project = requireProject(db, projectId);
-  const channel = findChannel(db, projectId, channelId);
+export async function requireChannel(db: Queryable, projectId: number, channelId: number): Promise<{ project: ProjectRow; channel: ChannelRow }> {
+  const project = await requireProject(db, projectId);
+  const channel = await findChannel(db, projectId, channelId);
   if (!channel) throw new AppError('not_found', `no channel ${channelId} in project ${projectId}`, { resource: 'channel', projectId, channelId });
   return { project, channel };
 }
 
 /** A feedback of a channel the caller has already found (requireChannel). */
-export function requireFeedback(db: Db, channelId: number, feedbackId: number): FeedbackRow {
-  const feedback = findFeedback(db, channelId, feedbackId);
+export async function requireFeedback(db: Queryable, channelId: number, feedbackId: number): Promise<FeedbackRow> {
+  const feedback = await findFeedback(db, channelId, feedbackId);
   if (!feedback) throw new AppError('not_found', `no feedback ${feedbackId} in channel ${channelId}`, { resource: 'feedback', channelId, feedbackId });
   return feedback;
 }
 
-function requireIssue(db: Db, projectId: number, issueId: number): IssueRow {
-  const issue = findIssue(db, projectId, issueId);
+async function requireIssue(db: Queryable, projectId: number, issueId: number): Promise<IssueRow> {
+  const issue = await findIssue(db, projectId, issueId);
   if (!issue) throw new AppError('not_found', `no issue ${issueId} in project ${projectId}`);
   return issue;
 }
@@ -58,21 +59,23 @@ function requireIssue(db: Db, projectId: number, issueId: number): IssueRow {
 export type FeedbackInput = Omit<NewFeedback, 'projectId' | 'channelId'> & { issueIds: number[] };
 
 /** FEEDBACK_CREATION, with the issues it was filed under. */
-export function createFeedback(ctx: ChangeContext, projectId: number, channelId: number, input: FeedbackInput) {
-  const { project, channel } = requireChannel(ctx.db, projectId, channelId);
+export async function createFeedback(ctx: ChangeContext, projectId: number, channelId: number, input: FeedbackInput) {
+  const { project, channel } = await requireChannel(ctx.tx, projectId, channelId);
   const issueIds = [...new Set(input.issueIds)];
-  const found = new Set(issuesByIds(ctx.db, projectId, issueIds).map((i) => i.id));
+  const found = new Set((await issuesByIds(ctx.tx, projectId, issueIds)).map((i) => i.id));
   const missing = issueIds.filter((id) => !found.has(id));
   if (missing.length > 0) {
     const fields = missing.map((id) => ({ field: 'issueIds', message: `issue ${id} is not in project ${projectId}` }));
     throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
   }
   const { issueIds: _ignored, ...fields } = input;
-  const feedback = insertFeedback(ctx.db, { ...fields, projectId, channelId }, ctx.now);
-  for (const issueId of issueIds) linkIssue(ctx.db, feedback.id, issueId, ctx.now);
-  const issues = issuesOfFeedback(ctx.db, feedback.id);
+  const feedback = await insertFeedback(ctx.tx, { ...fields, projectId, channelId }, ctx.now);
+  // In id order, so two feedbacks filed under the same issues at once take the issues' row locks in
+  // the same order (no deadlock). Links made together share a time and are read back by id anyway.
+  for (const issueId of [...issueIds].sort((x, y) => x - y)) await linkIssue(ctx.tx, feedback.id, issueId, ctx.now);
+  const issues = await issuesOfFeedback(ctx.tx, feedback.id);
   const envelope = abcEvents.feedbackCreation(project, channel, feedbackSnapshot(feedback, issues));
-  const emitted = ctx.emit(ctx.db, { projectId, channelId, envelope }, ctx.now);
+  const emitted = await ctx.emit(ctx.tx, { projectId, channelId, envelope }, ctx.now);
   return { feedback, issues, eventId: emitted.eventId };
 }
 
@@ -82,12 +85,15 @@ export interface IssueInput {
   externalIssueId: string | null;
 }
 
-/** ISSUE_CREATION; names are unique per project. */
-export function createIssue(ctx: ChangeContext, projectId: number, input: IssueInput) {
-  const project = requireProject(ctx.db, projectId);
-  if (issueByName(ctx.db, projectId, input.name)) throw new AppError('conflict', `an issue named "${input.name}" already exists in project ${projectId}`);
-  const issue = insertIssue(ctx.db, { ...input, projectId }, ctx.now);
-  const emitted = ctx.emit(ctx.db, { projectId, envelope: abcEvents.issueCreation(project, issueSnapshot(issue)) }, ctx.now);
+/** ISSUE_CREATION; names are unique per project (checked under the project's issue-name lock). */
+export async function createIssue(ctx: ChangeContext, projectId: number, input: IssueInput) {
+  const project = await requireProject(ctx.tx, projectId);
+  await lockIssueNames(ctx.tx, projectId);
+  if (await issueByName(ctx.tx, projectId, input.name)) {
+    throw new AppError('conflict', `an issue named "${input.name}" already exists in project ${projectId}`);
+  }
+  const issue = await insertIssue(ctx.tx, { ...input, projectId }, ctx.now);
+  const emitted = await ctx.emit(ctx.tx, { projectId, envelope: abcEvents.issueCreation(project, issueSnapshot(issue)) }, ctx.now);
   return { issue, eventId: emitted.eventId };
 }
 
@@ -99,30 +105,34 @@ export interface IssueChange {
 }
 
 /** ISSUE_STATUS_CHANGE only when the status really changes; other edits emit nothing. */
-export function changeIssue(ctx: ChangeContext, projectId: number, issueId: number, change: IssueChange) {
-  const project = requireProject(ctx.db, projectId);
-  const before = requireIssue(ctx.db, projectId, issueId);
-  if (change.name !== undefined && change.name !== before.name && issueByName(ctx.db, projectId, change.name)) {
+export async function changeIssue(ctx: ChangeContext, projectId: number, issueId: number, change: IssueChange) {
+  const project = await requireProject(ctx.tx, projectId);
+  // Before reading the issue: a rename's check holds across instances, and two changes of one
+  // issue at once see each other's status (each status change is reported once, from what it was).
+  await lockIssueNames(ctx.tx, projectId);
+  const before = await requireIssue(ctx.tx, projectId, issueId);
+  if (change.name !== undefined && change.name !== before.name && (await issueByName(ctx.tx, projectId, change.name))) {
     throw new AppError('conflict', `an issue named "${change.name}" already exists in project ${projectId}`);
   }
-  const issue = updateIssue(ctx.db, issueId, change, ctx.now);
+  const issue = await updateIssue(ctx.tx, issueId, change, ctx.now);
   if (issue.status === before.status) return { issue, eventId: null };
   const previous = before.status as IssueStatus;
   const envelope = abcEvents.issueStatusChange(project, issueSnapshot(issue), previous);
-  return { issue, eventId: ctx.emit(ctx.db, { projectId, envelope }, ctx.now).eventId };
+  return { issue, eventId: (await ctx.emit(ctx.tx, { projectId, envelope }, ctx.now)).eventId };
 }
 
 /** ISSUE_ADDITION: an existing feedback filed under one more issue. */
-export function addIssueToFeedback(ctx: ChangeContext, projectId: number, channelId: number, feedbackId: number, issueId: number) {
-  const { project, channel } = requireChannel(ctx.db, projectId, channelId);
-  const feedback = requireFeedback(ctx.db, channelId, feedbackId);
-  requireIssue(ctx.db, projectId, issueId);
-  if (!linkIssue(ctx.db, feedbackId, issueId, ctx.now)) {
+export async function addIssueToFeedback(ctx: ChangeContext, projectId: number, channelId: number, feedbackId: number, issueId: number) {
+  const { project, channel } = await requireChannel(ctx.tx, projectId, channelId);
+  const feedback = await requireFeedback(ctx.tx, channelId, feedbackId);
+  await requireIssue(ctx.tx, projectId, issueId);
+  // The link's primary key decides: a second link of the same pair (here or on another instance) inserts nothing.
+  if (!(await linkIssue(ctx.tx, feedbackId, issueId, ctx.now))) {
     throw new AppError('conflict', `feedback ${feedbackId} is already filed under issue ${issueId}`);
   }
-  const added = requireIssue(ctx.db, projectId, issueId);
-  const issues = issuesOfFeedback(ctx.db, feedbackId);
+  const added = await requireIssue(ctx.tx, projectId, issueId);
+  const issues = await issuesOfFeedback(ctx.tx, feedbackId);
   const envelope = abcEvents.issueAddition(project, channel, feedbackSnapshot(feedback, issues), issueSnapshot(added));
-  const emitted = ctx.emit(ctx.db, { projectId, channelId, envelope }, ctx.now);
+  const emitted = await ctx.emit(ctx.tx, { projectId, channelId, envelope }, ctx.now);
   return { feedback, issues, eventId: emitted.eventId };
 }

@@ -1,9 +1,8 @@
-import { eq } from 'drizzle-orm';
-import { events, ledgerEntries } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable, Tx } from '../storage/port';
+import { sql } from '../storage/sql';
 import { createFeedback, type ChangeContext } from './changes';
 import { feedbackBySource } from './issue-repository';
-import { channelByName, insertChannel, projectsRecordingRefunds, type ChannelRow } from './repository';
+import { ensureChannel, projectsRecordingRefunds, type ChannelRow } from './repository';
 
 export const REFUNDS_CHANNEL = 'Refunds';
 
@@ -21,11 +20,13 @@ export interface RefundFacts {
 }
 
 /** A refund event and what the ledger did with it; null for any other event. */
-export function refundFacts(db: Db, eventId: string): RefundFacts | null {
-  const event = db.select().from(events).where(eq(events.id, eventId)).get();
+export async function refundFacts(db: Queryable, eventId: string): Promise<RefundFacts | null> {
+  const event = await db.get<{ type: string; environment: string | null; userId: string | null; productId: string | null; iapLogId: number | null; payload: string }>(
+    sql`SELECT type, environment, user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId", payload FROM events WHERE id = ${eventId}`,
+  );
   if (!event || event.type !== 'refund') return null;
   const payload = JSON.parse(event.payload) as Record<string, unknown>;
-  const revoke = db.select({ quantity: ledgerEntries.quantity }).from(ledgerEntries).where(eq(ledgerEntries.entryKey, `${eventId}:revoke`)).get();
+  const revoke = await db.get<{ quantity: number }>(sql`SELECT quantity FROM ledger_entries WHERE entry_key = ${`${eventId}:revoke`}`);
   return {
     eventId,
     environment: event.environment,
@@ -43,8 +44,8 @@ export function refundMessage(facts: RefundFacts): string {
   return `Refund: ${quantity} × ${facts.productId ?? 'unknown product'} for user ${facts.userId ?? 'unknown'} (${facts.environment ?? 'unknown environment'})`;
 }
 
-export function ensureRefundsChannel(db: Db, projectId: number, now: number): ChannelRow {
-  return channelByName(db, projectId, REFUNDS_CHANNEL) ?? insertChannel(db, projectId, REFUNDS_CHANNEL, now);
+export function ensureRefundsChannel(tx: Tx, projectId: number, now: number): Promise<ChannelRow> {
+  return ensureChannel(tx, projectId, REFUNDS_CHANNEL, now);
 }
 
 /**
@@ -52,16 +53,22 @@ export function ensureRefundsChannel(db: Db, projectId: number, now: number): Ch
  * "Refunds" channel of every project that records refunds, so subscribers hear of refunds through
  * FEEDBACK_CREATION. A source key per refund and project makes a replayed apply add nothing.
  */
-export function recordRefunds(ctx: ChangeContext, eventIds: string[]): number {
-  const refunds = eventIds.map((id) => refundFacts(ctx.db, id)).filter((f): f is RefundFacts => f !== null);
+export async function recordRefunds(ctx: ChangeContext, eventIds: string[]): Promise<number> {
+  const refunds: RefundFacts[] = [];
+  for (const id of eventIds) {
+    const facts = await refundFacts(ctx.tx, id);
+    if (facts !== null) refunds.push(facts);
+  }
   if (refunds.length === 0) return 0;
   let recorded = 0;
-  for (const project of projectsRecordingRefunds(ctx.db)) {
-    const channel = ensureRefundsChannel(ctx.db, project.id, ctx.now);
+  for (const project of await projectsRecordingRefunds(ctx.tx)) {
+    const channel = await ensureRefundsChannel(ctx.tx, project.id, ctx.now);
     for (const facts of refunds) {
       const sourceKey = `refund:${facts.eventId}:project:${project.id}`;
-      if (feedbackBySource(ctx.db, sourceKey)) continue;
-      createFeedback(ctx, project.id, channel.id, {
+      // Two applies of one refund at once (a replay on another instance) must not both insert it.
+      await ctx.tx.lock(`feedback:${sourceKey}`);
+      if (await feedbackBySource(ctx.tx, sourceKey)) continue;
+      await createFeedback(ctx, project.id, channel.id, {
         message: refundMessage(facts),
         userEmail: null,
         fields: {

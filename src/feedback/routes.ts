@@ -19,8 +19,8 @@ export function feedbackRouter(service: FeedbackService): express.Router {
   const project = (req: express.Request) => parseId(req.params.projectId, 'project');
   const channel = (req: express.Request) => parseId(req.params.channelId, 'channel');
 
-  router.get('/projects', (_req, res) => {
-    res.json({ projects: service.listProjects() });
+  router.get('/projects', async (_req, res) => {
+    res.json({ projects: await service.listProjects() });
   });
   router.post('/projects', async (req, res) => {
     res.status(201).json(await service.createProject(parseBody(projectBody, req.body, 'project')));
@@ -35,16 +35,16 @@ export function feedbackRouter(service: FeedbackService): express.Router {
     const body = parseBody(feedbackBody, req.body, 'feedback');
     res.status(201).json(await service.createFeedback(project(req), channel(req), body));
   });
-  router.get('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', (req, res) => {
-    res.json(service.getFeedback(strictId(req, 'projectId'), strictId(req, 'channelId'), strictId(req, 'feedbackId')));
+  router.get('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', async (req, res) => {
+    res.json(await service.getFeedback(strictId(req, 'projectId'), strictId(req, 'channelId'), strictId(req, 'feedbackId')));
   });
   router.post('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId/issues', async (req, res) => {
     const feedbackId = parseId(req.params.feedbackId, 'feedback');
     const { issueId } = parseBody(addIssueBody, req.body, 'issue addition');
     res.status(201).json(await service.addIssue(project(req), channel(req), feedbackId, issueId));
   });
-  router.get('/projects/:projectId/issues', (req, res) => {
-    res.json({ issues: service.listIssues(project(req)) });
+  router.get('/projects/:projectId/issues', async (req, res) => {
+    res.json({ issues: await service.listIssues(project(req)) });
   });
   router.post('/projects/:projectId/issues', async (req, res) => {
     res.status(201).json(await service.createIssue(project(req), parseBody(issueBody, req.body, 'issue')));

@@ -1,8 +1,7 @@
 import type { Emit } from '../outbound';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Storage } from '../storage/port';
 import {
   addIssueToFeedback,
   changeIssue,
@@ -16,7 +15,19 @@ import {
 } from './changes';
 import { issuesOfFeedback, listIssues } from './issue-repository';
 import { ensureRefundsChannel } from './refunds';
-import { insertChannel, insertProject, listChannels, listProjects, projectByName, channelByName, updateProject, type ChannelRow, type ProjectRow } from './repository';
+import {
+  channelByName,
+  insertChannel,
+  insertProject,
+  listChannels,
+  listProjects,
+  lockChannelNames,
+  lockProjectNames,
+  projectByName,
+  updateProject,
+  type ChannelRow,
+  type ProjectRow,
+} from './repository';
 import { feedbackApiView, issueApiView } from './snapshots';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -28,8 +39,7 @@ function projectView(p: ProjectRow, channels: ChannelRow[]) {
 }
 
 export interface FeedbackServiceDeps {
-  committer: GroupCommitter;
-  db: Db;
+  storage: Pick<Storage, 'read' | 'write'>;
   clock: Clock;
   emit: Emit;
   /** Called after a commit that emitted events: wakes the outbound worker. */
@@ -40,57 +50,64 @@ export interface FeedbackServiceDeps {
 export class FeedbackService {
   constructor(private readonly deps: FeedbackServiceDeps) {}
 
-  listProjects() {
-    const channels = listChannels(this.deps.db);
-    return listProjects(this.deps.db).map((p) => projectView(p, channels.filter((c) => c.projectId === p.id)));
+  async listProjects() {
+    const db = this.deps.storage.read;
+    const channels = await listChannels(db);
+    return (await listProjects(db)).map((p) => projectView(p, channels.filter((c) => c.projectId === p.id)));
   }
 
+  // Project names are unique: creates and renames check under the project-name lock (repository.ts).
   createProject(input: { name: string; recordRefunds?: boolean }) {
-    return this.deps.committer.run((db) => {
-      if (projectByName(db, input.name)) throw new AppError('conflict', `a project named "${input.name}" already exists`);
+    return this.deps.storage.write(async (tx) => {
+      await lockProjectNames(tx);
+      if (await projectByName(tx, input.name)) throw new AppError('conflict', `a project named "${input.name}" already exists`);
       const now = this.deps.clock.now();
-      const project = insertProject(db, input.name, input.recordRefunds ?? false, now);
-      const channels = project.recordRefunds ? [ensureRefundsChannel(db, project.id, now)] : [];
+      const project = await insertProject(tx, input.name, input.recordRefunds ?? false, now);
+      const channels = project.recordRefunds ? [await ensureRefundsChannel(tx, project.id, now)] : [];
       return projectView(project, channels);
     });
   }
 
   updateProject(projectId: number, patch: { name?: string; recordRefunds?: boolean }) {
-    return this.deps.committer.run((db) => {
-      const current = requireProject(db, projectId);
-      if (patch.name !== undefined && patch.name !== current.name && projectByName(db, patch.name)) {
+    return this.deps.storage.write(async (tx) => {
+      if (patch.name !== undefined) await lockProjectNames(tx);
+      const current = await requireProject(tx, projectId);
+      if (patch.name !== undefined && patch.name !== current.name && (await projectByName(tx, patch.name))) {
         throw new AppError('conflict', `a project named "${patch.name}" already exists`);
       }
       const now = this.deps.clock.now();
-      const project = updateProject(db, projectId, patch, now);
-      if (project.recordRefunds) ensureRefundsChannel(db, project.id, now);
-      return projectView(project, listChannels(db).filter((c) => c.projectId === projectId));
+      const project = await updateProject(tx, projectId, patch, now);
+      if (project.recordRefunds) await ensureRefundsChannel(tx, project.id, now);
+      return projectView(project, (await listChannels(tx)).filter((c) => c.projectId === projectId));
     });
   }
 
   createChannel(projectId: number, name: string) {
-    return this.deps.committer.run((db) => {
-      requireProject(db, projectId);
-      if (channelByName(db, projectId, name)) throw new AppError('conflict', `a channel named "${name}" already exists in project ${projectId}`);
-      return channelView(insertChannel(db, projectId, name, this.deps.clock.now()));
+    return this.deps.storage.write(async (tx) => {
+      await requireProject(tx, projectId);
+      await lockChannelNames(tx, projectId);
+      if (await channelByName(tx, projectId, name)) throw new AppError('conflict', `a channel named "${name}" already exists in project ${projectId}`);
+      return channelView(await insertChannel(tx, projectId, name, this.deps.clock.now()));
     });
   }
 
-  listIssues(projectId: number) {
-    requireProject(this.deps.db, projectId);
-    return listIssues(this.deps.db, projectId).map(issueApiView);
+  async listIssues(projectId: number) {
+    const db = this.deps.storage.read;
+    await requireProject(db, projectId);
+    return (await listIssues(db, projectId)).map(issueApiView);
   }
 
   /** One feedback as createFeedback answers it, without the eventId of its creation. */
-  getFeedback(projectId: number, channelId: number, feedbackId: number) {
-    requireChannel(this.deps.db, projectId, channelId);
-    const feedback = requireFeedback(this.deps.db, channelId, feedbackId);
-    return feedbackApiView(feedback, issuesOfFeedback(this.deps.db, feedbackId));
+  async getFeedback(projectId: number, channelId: number, feedbackId: number) {
+    const db = this.deps.storage.read;
+    await requireChannel(db, projectId, channelId);
+    const feedback = await requireFeedback(db, channelId, feedbackId);
+    return feedbackApiView(feedback, await issuesOfFeedback(db, feedbackId));
   }
 
   createFeedback(projectId: number, channelId: number, input: { message: string; userEmail?: string | null; issueIds?: number[] }) {
-    return this.change((ctx) => {
-      const made = createFeedback(ctx, projectId, channelId, {
+    return this.change(async (ctx) => {
+      const made = await createFeedback(ctx, projectId, channelId, {
         message: input.message,
         userEmail: input.userEmail ?? null,
         issueIds: input.issueIds ?? [],
@@ -102,29 +119,29 @@ export class FeedbackService {
   }
 
   createIssue(projectId: number, input: { name: string; description?: string | null; externalIssueId?: string | null }) {
-    return this.change((ctx) => {
-      const made = createIssue(ctx, projectId, { name: input.name, description: input.description ?? null, externalIssueId: input.externalIssueId ?? null });
+    return this.change(async (ctx) => {
+      const made = await createIssue(ctx, projectId, { name: input.name, description: input.description ?? null, externalIssueId: input.externalIssueId ?? null });
       return { ...issueApiView(made.issue), eventId: made.eventId };
     });
   }
 
   updateIssue(projectId: number, issueId: number, change: IssueChange) {
-    return this.change((ctx) => {
-      const made = changeIssue(ctx, projectId, issueId, change);
+    return this.change(async (ctx) => {
+      const made = await changeIssue(ctx, projectId, issueId, change);
       return { ...issueApiView(made.issue), eventId: made.eventId };
     });
   }
 
   addIssue(projectId: number, channelId: number, feedbackId: number, issueId: number) {
-    return this.change((ctx) => {
-      const made = addIssueToFeedback(ctx, projectId, channelId, feedbackId, issueId);
+    return this.change(async (ctx) => {
+      const made = await addIssueToFeedback(ctx, projectId, channelId, feedbackId, issueId);
       return { ...feedbackApiView(made.feedback, made.issues), eventId: made.eventId };
     });
   }
 
   /** One transaction for the change and its events; the worker is woken once it has committed. */
-  private async change<T>(work: (ctx: ChangeContext) => T): Promise<T> {
-    const result = await this.deps.committer.run((db) => work({ db, emit: this.deps.emit, now: this.deps.clock.now() }));
+  private async change<T>(work: (ctx: ChangeContext) => Promise<T>): Promise<T> {
+    const result = await this.deps.storage.write((tx) => work({ tx, emit: this.deps.emit, now: this.deps.clock.now() }));
     this.deps.notify();
     return result;
   }

@@ -25,11 +25,11 @@ export function binsAdminRouter(bins: BinsService, publicUrl: string | null): ex
     const bin = await bins.create(parsed.data);
     res.status(201).json(binView(bin, baseUrlOf(req, publicUrl), 0));
   });
-  router.get('/bins', (req, res) => {
-    res.json({ data: bins.list().map((b) => binView(b, baseUrlOf(req, publicUrl), b.requestCount)) });
+  router.get('/bins', async (req, res) => {
+    res.json({ data: (await bins.list()).map((b) => binView(b, baseUrlOf(req, publicUrl), b.requestCount)) });
   });
-  router.get('/bins/:binId', (req, res) => {
-    const bin = bins.get(binId(req));
+  router.get('/bins/:binId', async (req, res) => {
+    const bin = await bins.get(binId(req));
     res.json(binView(bin, baseUrlOf(req, publicUrl), bin.requestCount));
   });
   router.delete('/bins/:binId', async (req, res) => {

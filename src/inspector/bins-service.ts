@@ -4,9 +4,20 @@ import { maskHeaders } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
-import { binsBeyond, countBinRequests, deleteBins, getBin, insertBin, insertCapture, listBins, trimBin, type BinRow } from './bins-repository';
+import type { Storage } from '../storage/port';
+import {
+  BINS_LOCK,
+  binLock,
+  binsBeyond,
+  countBinRequests,
+  deleteBins,
+  getBin,
+  insertBin,
+  insertCapture,
+  listBins,
+  trimBin,
+  type BinRow,
+} from './bins-repository';
 
 export interface BinLimits {
   /** Bins kept at most; creating one more evicts the least recently active. */
@@ -75,8 +86,7 @@ export function defaultBinBody(binId: string, requestId: string): string {
 }
 
 export interface BinsServiceDeps {
-  committer: GroupCommitter;
-  db: Db;
+  storage: Pick<Storage, 'read' | 'write'>;
   clock: Clock;
   limits: BinLimits;
   /** Called after a capture has committed (the live stream). */
@@ -99,31 +109,37 @@ export class BinsService {
       createdAt: now,
       lastRequestAt: null,
     };
-    await this.deps.committer.run((db) => {
-      deleteBins(db, binsBeyond(db, Math.max(0, this.deps.limits.maxCount - 1)));
-      insertBin(db, bin);
+    await this.deps.storage.write(async (tx) => {
+      // Two instances creating at once must not both count the same bins and both keep them.
+      await tx.lock(BINS_LOCK);
+      await deleteBins(tx, await binsBeyond(tx, Math.max(0, this.deps.limits.maxCount - 1)));
+      await insertBin(tx, bin);
     });
     return bin;
   }
 
-  list() {
-    return listBins(this.deps.db);
+  list(): Promise<Array<BinRow & { requestCount: number }>> {
+    return listBins(this.deps.storage.read);
   }
 
-  get(id: string): BinRow & { requestCount: number } {
-    const bin = getBin(this.deps.db, id);
+  async get(id: string): Promise<BinRow & { requestCount: number }> {
+    const { read } = this.deps.storage;
+    const bin = await getBin(read, id);
     if (bin === undefined) throw new AppError('not_found', `no bin ${id}`);
-    return { ...bin, requestCount: countBinRequests(this.deps.db, id) };
+    return { ...bin, requestCount: await countBinRequests(read, id) };
   }
 
   async remove(id: string): Promise<void> {
-    const removed = await this.deps.committer.run((db) => (getBin(db, id) === undefined ? 0 : deleteBins(db, [id])));
+    const removed = await this.deps.storage.write(async (tx) => {
+      await tx.lock(BINS_LOCK);
+      return (await getBin(tx, id)) === undefined ? 0 : deleteBins(tx, [id]);
+    });
     if (removed === 0) throw new AppError('not_found', `no bin ${id}`);
   }
 
   /** Records one request to a bin; null when the bin does not exist (nothing is recorded then). */
   async capture(binId: string, input: CaptureInput): Promise<BinAnswer | null> {
-    const bin = getBin(this.deps.db, binId);
+    const bin = await getBin(this.deps.storage.read, binId);
     if (bin === undefined) return null;
     const now = this.deps.clock.now();
     const requestId = newId('req', now);
@@ -132,10 +148,12 @@ export class BinsService {
     const body = failure !== undefined ? JSON.stringify({ received: false, reason: failure.reason }) : (bin.body ?? defaultBinBody(bin.id, requestId));
     const contentType = failure !== undefined || bin.body === null ? 'application/json' : (bin.contentType ?? 'text/plain; charset=utf-8');
     const headers = maskHeaders(input.rawHeaders);
-    await this.deps.committer.run((db) => {
+    await this.deps.storage.write(async (tx) => {
+      // The bin's requests are counted and trimmed below; a deletion of the bin takes the same lock.
+      await tx.lock(binLock(bin.id));
       // Deleted since it was read: nothing to attach the request to.
-      if (getBin(db, bin.id) === undefined) return;
-      insertCapture(db, {
+      if ((await getBin(tx, bin.id)) === undefined) return;
+      await insertCapture(tx, {
         id: requestId,
         receivedAt: now,
         method: input.method,
@@ -158,7 +176,7 @@ export class BinsService {
         source: 'bin',
         binId: bin.id,
       });
-      trimBin(db, bin.id, this.deps.limits.maxRequests);
+      await trimBin(tx, bin.id, this.deps.limits.maxRequests);
     });
     this.deps.onRecorded(requestId);
     return { status, contentType, body, delayMs: bin.delayMs, requestId };

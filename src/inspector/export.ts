@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
 import { CSV_COLUMNS, csvLine, csvRecord } from './csv';
 import type { RequestFilter } from './filters';
 import { exportPage, type RawRequestRow } from './repository';
@@ -7,7 +7,7 @@ import { bodyView, headersOf, parseStored, summaryView } from './views';
 
 export type ExportFormat = 'csv' | 'json';
 
-/** Rows read per query: big enough to be quick, small enough that one read never stalls the event loop. */
+/** Rows read per query: big enough to be quick, small enough that one page never holds much memory or stalls the event loop. */
 const BATCH = 500;
 
 /** One request in a JSON export: the list fields plus headers (masked), the exact body and our answer. */
@@ -33,12 +33,14 @@ export function exportFilename(format: ExportFormat, now: number): string {
  * one (a developer exporting a day of traffic wants all of it). Waits for the socket to drain
  * between pages so a slow download does not pile the whole table up in memory.
  */
-export async function writeExport(out: Writable, db: Db, filter: RequestFilter, format: ExportFormat, limit = Infinity): Promise<number> {
+export async function writeExport(out: Writable, db: Queryable, filter: RequestFilter, format: ExportFormat, limit = Infinity): Promise<number> {
   let written = 0;
   let cursor: string | undefined;
   out.write(format === 'csv' ? csvLine([...CSV_COLUMNS]) : '[');
   while (written < limit) {
-    const page = exportPage(db, filter, cursor, Math.min(BATCH, limit - written));
+    const page = await exportPage(db, filter, cursor, Math.min(BATCH, limit - written));
+    // The client hung up while the page was read: nothing more to send (and no 'close' left to wait for).
+    if (out.destroyed) return written;
     const chunk = page.rows.map((row, i) =>
       format === 'csv' ? csvRecord(row) : `${written + i === 0 ? '\n' : ',\n'}${JSON.stringify(exportItem(row))}`,
     );

@@ -1,6 +1,5 @@
-import { and, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { rawRequests } from '../storage/sqlite/schema';
+import { escapeLike, fn, sql, type Sql } from '../storage/sql';
 
 /** Outcomes a raw request can have: the receiver's four, and `captured` for capture bins. */
 export const OUTCOMES = ['stored', 'duplicate', 'conflict', 'rejected', 'captured'] as const;
@@ -55,51 +54,45 @@ export function dropEmpty(query: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== '' && v !== undefined));
 }
 
-/** LIKE treats % and _ as wildcards; a user searching for "50%" means the characters. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
+/** Re-exported for the callers that took it from here; LIKE escaping lives with the SQL helpers. */
+export { escapeLike };
 
-// The body is stored as a blob. SQLite reads a blob given to json_* as JSONB, and any invalid JSON
-// makes the whole query fail, so the body is cast to text and checked with json_valid first.
-const bodyText = sql`CAST(${rawRequests.body} AS TEXT)`;
-const bodyJson = sql`CASE WHEN json_valid(${bodyText}) THEN ${bodyText} END`;
-const bodyField = (field: string) => sql`json_extract(${bodyJson}, ${`$.${field}`})`;
-const inUserList = (list: string, userId: string) => sql`EXISTS (SELECT 1 FROM json_each(${bodyJson}, ${`$.${list}`}) WHERE value = ${userId})`;
+const body = sql`body`;
+const inUserList = (list: string, userId: string) => sql`${fn.bodyArrayHas(body, list, userId)}`;
 
 /**
  * The filter as SQL conditions on raw_requests. Environment and user come from the body as it
  * arrived, not from the event, so rejected requests and bin captures are found too. A user id also
- * matches the lists of an unavailable-users report.
+ * matches the lists of an unavailable-users report. The body is stored as bytes: the portable body
+ * functions read it as JSON (null when it is not a JSON object) or as text (null when it is not UTF-8).
  */
-export function filterConditions(filter: RequestFilter): SQL[] {
-  const conditions: SQL[] = [];
-  if (filter.outcome !== undefined) conditions.push(inArray(rawRequests.outcome, filter.outcome));
-  if (filter.reason !== undefined) conditions.push(eq(rawRequests.reason, filter.reason));
-  if (filter.path !== undefined) conditions.push(sql`${rawRequests.path} LIKE ${`${escapeLike(filter.path)}%`} ESCAPE '\\'`);
-  if (filter.environment !== undefined) conditions.push(sql`${bodyField('environment')} = ${filter.environment}`);
+export function filterConditions(filter: RequestFilter): Sql[] {
+  const conditions: Sql[] = [];
+  if (filter.outcome !== undefined) conditions.push(sql`${fn.inList(sql`outcome`, filter.outcome)}`);
+  if (filter.reason !== undefined) conditions.push(sql`reason = ${filter.reason}`);
+  // A case-insensitive prefix, as SQLite's LIKE always matched it.
+  if (filter.path !== undefined) conditions.push(sql`${fn.likeInsensitive(sql`path`, `${escapeLike(filter.path)}%`)}`);
+  if (filter.environment !== undefined) conditions.push(sql`${fn.bodyField(body, 'environment')} = ${filter.environment}`);
   if (filter.userId !== undefined) {
     const u = filter.userId;
-    conditions.push(sql`(${bodyField('userId')} = ${u} OR ${inUserList('tokenNotFoundUserIds', u)} OR ${inUserList('tokenInvalidUserIds', u)})`);
+    conditions.push(sql`${fn.bodyField(body, 'userId')} = ${u} OR ${inUserList('tokenNotFoundUserIds', u)} OR ${inUserList('tokenInvalidUserIds', u)}`);
   }
-  if (filter.q !== undefined) conditions.push(sql`${bodyText} LIKE ${`%${escapeLike(filter.q)}%`} ESCAPE '\\'`);
-  if (filter.source !== undefined) conditions.push(eq(rawRequests.source, filter.source));
-  if (filter.binId !== undefined) conditions.push(eq(rawRequests.binId, filter.binId));
-  if (filter.from !== undefined) conditions.push(gte(rawRequests.receivedAt, filter.from));
-  if (filter.to !== undefined) conditions.push(lt(rawRequests.receivedAt, filter.to));
+  if (filter.q !== undefined) conditions.push(sql`${fn.likeInsensitive(sql`${fn.bodyText(body)}`, `%${escapeLike(filter.q)}%`)}`);
+  if (filter.source !== undefined) conditions.push(sql`source = ${filter.source}`);
+  if (filter.binId !== undefined) conditions.push(sql`bin_id = ${filter.binId}`);
+  if (filter.from !== undefined) conditions.push(sql`received_at >= ${filter.from}`);
+  if (filter.to !== undefined) conditions.push(sql`received_at < ${filter.to}`);
   return conditions;
 }
 
 /** Conditions for one page: newest first, ids below the cursor (ids are monotonic ULIDs). */
-export function pageConditions(filter: RequestFilter, cursor?: string): SQL | undefined {
-  const conditions = filterConditions(filter);
-  if (cursor !== undefined) conditions.push(lt(rawRequests.id, cursor));
-  return and(...conditions);
+export function pageConditions(filter: RequestFilter, cursor?: string): Sql {
+  return sql.and([...filterConditions(filter), cursor === undefined ? undefined : sql`id < ${cursor}`]);
 }
 
 /** Conditions for a stream catching up after a reconnect: ids above the last one seen. */
-export function afterConditions(filter: RequestFilter, lastId: string): SQL | undefined {
-  return and(...filterConditions(filter), gt(rawRequests.id, lastId));
+export function afterConditions(filter: RequestFilter, lastId: string): Sql {
+  return sql.and([...filterConditions(filter), sql`id > ${lastId}`]);
 }
 
 export function isRequestId(value: string): boolean {

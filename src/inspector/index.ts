@@ -1,8 +1,8 @@
 import express from 'express';
 import type { Receive } from '../receiver';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { DeliveryAttemptRow } from '../outbound';
+import type { Queryable, Storage } from '../storage/port';
 import { binCaptureRouter, binsAdminRouter } from './bins-routes';
 import { BinsService, type BinLimits } from './bins-service';
 import { LiveFeed } from './live';
@@ -24,14 +24,17 @@ export interface InspectorLimits {
 }
 
 export interface InspectorOptions {
-  db: Db;
-  committer: GroupCommitter;
+  storage: Pick<Storage, 'read' | 'write'>;
   clock: Clock;
   /** The receiver: replays go through it exactly as webhooks do. */
   receive: Receive;
   /** Created first, because the receiver reports to it (onRecorded). */
   feed: LiveFeed;
-  entriesForEvent(db: Db, eventId: string): unknown[];
+  /** A bin recorded a request (after its commit); the live feed's own recorded() when absent. */
+  onRecorded?(requestId: string): void;
+  entriesForEvent(db: Queryable, eventId: string): Promise<unknown[]>;
+  /** The outbound capability's delivery attempts that sent a request (it owns the delivery tables). */
+  deliveryAttempts(messageId: string, binId: string | null): Promise<DeliveryAttemptRow[]>;
   jwtSecret: string;
   publicUrl: string | null;
   bodyLimitBytes: number;
@@ -58,12 +61,18 @@ const PRUNE_MAX_CHUNKS = 200;
 
 /** The inspector capability: the page, its API, capture bins, replay and retention. */
 export function createInspector(options: InspectorOptions): Inspector {
-  const { db, committer, clock, feed, limits } = options;
-  const service = new InspectorService({ db, clock, receive: options.receive, entriesForEvent: options.entriesForEvent });
-  const bins = new BinsService({ committer, db, clock, limits: limits.bins, onRecorded: (id) => feed.recorded(id) });
+  const { storage, clock, feed, limits } = options;
+  const service = new InspectorService({
+    storage,
+    clock,
+    receive: options.receive,
+    entriesForEvent: options.entriesForEvent,
+    deliveryAttempts: options.deliveryAttempts,
+  });
+  const bins = new BinsService({ storage, clock, limits: limits.bins, onRecorded: options.onRecorded ?? ((id) => feed.recorded(id)) });
 
   const apiRouter = express.Router();
-  apiRouter.use(inspectorApiRouter({ db, clock, service, feed, publicUrl: options.publicUrl }));
+  apiRouter.use(inspectorApiRouter({ db: storage.read, clock, service, feed, publicUrl: options.publicUrl }));
   apiRouter.use(binsAdminRouter(bins, options.publicUrl));
 
   const publicRouter = express.Router();
@@ -79,11 +88,11 @@ export function createInspector(options: InspectorOptions): Inspector {
     prune: async () => {
       let total = 0;
       for (let i = 0; i < PRUNE_MAX_CHUNKS; i += 1) {
-        const removed = await committer.run((tx) => pruneAccepted(tx, limits.accepted, clock.now(), PRUNE_CHUNK));
+        const removed = await storage.write((tx) => pruneAccepted(tx, limits.accepted, clock.now(), PRUNE_CHUNK));
         total += removed;
         if (removed < PRUNE_CHUNK) break;
       }
-      return total + (await committer.run((tx) => pruneIdleBins(tx, limits.bins.maxAgeDays, clock.now())));
+      return total + (await storage.write((tx) => pruneIdleBins(tx, limits.bins.maxAgeDays, clock.now())));
     },
     close: () => feed.close(),
   };

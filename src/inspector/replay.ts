@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { isSecretHeader } from '../http/mask';
-import { WEBHOOK_ROUTES, type InboundRequest, type ReceiverRoute } from '../receiver';
+import type { ReceiverRoute } from '../nachocode';
+import { WEBHOOK_ROUTES, type InboundRequest } from '../receiver';
 import type { RawRequestRow } from './repository';
 import { headersOf } from './views';
 

@@ -1,121 +1,83 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
-import { deliveries, jobAttempts, rawRequests, webhooks } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
-import { afterConditions, escapeLike, filterConditions, pageConditions, type RequestFilter } from './filters';
+import type { Queryable } from '../storage/port';
+import { sql, type Sql } from '../storage/sql';
+import { afterConditions, filterConditions, pageConditions, type RequestFilter } from './filters';
 
-// The only inspector file (with bins-repository.ts and retention.ts) that touches drizzle.
+// The inspector's reads of raw_requests (bins-repository.ts and retention.ts hold its writes).
+
+/** A raw_requests row: every request to /webhooks/* and /bins/*, exactly as received. */
+export interface RawRequestRow {
+  id: string;
+  receivedAt: number;
+  method: string;
+  path: string;
+  query: string | null;
+  /** JSON object of header name → value, secrets masked. */
+  headers: string;
+  /** The exact body bytes, so a replay sends what the sender sent. */
+  body: Buffer | null;
+  bodySize: number;
+  contentType: string | null;
+  remoteAddr: string | null;
+  requestId: string | null;
+  keyFingerprint: string | null;
+  status: number;
+  /** stored | duplicate | conflict | rejected | captured */
+  outcome: string;
+  reason: string | null;
+  /** JSON of the answer body we sent. */
+  response: string | null;
+  durationMs: number | null;
+  eventId: string | null;
+  /** webhook | replay | import | bin */
+  source: string;
+  binId: string | null;
+}
 
 /** What a list row needs: no headers and no body, so a page of 500 stays cheap. */
-const summaryColumns = {
-  id: rawRequests.id,
-  receivedAt: rawRequests.receivedAt,
-  method: rawRequests.method,
-  path: rawRequests.path,
-  query: rawRequests.query,
-  status: rawRequests.status,
-  outcome: rawRequests.outcome,
-  reason: rawRequests.reason,
-  bodySize: rawRequests.bodySize,
-  durationMs: rawRequests.durationMs,
-  eventId: rawRequests.eventId,
-  source: rawRequests.source,
-  binId: rawRequests.binId,
-  contentType: rawRequests.contentType,
-};
+export type SummaryRow = Pick<
+  RawRequestRow,
+  'id' | 'receivedAt' | 'method' | 'path' | 'query' | 'status' | 'outcome' | 'reason' | 'bodySize' | 'durationMs' | 'eventId' | 'source' | 'binId' | 'contentType'
+>;
 
-export type RawRequestRow = typeof rawRequests.$inferSelect;
-export type SummaryRow = { [K in keyof typeof summaryColumns]: RawRequestRow[K] };
+const SUMMARY_COLUMNS = sql.raw(`id, received_at AS "receivedAt", method, path, query, status, outcome, reason, body_size AS "bodySize",
+  duration_ms AS "durationMs", event_id AS "eventId", source, bin_id AS "binId", content_type AS "contentType"`);
+
+/** Every column of a raw_requests row, named as RawRequestRow names them. */
+export const RAW_REQUEST_COLUMNS = sql.raw(`id, received_at AS "receivedAt", method, path, query, headers, body, body_size AS "bodySize",
+  content_type AS "contentType", remote_addr AS "remoteAddr", request_id AS "requestId", key_fingerprint AS "keyFingerprint", status,
+  outcome, reason, response, duration_ms AS "durationMs", event_id AS "eventId", source, bin_id AS "binId"`);
 
 export interface Page<T> {
   rows: T[];
   nextCursor: string | null;
 }
 
-export function listRequests(db: Db, filter: RequestFilter, cursor: string | undefined, limit: number): Page<SummaryRow> {
-  return paged(newestFirst(db.select(summaryColumns).from(rawRequests).$dynamic(), filter, cursor, limit).all(), limit);
+export async function listRequests(db: Queryable, filter: RequestFilter, cursor: string | undefined, limit: number): Promise<Page<SummaryRow>> {
+  return paged(await db.all<SummaryRow>(newestFirst(SUMMARY_COLUMNS, filter, cursor, limit)), limit);
 }
 
 /** Full rows for an export, page by page (the caller streams them). */
-export function exportPage(db: Db, filter: RequestFilter, cursor: string | undefined, limit: number): Page<RawRequestRow> {
-  return paged(newestFirst(db.select().from(rawRequests).$dynamic(), filter, cursor, limit).all(), limit);
+export async function exportPage(db: Queryable, filter: RequestFilter, cursor: string | undefined, limit: number): Promise<Page<RawRequestRow>> {
+  return paged(await db.all<RawRequestRow>(newestFirst(RAW_REQUEST_COLUMNS, filter, cursor, limit)), limit);
 }
 
-/**
- * Newest first, one row more than asked (paged() reads it as "another page exists"). It takes the
- * select with its columns already chosen: handed a generic column object, drizzle loses the row
- * type, while a dynamic query keeps it exact at each caller.
- */
-function newestFirst<Q extends SQLiteSelect>(query: Q, filter: RequestFilter, cursor: string | undefined, limit: number): Q {
-  return query.where(pageConditions(filter, cursor)).orderBy(desc(rawRequests.id)).limit(limit + 1);
+/** Newest first, one row more than asked (paged() reads it as "another page exists"). */
+function newestFirst(columns: Sql, filter: RequestFilter, cursor: string | undefined, limit: number) {
+  return sql`SELECT ${columns} FROM raw_requests WHERE ${pageConditions(filter, cursor)} ORDER BY id DESC LIMIT ${limit + 1}`;
 }
 
 /** Oldest first after a given id: what a reconnecting stream missed. */
-export function requestsAfter(db: Db, filter: RequestFilter, lastId: string, limit: number): SummaryRow[] {
-  return db.select(summaryColumns).from(rawRequests).where(afterConditions(filter, lastId)).orderBy(asc(rawRequests.id)).limit(limit).all();
+export function requestsAfter(db: Queryable, filter: RequestFilter, lastId: string, limit: number): Promise<SummaryRow[]> {
+  return db.all<SummaryRow>(sql`SELECT ${SUMMARY_COLUMNS} FROM raw_requests WHERE ${afterConditions(filter, lastId)} ORDER BY id ASC LIMIT ${limit}`);
 }
 
 /** One request if it matches the filter: the live stream checks each new request with the list's own SQL. */
-export function matchingSummary(db: Db, id: string, filter: RequestFilter): SummaryRow | undefined {
-  return db
-    .select(summaryColumns)
-    .from(rawRequests)
-    .where(and(eq(rawRequests.id, id), ...filterConditions(filter)))
-    .get();
+export function matchingSummary(db: Queryable, id: string, filter: RequestFilter): Promise<SummaryRow | undefined> {
+  return db.get<SummaryRow>(sql`SELECT ${SUMMARY_COLUMNS} FROM raw_requests WHERE ${sql.and([sql`id = ${id}`, ...filterConditions(filter)])}`);
 }
 
-export function getRequest(db: Db, id: string): RawRequestRow | undefined {
-  return db.select().from(rawRequests).where(eq(rawRequests.id, id)).get();
-}
-
-export interface DeliveryAttemptRow {
-  deliveryId: string;
-  webhookName: string;
-  deliveryState: string;
-  attempt: number;
-  startedAt: number;
-  finishedAt: number;
-  outcome: string;
-  statusCode: number | null;
-  latencyMs: number | null;
-  errorClass: string | null;
-  errorMessage: string | null;
-  responseSnippet: string | null;
-}
-
-/**
- * The attempts of our own outbound deliveries that sent a captured request. A delivery's
- * `webhook-id` header is its outbound event id (the same on every retry); when the request was
- * captured by a bin, only the subscriptions pointing at that bin are shown.
- */
-export function deliveryAttempts(db: Db, messageId: string, binId: string | null): DeliveryAttemptRow[] {
-  return db
-    .select({
-      deliveryId: deliveries.id,
-      webhookName: webhooks.name,
-      deliveryState: deliveries.state,
-      attempt: jobAttempts.attempt,
-      startedAt: jobAttempts.startedAt,
-      finishedAt: jobAttempts.finishedAt,
-      outcome: jobAttempts.outcome,
-      statusCode: jobAttempts.statusCode,
-      latencyMs: jobAttempts.latencyMs,
-      errorClass: jobAttempts.errorClass,
-      errorMessage: jobAttempts.errorMessage,
-      responseSnippet: jobAttempts.responseSnippet,
-    })
-    .from(deliveries)
-    .innerJoin(webhooks, eq(webhooks.id, deliveries.webhookId))
-    .innerJoin(jobAttempts, eq(jobAttempts.jobId, deliveries.jobId))
-    .where(
-      and(
-        eq(deliveries.eventId, messageId),
-        binId === null ? undefined : sql`${webhooks.url} LIKE ${`%/bins/${escapeLike(binId)}%`} ESCAPE '\\'`,
-      ),
-    )
-    .orderBy(asc(deliveries.id), asc(jobAttempts.attempt), asc(jobAttempts.id))
-    .limit(100)
-    .all();
+export function getRequest(db: Queryable, id: string): Promise<RawRequestRow | undefined> {
+  return db.get<RawRequestRow>(sql`SELECT ${RAW_REQUEST_COLUMNS} FROM raw_requests WHERE id = ${id}`);
 }
 
 function paged<T extends { id: string }>(rows: T[], limit: number): Page<T> {

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
-import type { Db } from '../storage/sqlite/database';
-import { binsIdleSince, deleteBins } from './bins-repository';
+import type { Tx } from '../storage/port';
+import { sql } from '../storage/sql';
+import { BINS_LOCK, binsIdleSince, deleteBins } from './bins-repository';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -11,32 +11,33 @@ export interface AcceptedRetention {
 
 // Accepted means the receiver took it: stored, duplicate, or conflict (the evidence of an anomaly).
 // Rejected requests have their own, tighter limits (receiver/retention.ts); bin captures their bin's.
-const ACCEPTED = sql`outcome IN ('stored', 'duplicate', 'conflict') AND bin_id IS NULL`;
+const ACCEPTED = sql.raw(`outcome IN ('stored', 'duplicate', 'conflict') AND bin_id IS NULL`);
 
 /**
  * Deletes at most `chunk` accepted raw requests that are older than maxAgeDays or beyond the newest
  * maxCount. Accepted requests are the ledger's evidence (the event row keeps the parsed payload,
  * the raw request the exact bytes), so their limits are generous and separate. Chunked so one
- * prune never holds the write lock long: the caller repeats while a full chunk was deleted.
+ * prune never holds a write transaction long: the caller repeats while a full chunk was deleted.
  */
-export function pruneAccepted(db: Db, policy: AcceptedRetention, now: number, chunk: number): number {
+export async function pruneAccepted(tx: Tx, policy: AcceptedRetention, now: number, chunk: number): Promise<number> {
   const cutoff = now - policy.maxAgeDays * DAY;
-  const byAge = db.run(sql`
+  const byAge = await tx.run(sql`
     DELETE FROM raw_requests WHERE id IN (
       SELECT id FROM raw_requests WHERE ${ACCEPTED} AND received_at < ${cutoff} LIMIT ${chunk}
-    )`).changes;
+    )`);
   // The newest id that falls outside the count; everything accepted at or below it goes.
-  const boundary = db.get<{ id: string } | undefined>(sql`
+  const boundary = await tx.get<{ id: string }>(sql`
     SELECT id FROM raw_requests WHERE ${ACCEPTED} ORDER BY id DESC LIMIT 1 OFFSET ${policy.maxCount}`);
   if (boundary === undefined) return byAge;
-  const byCount = db.run(sql`
+  const byCount = await tx.run(sql`
     DELETE FROM raw_requests WHERE id IN (
       SELECT id FROM raw_requests WHERE ${ACCEPTED} AND id <= ${boundary.id} ORDER BY id LIMIT ${Math.max(0, chunk - byAge)}
-    )`).changes;
+    )`);
   return byAge + byCount;
 }
 
 /** Deletes bins idle for longer than maxAgeDays, with everything they captured. */
-export function pruneIdleBins(db: Db, maxAgeDays: number, now: number): number {
-  return deleteBins(db, binsIdleSince(db, now - maxAgeDays * DAY));
+export async function pruneIdleBins(tx: Tx, maxAgeDays: number, now: number): Promise<number> {
+  await tx.lock(BINS_LOCK);
+  return deleteBins(tx, await binsIdleSince(tx, now - maxAgeDays * DAY));
 }

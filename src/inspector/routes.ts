@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseBody } from '../outbound';
 import { parseQuery } from '../receiver';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
 import { exportFilename, writeExport } from './export';
 import { cursorShape, dropEmpty, filterShape, isRequestId, type RequestFilter } from './filters';
 import type { LiveFeed } from './live';
@@ -11,7 +11,8 @@ import type { InspectorService } from './service';
 import { AppError } from '../shared/errors';
 
 export interface InspectorRoutesDeps {
-  db: Db;
+  /** Reads for the export (storage.read). */
+  db: Queryable;
   clock: Clock;
   service: InspectorService;
   feed: LiveFeed;
@@ -58,9 +59,9 @@ export function inspectorApiRouter(deps: InspectorRoutesDeps): express.Router {
   const router = express.Router();
   const { service } = deps;
 
-  router.get('/inspector/requests', (req, res) => {
+  router.get('/inspector/requests', async (req, res) => {
     const query = parseQuery(listQuery, dropEmpty(req.query));
-    res.json(service.list(filterOf(query), query.cursor, query.limit));
+    res.json(await service.list(filterOf(query), query.cursor, query.limit));
   });
 
   router.get('/inspector/requests/export', async (req, res) => {
@@ -71,14 +72,14 @@ export function inspectorApiRouter(deps: InspectorRoutesDeps): express.Router {
     await writeExport(res, deps.db, filterOf(query), query.format, query.limit);
   });
 
-  router.get('/inspector/requests/:id', (req, res) => {
-    res.json(service.detail(requestId(req), baseUrlOf(req, deps.publicUrl)));
+  router.get('/inspector/requests/:id', async (req, res) => {
+    res.json(await service.detail(requestId(req), baseUrlOf(req, deps.publicUrl)));
   });
 
   // The exact bytes, as a download: never rendered by the browser (it is untrusted input).
-  router.get('/inspector/requests/:id/body', (req, res) => {
+  router.get('/inspector/requests/:id/body', async (req, res) => {
     const id = requestId(req);
-    const { bytes } = service.body(id);
+    const { bytes } = await service.body(id);
     res.setHeader('Content-Type', 'application/octet-stream');
     res.setHeader('Content-Disposition', `attachment; filename="${id}.body"`);
     res.send(bytes);

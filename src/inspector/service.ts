@@ -2,20 +2,27 @@ import { eventView, getEvent, type Receive } from '../receiver';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
+import type { DeliveryAttemptRow } from '../outbound';
+import type { Queryable, Storage } from '../storage/port';
 import { toCurl } from './curl';
 import type { RequestFilter } from './filters';
 import { planReplay, REPLAY_OF_HEADER } from './replay';
 import { failedKeyCheck, unverifiedOrigin, unverifiedReplayBody, type UnverifiedReplayBody } from './replay-unverified';
-import { deliveryAttempts, getRequest, listRequests, type RawRequestRow } from './repository';
+import { getRequest, listRequests, type RawRequestRow } from './repository';
 import { bodyView, headersOf, parseStored, storedHeader, summaryView } from './views';
 
 export interface InspectorServiceDeps {
-  db: Db;
+  storage: Pick<Storage, 'read'>;
   clock: Clock;
   receive: Receive;
   /** The ledger entries an event caused (from the ledger capability). */
-  entriesForEvent(db: Db, eventId: string): unknown[];
+  entriesForEvent(db: Queryable, eventId: string): Promise<unknown[]>;
+  /**
+   * The attempts of our own outbound deliveries that sent a captured request (from the outbound
+   * capability, which owns those tables): `messageId` is the request's `webhook-id` header, and a
+   * request captured by a bin shows only the subscriptions pointing at that bin.
+   */
+  deliveryAttempts(messageId: string, binId: string | null): Promise<DeliveryAttemptRow[]>;
 }
 
 export interface ReplayResult {
@@ -37,17 +44,20 @@ export type ReplayOutcome = { ok: true; result: ReplayResult } | { ok: false; st
 export class InspectorService {
   constructor(private readonly deps: InspectorServiceDeps) {}
 
-  list(filter: RequestFilter, cursor: string | undefined, limit: number) {
-    const page = listRequests(this.deps.db, filter, cursor, limit);
+  async list(filter: RequestFilter, cursor: string | undefined, limit: number) {
+    const page = await listRequests(this.deps.storage.read, filter, cursor, limit);
     return { data: page.rows.map(summaryView), nextCursor: page.nextCursor };
   }
 
   /** Everything the detail view shows. baseUrl is where a copied curl command should send it. */
-  detail(id: string, baseUrl: string) {
-    const row = this.find(id);
+  async detail(id: string, baseUrl: string) {
+    const { read } = this.deps.storage;
+    const row = await this.find(id);
     const headers = headersOf(row);
-    const event = row.eventId === null ? undefined : getEvent(this.deps.db, row.eventId);
+    const event = row.eventId === null ? undefined : await getEvent(read, row.eventId);
     const messageId = storedHeader(headers, 'webhook-id');
+    const ledgerEntries = event === undefined ? [] : await this.deps.entriesForEvent(read, event.id);
+    const deliveryAttempts = messageId === undefined ? [] : await this.deps.deliveryAttempts(messageId, row.binId);
     const plan = planReplay(row, { newId: id, remoteAddr: null, requestId: null });
     return {
       ...summaryView(row),
@@ -62,15 +72,15 @@ export class InspectorService {
       event:
         event === undefined
           ? null
-          : { relation: relationOf(row.outcome), ...eventView(event), ledgerEntries: this.deps.entriesForEvent(this.deps.db, event.id) },
-      deliveryAttempts: messageId === undefined ? [] : deliveryAttempts(this.deps.db, messageId, row.binId),
+          : { relation: relationOf(row.outcome), ...eventView(event), ledgerEntries },
+      deliveryAttempts,
       replayable: plan.ok ? { ok: true, reason: null } : { ok: false, reason: plan.reason },
       curl: toCurl({ method: row.method, url: `${baseUrl}${row.path}${row.query === null ? '' : `?${row.query}`}`, headers, body: row.body }),
     };
   }
 
-  body(id: string): { bytes: Buffer; contentType: string | null } {
-    const row = this.find(id);
+  async body(id: string): Promise<{ bytes: Buffer; contentType: string | null }> {
+    const row = await this.find(id);
     if (row.body === null) throw new AppError('not_found', `request ${id} has no stored body`);
     return { bytes: row.body, contentType: row.contentType };
   }
@@ -84,13 +94,13 @@ export class InspectorService {
     context: { remoteAddr: string | null; requestId: string | null },
     options: { acceptUnverified: boolean } = { acceptUnverified: false },
   ): Promise<ReplayOutcome> {
-    const row = this.find(id);
+    const row = await this.find(id);
     const unverifiedOf = unverifiedOrigin(row);
     const newRequestId = newId('req', this.deps.clock.now());
     const plan = planReplay(row, { newId: newRequestId, ...context, unverifiedOf });
     if (!plan.ok) throw new AppError('bad_request', `cannot replay ${id}: ${plan.reason}`);
     if (unverifiedOf !== null && !options.acceptUnverified) {
-      const failed = unverifiedOf === id ? row : getRequest(this.deps.db, unverifiedOf);
+      const failed = unverifiedOf === id ? row : await getRequest(this.deps.storage.read, unverifiedOf);
       return { ok: false, status: 409, body: unverifiedReplayBody(id, unverifiedOf, failedKeyCheck(failed)) };
     }
     const answer = await this.deps.receive(plan.route, plan.request);
@@ -107,8 +117,8 @@ export class InspectorService {
     return { ok: true, result };
   }
 
-  private find(id: string): RawRequestRow {
-    const row = getRequest(this.deps.db, id);
+  private async find(id: string): Promise<RawRequestRow> {
+    const row = await getRequest(this.deps.storage.read, id);
     if (row === undefined) throw new AppError('not_found', `no request ${id}`);
     return row;
   }

@@ -1,11 +1,11 @@
-import type { Db } from '../storage/sqlite/database';
+import type { Tx } from '../storage/port';
 import { recordAnomaly } from './repository/anomalies';
 import { setEventStatus, type EventRow } from './repository/events';
 import type { AnomalyCode, ApplyResult } from './types';
 
-/** What every apply step needs: the transaction's handle, the event being applied, and the time. */
+/** What every apply step needs: the transaction, the event being applied, and the time. */
 export interface ApplyContext {
-  db: Db;
+  tx: Tx;
   event: EventRow;
   now: number;
 }
@@ -17,8 +17,8 @@ export interface Subject {
 }
 
 /** One anomaly per event and code, so applying the same event again records nothing new. */
-export function reportAnomaly(ctx: ApplyContext, code: AnomalyCode, subject: Subject, details: Record<string, unknown>): void {
-  recordAnomaly(ctx.db, {
+export async function reportAnomaly(ctx: ApplyContext, code: AnomalyCode, subject: Subject, details: Record<string, unknown>): Promise<void> {
+  await recordAnomaly(ctx.tx, {
     anomalyKey: `${ctx.event.id}:${code}`,
     code,
     ...subject,
@@ -29,7 +29,7 @@ export function reportAnomaly(ctx: ApplyContext, code: AnomalyCode, subject: Sub
   });
 }
 
-export function markApplied(ctx: ApplyContext): ApplyResult {
-  setEventStatus(ctx.db, ctx.event.id, { status: 'applied', now: ctx.now });
+export async function markApplied(ctx: ApplyContext): Promise<ApplyResult> {
+  await setEventStatus(ctx.tx, ctx.event.id, { status: 'applied', now: ctx.now });
   return { status: 'applied', applied: [{ eventId: ctx.event.id, receivedAt: ctx.event.receivedAt }] };
 }

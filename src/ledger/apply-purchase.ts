@@ -1,4 +1,4 @@
-import { storeTransactionId, type PurchasePayload } from '../nachocode/schemas';
+import { storeTransactionId, type PurchasePayload } from '../nachocode';
 import { transactionConflicts } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
 import { applyRefund } from './apply-refund';
@@ -11,16 +11,16 @@ import type { ApplyResult } from './types';
 export const grantKey = (eventId: string): string => `${eventId}:grant`;
 
 /** Records the purchase, grants its quantity, then releases any refunds that arrived first. */
-export function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): ApplyResult {
-  const existing = findPurchase(ctx.db, purchase.environment, purchase.iapLogId);
+export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<ApplyResult> {
+  const existing = await findPurchase(ctx.tx, purchase.environment, purchase.iapLogId);
   if (existing && existing.eventId !== ctx.event.id) {
     // Another event (a replay or import under a new id) already granted this purchase; granting
     // again would double it.
-    setEventStatus(ctx.db, ctx.event.id, { status: 'applied', now: ctx.now });
+    await setEventStatus(ctx.tx, ctx.event.id, { status: 'applied', now: ctx.now });
     return { status: 'skipped', applied: [] };
   }
-  if (!existing) recordPurchase(ctx, purchase);
-  addEntry(ctx.db, {
+  if (!existing) await recordPurchase(ctx, purchase);
+  await addEntry(ctx.tx, {
     entryKey: grantKey(ctx.event.id),
     eventId: ctx.event.id,
     environment: purchase.environment,
@@ -34,16 +34,16 @@ export function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): App
     amount: purchase.price,
     createdAt: ctx.now,
   });
-  const result = markApplied(ctx);
-  for (const released of releaseHeldRefunds(ctx, purchase)) result.applied.push(...released.applied);
+  const result = await markApplied(ctx);
+  for (const released of await releaseHeldRefunds(ctx, purchase)) result.applied.push(...released.applied);
   return result;
 }
 
-function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): void {
+async function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<void> {
   const transactionId = storeTransactionId(purchase);
   // Checked before the insert so the new row does not find itself.
-  if (transactionId !== null) checkTransactionId(ctx, purchase, transactionId);
-  insertPurchase(ctx.db, {
+  if (transactionId !== null) await checkTransactionId(ctx, purchase, transactionId);
+  await insertPurchase(ctx.tx, {
     environment: purchase.environment,
     iapLogId: purchase.iapLogId,
     eventId: ctx.event.id,
@@ -60,22 +60,31 @@ function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): void {
   });
 }
 
+/**
+ * Two purchases of one store transaction under different iapLogIds hold different purchase locks;
+ * applied at the same moment (two instances, or a worker's concurrent jobs on PostgreSQL) each
+ * would miss the other's uncommitted row and neither would report the duplicate. Taken after the
+ * purchase lock and before any balance lock, the order every apply takes them in.
+ */
+const transactionLockKey = (transactionId: string): string => `ledger:transaction:${transactionId}`;
+
 /** The purchase is still granted: nachocode verified it; the anomaly is for reconciliation. */
-function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, transactionId: string): void {
-  const seen = findPurchasesByTransactionId(ctx.db, transactionId);
+async function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, transactionId: string): Promise<void> {
+  await ctx.tx.lock(transactionLockKey(transactionId));
+  const seen = await findPurchasesByTransactionId(ctx.tx, transactionId);
   const { duplicates, otherEnvironment } = transactionConflicts(seen, purchase.environment, purchase.iapLogId);
   const subject = { environment: purchase.environment, userId: purchase.userId, productId: purchase.productId };
   const evidence = (rows: typeof seen) =>
     rows.map((p) => ({ environment: p.environment, iapLogId: p.iapLogId, eventId: p.eventId, userId: p.userId }));
   if (duplicates.length > 0) {
-    reportAnomaly(ctx, 'duplicate_transaction_id', subject, {
+    await reportAnomaly(ctx, 'duplicate_transaction_id', subject, {
       transactionId,
       iapLogId: purchase.iapLogId,
       seenUnder: evidence(duplicates),
     });
   }
   if (otherEnvironment.length > 0) {
-    reportAnomaly(ctx, 'environment_mismatch', subject, {
+    await reportAnomaly(ctx, 'environment_mismatch', subject, {
       transactionId,
       iapLogId: purchase.iapLogId,
       environment: purchase.environment,
@@ -85,10 +94,13 @@ function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, transa
 }
 
 /** Oldest refundedAt first, so an over-refund is blamed on the refund that came last. */
-function releaseHeldRefunds(ctx: ApplyContext, purchase: PurchasePayload): ApplyResult[] {
-  const held = findHeldRefunds(ctx.db, purchase.environment, purchase.iapLogId)
+async function releaseHeldRefunds(ctx: ApplyContext, purchase: PurchasePayload): Promise<ApplyResult[]> {
+  const held = (await findHeldRefunds(ctx.tx, purchase.environment, purchase.iapLogId))
     .map((event) => ({ event, parsed: parseEventPayload(event) }))
     .flatMap(({ event, parsed }) => (parsed.type === 'refund' ? [{ event, refund: parsed.payload }] : []))
     .sort((a, b) => toMillis(a.refund.refundedAt) - toMillis(b.refund.refundedAt));
-  return held.map(({ event, refund }) => applyRefund({ ...ctx, event }, refund));
+  // One after another: each refund reads the purchase the previous one reduced.
+  const results: ApplyResult[] = [];
+  for (const { event, refund } of held) results.push(await applyRefund({ ...ctx, event }, refund));
+  return results;
 }

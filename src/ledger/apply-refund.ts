@@ -1,6 +1,7 @@
-import type { RefundPayload } from '../nachocode/schemas';
+import type { RefundPayload } from '../nachocode';
 import { negativeBalance, refundAmount, refundApplicable, summarize } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
+import { balanceLockKey } from './consumption';
 import { addEntry, entryExists, productTotals } from './repository/entries';
 import { setEventStatus } from './repository/events';
 import { addRefundedQuantity, findPurchase, type PurchaseRow } from './repository/purchases';
@@ -13,23 +14,23 @@ export const revokeKey = (eventId: string): string => `${eventId}:revoke`;
  * Revokes what the refund asks for, up to what remains of its purchase. Without the purchase the
  * refund is held (the job still succeeds) and the purchase's apply releases it later.
  */
-export function applyRefund(ctx: ApplyContext, refund: RefundPayload): ApplyResult {
-  const purchase = findPurchase(ctx.db, refund.environment, refund.iapLogId);
+export async function applyRefund(ctx: ApplyContext, refund: RefundPayload): Promise<ApplyResult> {
+  const purchase = await findPurchase(ctx.tx, refund.environment, refund.iapLogId);
   if (!purchase) {
-    setEventStatus(ctx.db, ctx.event.id, { status: 'held', now: ctx.now });
+    await setEventStatus(ctx.tx, ctx.event.id, { status: 'held', now: ctx.now });
     return { status: 'held', applied: [] };
   }
   // An existing revoke means this event was applied before its status was reset (a replay):
   // recomputing against the already-reduced purchase would invent an over-refund.
-  if (!entryExists(ctx.db, revokeKey(ctx.event.id))) revoke(ctx, refund, purchase);
+  if (!(await entryExists(ctx.tx, revokeKey(ctx.event.id)))) await revoke(ctx, refund, purchase);
   return markApplied(ctx);
 }
 
-function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): void {
-  checkRefundMatchesPurchase(ctx, refund, purchase);
+async function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): Promise<void> {
+  await checkRefundMatchesPurchase(ctx, refund, purchase);
   const split = refundApplicable(purchase.quantity, purchase.refundedQuantity, refund.refundQuantity);
   if (split.excess > 0) {
-    reportAnomaly(ctx, 'over_refund', subjectOf(purchase), {
+    await reportAnomaly(ctx, 'over_refund', subjectOf(purchase), {
       iapLogId: purchase.iapLogId,
       purchaseEventId: purchase.eventId,
       requested: refund.refundQuantity,
@@ -41,7 +42,7 @@ function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow)
   if (split.apply === 0) return;
   // The purchase's user and product are authoritative: a mismatching refund still takes back
   // what was actually granted.
-  const written = addEntry(ctx.db, {
+  const written = await addEntry(ctx.tx, {
     entryKey: revokeKey(ctx.event.id),
     eventId: ctx.event.id,
     environment: purchase.environment,
@@ -56,13 +57,13 @@ function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow)
     createdAt: ctx.now,
   });
   if (!written) return;
-  addRefundedQuantity(ctx.db, purchase.id, split.apply);
-  checkBalance(ctx, purchase, split.apply);
+  await addRefundedQuantity(ctx.tx, purchase.id, split.apply);
+  await checkBalance(ctx, purchase, split.apply);
 }
 
-function checkRefundMatchesPurchase(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): void {
+async function checkRefundMatchesPurchase(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): Promise<void> {
   if (refund.userId === purchase.userId && refund.productId === purchase.productId) return;
-  reportAnomaly(ctx, 'refund_mismatch', subjectOf(purchase), {
+  await reportAnomaly(ctx, 'refund_mismatch', subjectOf(purchase), {
     iapLogId: purchase.iapLogId,
     purchaseEventId: purchase.eventId,
     refund: { userId: refund.userId, productId: refund.productId },
@@ -71,12 +72,15 @@ function checkRefundMatchesPurchase(ctx: ApplyContext, refund: RefundPayload, pu
 }
 
 /** A consumable refunded after being spent leaves the user owing units: worth a human look. */
-function checkBalance(ctx: ApplyContext, purchase: PurchaseRow, revoked: number): void {
+async function checkBalance(ctx: ApplyContext, purchase: PurchaseRow, revoked: number): Promise<void> {
   const productType = asProductType(purchase.productType);
   if (productType !== 'consumable') return;
-  const [totals] = productTotals(ctx.db, purchase.environment, purchase.userId, purchase.productId);
+  // Serialised with consumptions of this product (see consumeInTransaction): a unit spent on another
+  // instance at the same moment is either seen here or sees this revoke, never neither.
+  await ctx.tx.lock(balanceLockKey(purchase.environment, purchase.userId, purchase.productId));
+  const [totals] = await productTotals(ctx.tx, purchase.environment, purchase.userId, purchase.productId);
   if (!totals || !negativeBalance(productType, totals)) return;
-  reportAnomaly(ctx, 'negative_balance', subjectOf(purchase), {
+  await reportAnomaly(ctx, 'negative_balance', subjectOf(purchase), {
     iapLogId: purchase.iapLogId,
     revoked,
     purchased: totals.purchased,

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/sqlite/database';
+import type { Tx } from '../storage/port';
 import { applyPurchase } from './apply-purchase';
 import { applyRefund } from './apply-refund';
 import { applyUnavailableUsers } from './apply-unavailable-users';
@@ -7,22 +7,31 @@ import { findEvent } from './repository/events';
 import type { ApplyResult } from './types';
 
 /**
- * Applies one stored event to the ledger. Synchronous and meant to run inside the caller's
- * transaction (the job completion's), so the ledger writes and the job's success commit together.
- * Idempotent: an applied event is skipped, and every entry and anomaly has a unique key, so even a
- * second run after a status reset writes nothing twice.
+ * A purchase and its refunds take this lock before reading the purchase: applied at the same moment
+ * on two PostgreSQL instances, a refund and its purchase could otherwise each miss the other (the
+ * refund held, the purchase releasing nothing) and the refund would stay held forever.
  */
-export function applyEvent(db: Db, eventId: string, now: number): ApplyResult {
-  const event = findEvent(db, eventId);
+export const purchaseLockKey = (environment: string, iapLogId: number): string => `ledger:purchase:${environment}:${iapLogId}`;
+
+/**
+ * Applies one stored event to the ledger, inside the caller's transaction (the job completion's),
+ * so the ledger writes and the job's success commit together. Idempotent: an applied event is
+ * skipped, and every entry and anomaly has a unique key, so even a second run after a status reset
+ * writes nothing twice.
+ */
+export async function applyEvent(tx: Tx, eventId: string, now: number): Promise<ApplyResult> {
+  const event = await findEvent(tx, eventId);
   // Thrown rather than skipped: the job is enqueued with the event, so a missing row is a bug.
   if (!event) throw new Error(`event ${eventId} not found`);
   if (event.status === 'applied') return { status: 'skipped', applied: [] };
-  const ctx = { db, event, now };
+  const ctx = { tx, event, now };
   const parsed = parseEventPayload(event);
   switch (parsed.type) {
     case 'purchase':
+      await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));
       return applyPurchase(ctx, parsed.payload);
     case 'refund':
+      await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));
       return applyRefund(ctx, parsed.payload);
     case 'unavailable_users':
       return applyUnavailableUsers(ctx, parsed.payload);

@@ -1,8 +1,7 @@
-import type { Environment, ProductType } from '../nachocode/schemas';
+import type { Environment, ProductType } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Queryable, Storage, Tx } from '../storage/port';
 import { summarize, type Entitlement, type Totals } from './entitlements';
 import { asProductType } from './payload';
 import { addEntry, productTotals } from './repository/entries';
@@ -43,32 +42,41 @@ export function consumptionDecision(productType: ProductType | null, totals: Tot
 export const consumptionKey = (environment: string, userId: string, idempotencyKey: string): string =>
   `consume:${environment}:${userId}:${idempotencyKey}`;
 
-function balanceOf(db: Db, environment: string, userId: string, productId: string): ConsumptionResult['balance'] {
-  const [row] = productTotals(db, environment, userId, productId);
+/**
+ * Serialises everything that reads a balance to decide a write (a consumption, a refund's
+ * negative-balance check) per user, environment and product, across instances.
+ */
+export const balanceLockKey = (environment: string, userId: string, productId: string): string =>
+  `ledger:balance:${environment}:${userId}:${productId}`;
+
+async function balanceOf(db: Queryable, environment: string, userId: string, productId: string): Promise<ConsumptionResult['balance']> {
+  const [row] = await productTotals(db, environment, userId, productId);
   const totals = row ?? { purchased: 0, refunded: 0, consumed: 0 };
   return { productId, ...summarize(row ? asProductType(row.productType) : 'consumable', totals) };
 }
 
 /** A repeat must be the same consumption: a key reused for something else is a client bug. */
-function repeat(db: Db, existing: LedgerEntry, userId: string, input: ConsumptionInput): ConsumptionResult {
+async function repeat(db: Queryable, existing: LedgerEntry, userId: string, input: ConsumptionInput): Promise<ConsumptionResult> {
   if (existing.productId !== input.productId || existing.quantity !== input.quantity) {
     throw new AppError('conflict', `idempotencyKey ${JSON.stringify(input.idempotencyKey)} was already used for a different consumption`, {
       idempotencyKey: input.idempotencyKey,
       recorded: { productId: existing.productId, quantity: existing.quantity },
     });
   }
-  return { duplicate: true, entry: existing, balance: balanceOf(db, input.environment, userId, input.productId) };
+  return { duplicate: true, entry: existing, balance: await balanceOf(db, input.environment, userId, input.productId) };
 }
 
 /**
- * Runs inside one transaction: the balance check and the entry commit together, so two concurrent
- * requests can never both spend the last unit.
+ * Runs inside one transaction: the balance check and the entry commit together, and the lock taken
+ * first serialises them with every other consumption of the same product by the same user (on any
+ * instance), so two concurrent requests can never both spend the last unit.
  */
-export function consumeInTransaction(db: Db, userId: string, input: ConsumptionInput, now: number): ConsumptionResult {
+export async function consumeInTransaction(tx: Tx, userId: string, input: ConsumptionInput, now: number): Promise<ConsumptionResult> {
+  await tx.lock(balanceLockKey(input.environment, userId, input.productId));
   const entryKey = consumptionKey(input.environment, userId, input.idempotencyKey);
-  const existing = findEntryByKey(db, entryKey);
-  if (existing) return repeat(db, existing, userId, input);
-  const [row] = productTotals(db, input.environment, userId, input.productId);
+  const existing = await findEntryByKey(tx, entryKey);
+  if (existing) return repeat(tx, existing, userId, input);
+  const [row] = await productTotals(tx, input.environment, userId, input.productId);
   const decision = consumptionDecision(row ? asProductType(row.productType) : null, row ?? null, input.quantity);
   if (!decision.ok && decision.reason === 'not_consumable') {
     throw new AppError('validation_failed', `${input.productId} is a non-consumable: owning it is not used up`, {
@@ -82,7 +90,7 @@ export function consumeInTransaction(db: Db, userId: string, input: ConsumptionI
       { productId: input.productId, environment: input.environment, available: decision.available, requested: input.quantity },
     );
   }
-  addEntry(db, {
+  const written = await addEntry(tx, {
     entryKey,
     eventId: null,
     environment: input.environment,
@@ -96,15 +104,17 @@ export function consumeInTransaction(db: Db, userId: string, input: ConsumptionI
     amount: null,
     createdAt: now,
   });
-  const entry = findEntryByKey(db, entryKey);
+  const entry = await findEntryByKey(tx, entryKey);
   if (!entry) throw new Error(`consumption ${entryKey} was not written`);
-  return { duplicate: false, entry, balance: balanceOf(db, input.environment, userId, input.productId) };
+  // The same key recorded meanwhile by a request for another product (another lock) on another instance.
+  if (!written) return repeat(tx, entry, userId, input);
+  return { duplicate: false, entry, balance: await balanceOf(tx, input.environment, userId, input.productId) };
 }
 
 export function recordConsumption(
-  deps: { committer: GroupCommitter; clock: Clock },
+  deps: { storage: Pick<Storage, 'write'>; clock: Clock },
   userId: string,
   input: ConsumptionInput,
 ): Promise<ConsumptionResult> {
-  return deps.committer.run((db) => consumeInTransaction(db, userId, input, deps.clock.now()));
+  return deps.storage.write((tx) => consumeInTransaction(tx, userId, input, deps.clock.now()));
 }

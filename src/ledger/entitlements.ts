@@ -1,4 +1,4 @@
-import type { ProductType } from '../nachocode/schemas';
+import type { ProductType } from '../nachocode';
 
 // Pure entitlement arithmetic. Everything here is a function of numbers read from the ledger, so
 // the rules can be tested exhaustively without a database.

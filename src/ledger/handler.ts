@@ -1,6 +1,6 @@
 import type { JobHandler } from '../delivery/types';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
+import type { Tx } from '../storage/port';
 import { applyEvent } from './apply';
 import { markEventFailed } from './repository/events';
 import type { ApplyResult } from './types';
@@ -20,7 +20,7 @@ export interface ApplyHandlerOptions {
    * with their outbound events): it commits with the ledger change or not at all. A throw fails
    * the attempt like a failing apply.
    */
-  onCommit?: (db: Db, result: ApplyResult, now: number) => void;
+  onCommit?: (tx: Tx, result: ApplyResult, now: number) => Promise<void>;
 }
 
 /**
@@ -37,21 +37,21 @@ export function createApplyHandler(opts: ApplyHandlerOptions): JobHandler<ApplyJ
     async handle(payload) {
       const eventId = eventIdOf(payload);
       return {
-        commit: (db) => {
+        commit: async (tx) => {
           const now = opts.clock.now();
-          const result = applyEvent(db, eventId, now);
-          opts.onCommit?.(db, result, now);
+          const result = await applyEvent(tx, eventId, now);
+          await opts.onCommit?.(tx, result, now);
           committed.set(eventId, result);
         },
       };
     },
-    onFailure(db, payload, failure) {
+    async onFailure(tx, payload, failure) {
       // Never throw here: this runs in the transaction recording the failure, and a malformed
       // payload has no event to mark anyway.
       if (!hasEventId(payload)) return;
       const eventId = payload.eventId;
       committed.delete(eventId);
-      markEventFailed(db, eventId, {
+      await markEventFailed(tx, eventId, {
         status: failure.willRetry ? 'failed' : 'dead',
         now: opts.clock.now(),
         error: failure.error.message,

@@ -5,8 +5,8 @@ import {
   unavailableUsersSchema,
   type EventPayload,
   type ProductType,
-} from '../nachocode/schemas';
-import type { EventRow } from './repository/events';
+} from '../nachocode';
+import type { EventRow } from '../receiver';
 
 /**
  * The receiver validated the body before storing it; parsing again here gives the ledger typed

@@ -1,5 +1,5 @@
-import type { Environment } from '../nachocode/schemas';
-import type { Db } from '../storage/sqlite/database';
+import type { Environment } from '../nachocode';
+import type { Queryable } from '../storage/port';
 import { summarize } from './entitlements';
 import { asProductType } from './payload';
 import { findAnomalies } from './repository/anomalies';
@@ -7,8 +7,8 @@ import { findEntriesForEvent, productTotals } from './repository/entries';
 import type { Anomaly, AnomalyFilter, EntitlementRow, LedgerEntry } from './types';
 
 /** What a user holds in one environment, one row per product ever granted, sorted by productId. */
-export function entitlementsFor(db: Db, userId: string, environment: Environment): EntitlementRow[] {
-  return productTotals(db, environment, userId).map((row) => {
+export async function entitlementsFor(db: Queryable, userId: string, environment: Environment): Promise<EntitlementRow[]> {
+  return (await productTotals(db, environment, userId)).map((row) => {
     const productType = asProductType(row.productType);
     return {
       productId: row.productId,
@@ -23,10 +23,10 @@ export function entitlementsFor(db: Db, userId: string, environment: Environment
  * The entries an event caused, keyed by event id: a held refund's revoke is written in its
  * purchase's transaction but still belongs to the refund event.
  */
-export function entriesForEvent(db: Db, eventId: string): LedgerEntry[] {
+export function entriesForEvent(db: Queryable, eventId: string): Promise<LedgerEntry[]> {
   return findEntriesForEvent(db, eventId);
 }
 
-export function anomaliesFor(db: Db, filter: AnomalyFilter = {}): Anomaly[] {
+export function anomaliesFor(db: Queryable, filter: AnomalyFilter = {}): Promise<Anomaly[]> {
   return findAnomalies(db, filter);
 }

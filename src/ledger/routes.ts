@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { principalOf } from '../http/auth';
 import { parseQuery } from '../receiver/events-routes';
 import { AppError } from '../shared/errors';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
 
 export interface EntitlementRow {
   productId: string;
@@ -16,34 +16,34 @@ export interface EntitlementRow {
   active: boolean;
 }
 
-export type EntitlementsFor = (db: Db, userId: string, environment: 'sandbox' | 'production') => EntitlementRow[];
+export type EntitlementsFor = (db: Queryable, userId: string, environment: 'sandbox' | 'production') => Promise<EntitlementRow[]>;
 
 const envQuery = z.strictObject({ environment: z.enum(['sandbox', 'production']).default('production') });
 const userIdParam = z.string().min(1).max(256);
 
-function answer(db: Db, entitlementsFor: EntitlementsFor, userId: string, query: unknown) {
+async function answer(db: Queryable, entitlementsFor: EntitlementsFor, userId: string, query: unknown) {
   const { environment } = parseQuery(envQuery, query);
-  return { userId, environment, entitlements: entitlementsFor(db, userId, environment) };
+  return { userId, environment, entitlements: await entitlementsFor(db, userId, environment) };
 }
 
 /** Admin: any user's entitlements. Mounted under /api behind an admin JWT. */
-export function adminEntitlementsRouter(db: Db, entitlementsFor: EntitlementsFor): express.Router {
+export function adminEntitlementsRouter(db: Queryable, entitlementsFor: EntitlementsFor): express.Router {
   const router = express.Router();
-  router.get('/users/:userId/entitlements', (req, res) => {
+  router.get('/users/:userId/entitlements', async (req, res) => {
     const userId = userIdParam.safeParse(req.params.userId);
     if (!userId.success) throw new AppError('invalid_query', 'the user id must be 1 to 256 characters');
-    res.json(answer(db, entitlementsFor, userId.data, req.query));
+    res.json(await answer(db, entitlementsFor, userId.data, req.query));
   });
   return router;
 }
 
 /** App users: their own entitlements only; the user id comes from the token, never from the URL. */
-export function meRouter(db: Db, entitlementsFor: EntitlementsFor): express.Router {
+export function meRouter(db: Queryable, entitlementsFor: EntitlementsFor): express.Router {
   const router = express.Router();
-  router.get('/me/entitlements', (req, res) => {
+  router.get('/me/entitlements', async (req, res) => {
     const { sub } = principalOf(res);
     if (sub === null) throw new AppError('unauthorized', 'the token has no sub claim');
-    res.json(answer(db, entitlementsFor, sub, req.query));
+    res.json(await answer(db, entitlementsFor, sub, req.query));
   });
   return router;
 }

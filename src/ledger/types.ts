@@ -1,4 +1,4 @@
-import type { ProductType } from '../nachocode/schemas';
+import type { ProductType } from '../nachocode';
 
 export type LedgerEventStatus = 'received' | 'held' | 'applied' | 'failed' | 'dead';
 

@@ -1,43 +1,34 @@
-import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import { deliveries, jobAttempts, jobs, outboundEvents } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
-import { preparedPer } from '../storage/sqlite/prepared';
+import type { Queryable, Tx } from '../storage/port';
+import { fn, sql } from '../storage/sql';
 import type { DeliveryState, Envelope, EventType } from './types';
 
-export type DeliveryRow = typeof deliveries.$inferSelect;
-export type AttemptRow = typeof jobAttempts.$inferSelect;
+// Deliveries and the outbox. Job states and attempt logs belong to the queue (JobQueue.statusOf,
+// attemptsOf): nothing here reads the jobs or job_attempts tables.
 
-const p = (name: string) => sql.placeholder(name);
-
-// Prepared once per connection: these run once per event or per delivery attempt, where building
-// the drizzle query cost more than running it.
-const insertEventStatement = preparedPer((db) =>
-  db.insert(outboundEvents).values({ id: p('id'), projectId: p('projectId'), type: p('type'), data: p('data'), createdAt: p('now') }).prepare(),
-);
-const insertDeliveryStatement = preparedPer((db) =>
-  db
-    .insert(deliveries)
-    .values({ id: p('id'), webhookId: p('webhookId'), eventId: p('eventId'), jobId: p('jobId'), state: 'pending', createdAt: p('now'), updatedAt: p('now') })
-    .prepare(),
-);
-const messageStatement = preparedPer((db) =>
-  db
-    .select({ delivery: deliveries, type: outboundEvents.type, data: outboundEvents.data })
-    .from(deliveries)
-    .innerJoin(outboundEvents, eq(outboundEvents.id, deliveries.eventId))
-    .where(eq(deliveries.id, p('id')))
-    .prepare(),
-);
-const setStateStatement = preparedPer((db) =>
-  db.update(deliveries).set({ state: sql`${p('state')}`, updatedAt: sql`${p('now')}` }).where(eq(deliveries.id, p('id'))).prepare(),
-);
-
-export function insertEvent(db: Db, id: string, projectId: number, envelope: Envelope, now: number): void {
-  insertEventStatement(db).run({ id, projectId, type: envelope.event, data: JSON.stringify(envelope.data), now });
+/** A deliveries row. */
+export interface DeliveryRow {
+  id: string;
+  webhookId: number;
+  eventId: string;
+  jobId: number;
+  /** pending | succeeded | failed | dead */
+  state: string;
+  createdAt: number;
+  updatedAt: number;
 }
 
-export function insertDelivery(db: Db, row: { id: string; webhookId: number; eventId: string; jobId: number }, now: number): void {
-  insertDeliveryStatement(db).run({ ...row, now });
+/** Every column of a deliveries row, named as DeliveryRow names them. */
+export const DELIVERY_COLUMNS = sql.raw(`id, webhook_id AS "webhookId", event_id AS "eventId", job_id AS "jobId", state,
+  created_at AS "createdAt", updated_at AS "updatedAt"`);
+
+export async function insertEvent(tx: Tx, id: string, projectId: number, envelope: Envelope, now: number): Promise<void> {
+  await tx.run(sql`INSERT INTO outbound_events (id, project_id, type, data, created_at)
+    VALUES (${id}, ${projectId}, ${envelope.event}, ${JSON.stringify(envelope.data)}, ${now})`);
+}
+
+export async function insertDelivery(tx: Tx, row: { id: string; webhookId: number; eventId: string; jobId: number }, now: number): Promise<void> {
+  await tx.run(sql`INSERT INTO deliveries (id, webhook_id, event_id, job_id, state, created_at, updated_at)
+    VALUES (${row.id}, ${row.webhookId}, ${row.eventId}, ${row.jobId}, 'pending', ${now}, ${now})`);
 }
 
 export interface DeliveryMessage {
@@ -46,67 +37,59 @@ export interface DeliveryMessage {
 }
 
 /** A delivery with the event it carries, for the sender. */
-export function deliveryMessage(db: Db, id: string): DeliveryMessage | null {
-  const row = messageStatement(db).get({ id });
+export async function deliveryMessage(db: Queryable, id: string): Promise<DeliveryMessage | null> {
+  // The event's columns are renamed in a derived table, so the delivery's own (id, created_at) stay unambiguous.
+  const row = await db.get<DeliveryRow & { eventType: string; eventData: string }>(sql`SELECT ${DELIVERY_COLUMNS}, e.event_type AS "eventType",
+      e.event_data AS "eventData"
+    FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data FROM outbound_events) AS e
+      ON e.event_row_id = deliveries.event_id
+    WHERE deliveries.id = ${id}`);
   if (!row) return null;
-  return { delivery: row.delivery, envelope: { event: row.type as EventType, data: JSON.parse(row.data) as Record<string, unknown> } };
+  const { eventType, eventData, ...delivery } = row;
+  return { delivery, envelope: { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> } };
 }
 
-export function findDelivery(db: Db, id: string): DeliveryRow | null {
-  return db.select().from(deliveries).where(eq(deliveries.id, id)).get() ?? null;
+export async function findDelivery(db: Queryable, id: string): Promise<DeliveryRow | null> {
+  return (await db.get<DeliveryRow>(sql`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = ${id}`)) ?? null;
 }
 
-export function setDeliveryState(db: Db, id: string, state: DeliveryState, now: number): void {
-  setStateStatement(db).run({ id, state, now });
+export async function setDeliveryState(tx: Tx, id: string, state: DeliveryState, now: number): Promise<void> {
+  await tx.run(sql`UPDATE deliveries SET state = ${state}, updated_at = ${now} WHERE id = ${id}`);
 }
 
 export interface ListedDelivery {
   delivery: DeliveryRow;
+  /** The event type it carries. */
   type: string;
-  jobState: string | null;
-  runAt: number | null;
 }
 
 /** Newest first; ids are ULIDs, so the last id of a page is the cursor of the next. */
-export function listDeliveries(db: Db, webhookId: number, query: { limit: number; cursor?: string; state?: DeliveryState }): ListedDelivery[] {
-  return db
-    .select({ delivery: deliveries, type: outboundEvents.type, jobState: jobs.state, runAt: jobs.runAt })
-    .from(deliveries)
-    .innerJoin(outboundEvents, eq(outboundEvents.id, deliveries.eventId))
-    .leftJoin(jobs, eq(jobs.id, deliveries.jobId))
-    .where(
-      and(
-        eq(deliveries.webhookId, webhookId),
-        query.cursor === undefined ? undefined : lt(deliveries.id, query.cursor),
-        query.state === undefined ? undefined : eq(deliveries.state, query.state),
-      ),
-    )
-    .orderBy(desc(deliveries.id))
-    .limit(query.limit)
-    .all();
+export async function listDeliveries(
+  db: Queryable,
+  webhookId: number,
+  query: { limit: number; cursor?: string; state?: DeliveryState },
+): Promise<ListedDelivery[]> {
+  const where = sql.and([
+    sql`webhook_id = ${webhookId}`,
+    query.cursor === undefined ? undefined : sql`id < ${query.cursor}`,
+    query.state === undefined ? undefined : sql`state = ${query.state}`,
+  ]);
+  const rows = await db.all<DeliveryRow & { type: string }>(sql`SELECT ${DELIVERY_COLUMNS},
+      (SELECT type FROM outbound_events WHERE outbound_events.id = deliveries.event_id) AS type
+    FROM deliveries WHERE ${where} ORDER BY id DESC LIMIT ${query.limit}`);
+  return rows.map(({ type, ...delivery }) => ({ delivery, type }));
 }
 
-/** Attempt log rows of these jobs, oldest first, grouped by job id. */
-export function attemptsByJob(db: Db, jobIds: number[]): Map<number, AttemptRow[]> {
-  const grouped = new Map<number, AttemptRow[]>();
-  if (jobIds.length === 0) return grouped;
-  const rows = db
-    .select()
-    .from(jobAttempts)
-    .where(inArray(jobAttempts.jobId, jobIds))
-    .orderBy(asc(jobAttempts.jobId), asc(jobAttempts.attempt), asc(jobAttempts.id))
-    .all();
-  for (const row of rows) grouped.set(row.jobId, [...(grouped.get(row.jobId) ?? []), row]);
-  return grouped;
+/** The job ids of a subscription's deliveries (to remove them from the queue with it). */
+export async function jobIdsOfWebhook(db: Queryable, webhookId: number): Promise<number[]> {
+  const rows = await db.all<{ jobId: number }>(sql`SELECT job_id AS "jobId" FROM deliveries WHERE webhook_id = ${webhookId} ORDER BY id`);
+  return rows.map((r) => r.jobId);
 }
 
 /** Deliveries of a subscription that ended in one of these states since a time, oldest first. */
-export function endedSince(db: Db, webhookId: number, since: number, states: DeliveryState[], limit: number): DeliveryRow[] {
-  return db
-    .select()
-    .from(deliveries)
-    .where(and(eq(deliveries.webhookId, webhookId), inArray(deliveries.state, states), gte(deliveries.createdAt, since)))
-    .orderBy(asc(deliveries.id))
-    .limit(limit)
-    .all();
+export async function endedSince(db: Queryable, webhookId: number, since: number, states: DeliveryState[], limit: number): Promise<DeliveryRow[]> {
+  if (states.length === 0) return [];
+  return db.all<DeliveryRow>(sql`SELECT ${DELIVERY_COLUMNS} FROM deliveries
+    WHERE webhook_id = ${webhookId} AND ${fn.inList(sql`state`, states)} AND created_at >= ${since}
+    ORDER BY id LIMIT ${limit}`);
 }

@@ -1,18 +1,8 @@
-import type { JobQueue } from '../delivery';
+import type { AttemptRecord, JobQueue, JobStatus } from '../delivery';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
-import {
-  attemptsByJob,
-  endedSince,
-  findDelivery,
-  listDeliveries,
-  setDeliveryState,
-  type AttemptRow,
-  type DeliveryRow,
-  type ListedDelivery,
-} from './delivery-repository';
+import type { Queryable, Storage, Tx } from '../storage/port';
+import { endedSince, findDelivery, listDeliveries, setDeliveryState, type DeliveryRow, type ListedDelivery } from './delivery-repository';
 import type { DeliveryState } from './types';
 import { findWebhook, projectExists, webhookById } from './webhook-repository';
 
@@ -21,7 +11,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 // Bulk redelivery works in bounded steps; a second call picks up where the first stopped.
 const BULK_LIMIT = 1000;
 
-function attemptView(row: AttemptRow) {
+function attemptView(row: AttemptRecord) {
   return {
     attempt: row.attempt,
     at: iso(row.startedAt),
@@ -33,9 +23,9 @@ function attemptView(row: AttemptRow) {
   };
 }
 
-function deliveryView(listed: ListedDelivery, attempts: AttemptRow[]) {
+function deliveryView(listed: ListedDelivery, job: JobStatus | undefined, attempts: AttemptRecord[]) {
   const { delivery } = listed;
-  const waiting = delivery.state === 'pending' && listed.jobState === 'pending' && listed.runAt !== null;
+  const waiting = delivery.state === 'pending' && job?.state === 'pending';
   return {
     id: delivery.id,
     event: listed.type,
@@ -44,14 +34,13 @@ function deliveryView(listed: ListedDelivery, attempts: AttemptRow[]) {
     state: delivery.state as DeliveryState,
     createdAt: iso(delivery.createdAt),
     updatedAt: iso(delivery.updatedAt),
-    nextAttemptAt: waiting ? iso(listed.runAt as number) : null,
+    nextAttemptAt: waiting ? iso(job.runAt) : null,
     attempts: attempts.map(attemptView),
   };
 }
 
 export interface DeliveryServiceDeps {
-  committer: GroupCommitter;
-  db: Db;
+  storage: Pick<Storage, 'read' | 'write'>;
   clock: Clock;
   queue: JobQueue;
   /** New work was committed: wake the outbound worker. */
@@ -62,26 +51,27 @@ export interface DeliveryServiceDeps {
 export class DeliveryService {
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
-  list(projectId: number, webhookId: number, query: { limit: number; cursor?: string; state?: DeliveryState }) {
-    const { db } = this.deps;
-    if (!projectExists(db, projectId) || !findWebhook(db, projectId, webhookId)) {
-      throw new AppError('not_found', `no webhook ${webhookId} in project ${projectId}`);
-    }
-    const rows = listDeliveries(db, webhookId, query);
-    const attempts = attemptsByJob(db, rows.map((r) => r.delivery.jobId));
-    const views = rows.map((row) => deliveryView(row, attempts.get(row.delivery.jobId) ?? []));
+  /** A page of deliveries with their job's state and attempt log, both read from the queue. */
+  async list(projectId: number, webhookId: number, query: { limit: number; cursor?: string; state?: DeliveryState }) {
+    const db = this.deps.storage.read;
+    await this.requireWebhook(db, projectId, webhookId);
+    const rows = await listDeliveries(db, webhookId, query);
+    const jobIds = rows.map((r) => r.delivery.jobId);
+    const jobs = jobIds.length === 0 ? new Map<number, JobStatus>() : await this.deps.queue.statusOf(db, jobIds);
+    const attempts = jobIds.length === 0 ? new Map<number, AttemptRecord[]>() : await this.deps.queue.attemptsOf(db, jobIds);
+    const views = rows.map((row) => deliveryView(row, jobs.get(row.delivery.jobId), attempts.get(row.delivery.jobId) ?? []));
     const nextCursor = rows.length === query.limit ? rows[rows.length - 1].delivery.id : null;
     return { deliveries: views, nextCursor };
   }
 
   /** Sends a finished delivery again: same webhook-id, a fresh round of the retry policy. */
   async redeliver(deliveryId: string): Promise<{ id: string; state: DeliveryState }> {
-    const result = await this.deps.committer.run((db) => {
-      const delivery = findDelivery(db, deliveryId);
+    const result = await this.deps.storage.write(async (tx) => {
+      const delivery = await findDelivery(tx, deliveryId);
       if (!delivery) throw new AppError('not_found', `no delivery ${deliveryId}`);
       if (delivery.state === 'pending') throw new AppError('conflict', `delivery ${deliveryId} is still pending; it will be attempted again by itself`);
-      this.requireActive(db, delivery.webhookId);
-      this.requeue(db, delivery);
+      await this.requireActive(tx, delivery.webhookId);
+      await this.requeue(tx, delivery);
       return { id: delivery.id, state: 'pending' as const };
     });
     this.deps.notify();
@@ -90,31 +80,35 @@ export class DeliveryService {
 
   /** Redelivers the deliveries of a subscription that ended failed or dead since a time. */
   async redeliverSince(projectId: number, webhookId: number, since: number, states: DeliveryState[]) {
-    const result = await this.deps.committer.run((db) => {
-      if (!projectExists(db, projectId) || !findWebhook(db, projectId, webhookId)) {
-        throw new AppError('not_found', `no webhook ${webhookId} in project ${projectId}`);
-      }
-      this.requireActive(db, webhookId);
-      const rows = endedSince(db, webhookId, since, states, BULK_LIMIT);
-      for (const row of rows) this.requeue(db, row);
+    const result = await this.deps.storage.write(async (tx) => {
+      await this.requireWebhook(tx, projectId, webhookId);
+      await this.requireActive(tx, webhookId);
+      const rows = await endedSince(tx, webhookId, since, states, BULK_LIMIT);
+      for (const row of rows) await this.requeue(tx, row);
       return { redelivered: rows.length, deliveryIds: rows.map((r) => r.id), more: rows.length === BULK_LIMIT };
     });
     if (result.redelivered > 0) this.deps.notify();
     return result;
   }
 
-  private requireActive(db: Db, webhookId: number): void {
-    const webhook = webhookById(db, webhookId);
+  private async requireWebhook(db: Queryable, projectId: number, webhookId: number): Promise<void> {
+    if (!(await projectExists(db, projectId)) || !(await findWebhook(db, projectId, webhookId))) {
+      throw new AppError('not_found', `no webhook ${webhookId} in project ${projectId}`);
+    }
+  }
+
+  private async requireActive(db: Queryable, webhookId: number): Promise<void> {
+    const webhook = await webhookById(db, webhookId);
     if (webhook?.status !== 'ACTIVE') {
       throw new AppError('conflict', `webhook ${webhookId} is INACTIVE; re-enable it with PUT (status ACTIVE) first`);
     }
   }
 
-  private requeue(db: Db, delivery: DeliveryRow): void {
+  private async requeue(tx: Tx, delivery: DeliveryRow): Promise<void> {
     const now = this.deps.clock.now();
-    if (!this.deps.queue.requeue(db, delivery.jobId, now)) {
+    if (!(await this.deps.queue.requeue(tx, delivery.jobId, now))) {
       throw new AppError('conflict', `delivery ${delivery.id} is being attempted right now`);
     }
-    setDeliveryState(db, delivery.id, 'pending', now);
+    await setDeliveryState(tx, delivery.id, 'pending', now);
   }
 }

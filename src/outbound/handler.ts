@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type Outcome } from '../delivery';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
+import type { Storage } from '../storage/port';
 import { deliveryMessage, setDeliveryState } from './delivery-repository';
 import { recordEnding } from './health';
 import { statusClass, type OutboundMetrics } from './metrics';
@@ -11,7 +11,7 @@ import { resetFailures, webhookById } from './webhook-repository';
 
 export interface DeliverHandlerDeps {
   /** For reads outside transactions. */
-  db: Db;
+  storage: Pick<Storage, 'read'>;
   clock: Clock;
   sender: HttpSender;
   userAgent: string;
@@ -49,9 +49,9 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
     kind: DELIVER_WEBHOOK_JOB,
     async handle(payload, ctx) {
       const deliveryId = deliveryIdOf(payload);
-      const message = deliveryMessage(deps.db, deliveryId);
+      const message = await deliveryMessage(deps.storage.read, deliveryId);
       if (!message) throw JobError.permanent(`delivery ${deliveryId} does not exist`, { errorClass: 'missing' });
-      const webhook = webhookById(deps.db, message.delivery.webhookId);
+      const webhook = await webhookById(deps.storage.read, message.delivery.webhookId);
       if (!webhook) throw JobError.permanent(`the subscription of ${deliveryId} was deleted`, { errorClass: 'missing' });
       // Deliveries queued before a subscription was disabled are not sent; they can be redelivered.
       if (webhook.status !== 'ACTIVE') throw JobError.permanent('the subscription is INACTIVE', { errorClass: 'webhook_inactive' });
@@ -72,16 +72,16 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
       if (outcome.kind !== 'succeeded') throw jobErrorOf(outcome, attempt, `the subscriber answered ${response.statusCode}`);
       return {
         attempt,
-        commit: (db) => {
-          setDeliveryState(db, deliveryId, 'succeeded', clock.now());
-          resetFailures(db, webhook.id);
+        commit: async (tx) => {
+          await setDeliveryState(tx, deliveryId, 'succeeded', clock.now());
+          await resetFailures(tx, webhook.id);
         },
       };
     },
-    onFailure(db, payload, failure) {
+    async onFailure(tx, payload, failure) {
       const id: unknown = (payload as Partial<DeliverJobPayload> | null)?.deliveryId;
       if (typeof id !== 'string') return;
-      recordEnding(db, { deliveryId: id, failure, now: clock.now(), disableAfter: deps.disableAfter, logger: deps.logger, metrics });
+      await recordEnding(tx, { deliveryId: id, failure, now: clock.now(), disableAfter: deps.disableAfter, logger: deps.logger, metrics });
     },
     afterSuccess() {
       metrics.deliveries.inc({ outcome: 'succeeded' });

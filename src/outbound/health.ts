@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { JobError, type FailureInfo } from '../delivery';
-import type { Db } from '../storage/sqlite/database';
+import type { Tx } from '../storage/port';
 import { findDelivery, setDeliveryState } from './delivery-repository';
 import type { OutboundMetrics } from './metrics';
 import type { DeliveryState } from './types';
@@ -41,18 +41,18 @@ export interface EndingInput {
 }
 
 /** Runs in the transaction recording the failed attempt. */
-export function recordEnding(db: Db, input: EndingInput): void {
-  const delivery = findDelivery(db, input.deliveryId);
+export async function recordEnding(tx: Tx, input: EndingInput): Promise<void> {
+  const delivery = await findDelivery(tx, input.deliveryId);
   if (!delivery) return;
   const state = endingState(input.failure);
-  setDeliveryState(db, delivery.id, state, input.now);
+  await setDeliveryState(tx, delivery.id, state, input.now);
   input.metrics.deliveries.inc({ outcome: state === 'pending' ? 'retry' : state });
   if (state === 'pending') return;
   const errorClass = input.failure.error instanceof JobError ? input.failure.error.detail.errorClass : null;
   if (errorClass !== null && errorClass !== undefined && NOT_SENT.has(errorClass)) return;
-  const inARow = addFailure(db, delivery.webhookId);
+  const inARow = await addFailure(tx, delivery.webhookId);
   const reason = disableReason(errorClass, inARow, input.disableAfter);
-  if (reason === null || !disableWebhook(db, delivery.webhookId, reason, input.now)) return;
+  if (reason === null || !(await disableWebhook(tx, delivery.webhookId, reason, input.now))) return;
   input.logger.warn({ webhookId: delivery.webhookId, deliveryId: delivery.id, reason }, 'subscription disabled automatically');
   input.metrics.disabled.inc({ reason: errorClass === 'gone' ? 'gone' : 'failing' });
 }

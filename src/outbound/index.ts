@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createHttpSender, type JobHandler, type JobQueue, type Resolver } from '../delivery';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Storage } from '../storage/port';
 import { DeliveryService } from './delivery-service';
 import { createEmitter, type Emit } from './emit';
 import { createDeliverHandler } from './handler';
@@ -16,6 +15,7 @@ import { defaultUserAgent } from './version';
 import { WebhookService } from './webhook-service';
 
 export { createEmitter, endpointKey, type Emit, type Emitted } from './emit';
+export { deliveryAttemptsForMessage, type DeliveryAttemptRow } from './message-attempts';
 export * as abcEvents from './events';
 export type { ChannelRef, FeedbackSnapshot, IssueSnapshot, ProjectRef } from './events';
 export { parseBody, parseId } from './http-parse';
@@ -30,8 +30,8 @@ export interface OutboundConfig {
 }
 
 export interface OutboundOptions {
-  committer: GroupCommitter;
-  db: Db;
+  /** Reads outside transactions and the writes of the admin API; the deliveries' outcomes commit through the worker. */
+  storage: Pick<Storage, 'read' | 'write'>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
@@ -55,11 +55,11 @@ export interface Outbound {
 }
 
 export function createOutbound(options: OutboundOptions): Outbound {
-  const { committer, db, queue, clock, logger } = options;
+  const { storage, queue, clock, logger } = options;
   const sender = createHttpSender({ timeoutMs: options.config.timeoutMs, allowPrivate: options.config.allowPrivate, resolve: options.resolve });
   const metrics = createOutboundMetrics(options.registry);
   const handler = createDeliverHandler({
-    db,
+    storage,
     clock,
     sender,
     userAgent: options.userAgent ?? defaultUserAgent(),
@@ -67,8 +67,8 @@ export function createOutbound(options: OutboundOptions): Outbound {
     metrics,
     disableAfter: options.config.disableAfter,
   });
-  const webhooks = new WebhookService({ committer, db, clock, allowPrivate: options.config.allowPrivate });
-  const deliveries = new DeliveryService({ committer, db, clock, queue, notify: options.notify });
+  const webhooks = new WebhookService({ storage, clock, queue, allowPrivate: options.config.allowPrivate });
+  const deliveries = new DeliveryService({ storage, clock, queue, notify: options.notify });
   return {
     emit: createEmitter(queue),
     handler,

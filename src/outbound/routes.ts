@@ -29,12 +29,12 @@ export function outboundRouter(deps: OutboundRoutesDeps): express.Router {
     const projectId = parseId(req.params.projectId, 'project');
     res.status(201).json(await deps.webhooks.create(projectId, parseBody(webhookBody, req.body, 'webhook')));
   });
-  router.get('/projects/:projectId/webhooks', (req, res) => {
-    res.json({ webhooks: deps.webhooks.list(parseId(req.params.projectId, 'project')) });
+  router.get('/projects/:projectId/webhooks', async (req, res) => {
+    res.json({ webhooks: await deps.webhooks.list(parseId(req.params.projectId, 'project')) });
   });
-  router.get('/projects/:projectId/webhooks/:webhookId', (req, res) => {
+  router.get('/projects/:projectId/webhooks/:webhookId', async (req, res) => {
     const { projectId, webhookId } = ids(req.params);
-    res.json(deps.webhooks.get(projectId, webhookId));
+    res.json(await deps.webhooks.get(projectId, webhookId));
   });
   router.put('/projects/:projectId/webhooks/:webhookId', async (req, res) => {
     const { projectId, webhookId } = ids(req.params);
@@ -46,9 +46,9 @@ export function outboundRouter(deps: OutboundRoutesDeps): express.Router {
     res.status(204).end();
   });
 
-  router.get('/projects/:projectId/webhooks/:webhookId/deliveries', (req, res) => {
+  router.get('/projects/:projectId/webhooks/:webhookId/deliveries', async (req, res) => {
     const { projectId, webhookId } = ids(req.params);
-    res.json(deps.deliveries.list(projectId, webhookId, parseQuery(deliveriesQuery, req.query)));
+    res.json(await deps.deliveries.list(projectId, webhookId, parseQuery(deliveriesQuery, req.query)));
   });
   router.post('/projects/:projectId/webhooks/:webhookId/deliveries/redeliver', async (req, res) => {
     const { projectId, webhookId } = ids(req.params);

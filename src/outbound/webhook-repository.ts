@@ -1,10 +1,36 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import { channels, deliveries, jobs, projects, webhooks } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
-import { preparedPer } from '../storage/sqlite/prepared';
+import type { JobQueue } from '../delivery';
+import type { Queryable, Tx } from '../storage/port';
+import { sql } from '../storage/sql';
+import { jobIdsOfWebhook } from './delivery-repository';
 import type { ActiveStatus, Filter, RetryPolicyName, SubscribedEvent, Template, Webhook, WebhookFields } from './types';
 
-type WebhookRow = typeof webhooks.$inferSelect;
+/** A webhooks row as stored: events, template and filter are JSON text. */
+interface WebhookRow {
+  id: number;
+  projectId: number;
+  name: string;
+  url: string;
+  status: string;
+  token: string | null;
+  events: string;
+  signingSecret: string | null;
+  previousSigningSecret: string | null;
+  previousSecretExpiresAt: number | null;
+  retryPolicy: string;
+  template: string | null;
+  filter: string | null;
+  consecutiveFailures: number;
+  disabledReason: string | null;
+  disabledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Every column of a webhooks row, named as WebhookRow names them. */
+const WEBHOOK_COLUMNS = sql.raw(`id, project_id AS "projectId", name, url, status, token, events, signing_secret AS "signingSecret",
+  previous_signing_secret AS "previousSigningSecret", previous_secret_expires_at AS "previousSecretExpiresAt", retry_policy AS "retryPolicy",
+  template, filter, consecutive_failures AS "consecutiveFailures", disabled_reason AS "disabledReason", disabled_at AS "disabledAt",
+  created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -22,116 +48,92 @@ function toWebhook(row: WebhookRow): Webhook {
 
 export type { WebhookFields };
 
-function columns(fields: WebhookFields) {
-  return { ...fields, events: JSON.stringify(fields.events), template: json(fields.template), filter: json(fields.filter) };
+/** Serialises creates and updates of a project's webhooks, so the unique-name check holds across instances. */
+export function lockWebhookNames(tx: Tx, projectId: number): Promise<void> {
+  return tx.lock(`outbound:webhook-name:${projectId}`);
 }
 
-export function insertWebhook(db: Db, projectId: number, fields: WebhookFields, now: number): Webhook {
-  const row = db
-    .insert(webhooks)
-    .values({ ...columns(fields), projectId, createdAt: now, updatedAt: now })
-    .returning()
-    .get();
+export async function insertWebhook(tx: Tx, projectId: number, fields: WebhookFields, now: number): Promise<Webhook> {
+  const row = await tx.get<WebhookRow>(sql`INSERT INTO webhooks (project_id, name, url, status, token, events, signing_secret,
+      previous_signing_secret, previous_secret_expires_at, retry_policy, template, filter, created_at, updated_at)
+    VALUES (${projectId}, ${fields.name}, ${fields.url}, ${fields.status}, ${fields.token}, ${JSON.stringify(fields.events)},
+      ${fields.signingSecret}, ${fields.previousSigningSecret}, ${fields.previousSecretExpiresAt}, ${fields.retryPolicy},
+      ${json(fields.template)}, ${json(fields.filter)}, ${now}, ${now})
+    RETURNING ${WEBHOOK_COLUMNS}`);
+  if (row === undefined) throw new Error('insertWebhook: the insert returned no row');
   return toWebhook(row);
 }
 
 /** A full update; re-enabling (status ACTIVE) clears the health record that disabled it. */
-export function updateWebhook(db: Db, id: number, fields: WebhookFields, now: number): Webhook {
-  const health = fields.status === 'ACTIVE' ? { consecutiveFailures: 0, disabledReason: null, disabledAt: null } : {};
-  const row = db
-    .update(webhooks)
-    .set({ ...columns(fields), ...health, updatedAt: now })
-    .where(eq(webhooks.id, id))
-    .returning()
-    .get();
+export async function updateWebhook(tx: Tx, id: number, fields: WebhookFields, now: number): Promise<Webhook> {
+  const health = fields.status === 'ACTIVE' ? sql`, consecutive_failures = 0, disabled_reason = NULL, disabled_at = NULL` : sql.empty;
+  const row = await tx.get<WebhookRow>(sql`UPDATE webhooks SET name = ${fields.name}, url = ${fields.url}, status = ${fields.status},
+      token = ${fields.token}, events = ${JSON.stringify(fields.events)}, signing_secret = ${fields.signingSecret},
+      previous_signing_secret = ${fields.previousSigningSecret}, previous_secret_expires_at = ${fields.previousSecretExpiresAt},
+      retry_policy = ${fields.retryPolicy}, template = ${json(fields.template)}, filter = ${json(fields.filter)}${health}, updated_at = ${now}
+    WHERE id = ${id}
+    RETURNING ${WEBHOOK_COLUMNS}`);
+  if (row === undefined) throw new Error(`updateWebhook: no webhook ${id}`);
   return toWebhook(row);
 }
 
-/** Deletes the subscription, its deliveries and their jobs (a pending retry must not fire after). */
-export function deleteWebhook(db: Db, id: number): void {
-  const jobIds = db.select({ id: deliveries.jobId }).from(deliveries).where(eq(deliveries.webhookId, id));
-  db.delete(jobs).where(inArray(jobs.id, jobIds)).run();
-  db.delete(webhooks).where(eq(webhooks.id, id)).run();
+/**
+ * Deletes the subscription, its deliveries and their jobs (a pending retry must not fire after).
+ * The jobs and their attempt logs are the queue's to remove; the deliveries would also go with the
+ * webhook (ON DELETE CASCADE), but are deleted here so nothing depends on the foreign-key setting.
+ */
+export async function deleteWebhook(tx: Tx, queue: JobQueue, id: number): Promise<void> {
+  const jobIds = await jobIdsOfWebhook(tx, id);
+  if (jobIds.length > 0) await queue.remove(tx, jobIds);
+  await tx.run(sql`DELETE FROM deliveries WHERE webhook_id = ${id}`);
+  await tx.run(sql`DELETE FROM webhooks WHERE id = ${id}`);
 }
 
-export function findWebhook(db: Db, projectId: number, id: number): Webhook | null {
-  const row = db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.projectId, projectId), eq(webhooks.id, id)))
-    .get();
+export async function findWebhook(db: Queryable, projectId: number, id: number): Promise<Webhook | null> {
+  const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE project_id = ${projectId} AND id = ${id}`);
   return row ? toWebhook(row) : null;
 }
 
-// Prepared once per connection: read once per delivery attempt or per emitted event.
-const byIdStatement = preparedPer((db) => db.select().from(webhooks).where(eq(webhooks.id, sql.placeholder('id'))).prepare());
-const activeStatement = preparedPer((db) =>
-  db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.projectId, sql.placeholder('projectId')), eq(webhooks.status, 'ACTIVE')))
-    .orderBy(webhooks.id)
-    .prepare(),
-);
-// Only a subscription that had failures is written: most successes change nothing.
-const resetStatement = preparedPer((db) =>
-  db
-    .update(webhooks)
-    .set({ consecutiveFailures: 0 })
-    .where(and(eq(webhooks.id, sql.placeholder('id')), ne(webhooks.consecutiveFailures, 0)))
-    .prepare(),
-);
-
-export function webhookById(db: Db, id: number): Webhook | null {
-  const row = byIdStatement(db).get({ id });
+export async function webhookById(db: Queryable, id: number): Promise<Webhook | null> {
+  const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ${id}`);
   return row ? toWebhook(row) : null;
 }
 
-export function webhookByName(db: Db, projectId: number, name: string): Webhook | null {
-  const row = db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.projectId, projectId), eq(webhooks.name, name)))
-    .get();
+export async function webhookByName(db: Queryable, projectId: number, name: string): Promise<Webhook | null> {
+  const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE project_id = ${projectId} AND name = ${name}`);
   return row ? toWebhook(row) : null;
 }
 
-export function listWebhooks(db: Db, projectId: number, onlyActive = false): Webhook[] {
-  if (onlyActive) return activeStatement(db).all({ projectId }).map(toWebhook);
-  const where = onlyActive ? and(eq(webhooks.projectId, projectId), eq(webhooks.status, 'ACTIVE')) : eq(webhooks.projectId, projectId);
-  return db.select().from(webhooks).where(where).orderBy(webhooks.id).all().map(toWebhook);
+export async function listWebhooks(db: Queryable, projectId: number, onlyActive = false): Promise<Webhook[]> {
+  const active = onlyActive ? sql`AND status = 'ACTIVE'` : sql.empty;
+  const rows = await db.all<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE project_id = ${projectId} ${active} ORDER BY id`);
+  return rows.map(toWebhook);
 }
 
-export function projectExists(db: Db, projectId: number): boolean {
-  return db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).get() !== undefined;
+export async function projectExists(db: Queryable, projectId: number): Promise<boolean> {
+  return (await db.get(sql`SELECT id FROM projects WHERE id = ${projectId}`)) !== undefined;
 }
 
-export function channelIdsOf(db: Db, projectId: number): Set<number> {
-  return new Set(db.select({ id: channels.id }).from(channels).where(eq(channels.projectId, projectId)).all().map((r) => r.id));
+export async function channelIdsOf(db: Queryable, projectId: number): Promise<Set<number>> {
+  const rows = await db.all<{ id: number }>(sql`SELECT id FROM channels WHERE project_id = ${projectId}`);
+  return new Set(rows.map((r) => r.id));
 }
 
-/** A delivery succeeded: the endpoint is healthy again. */
-export function resetFailures(db: Db, id: number): void {
-  resetStatement(db).run({ id });
+/** A delivery succeeded: the endpoint is healthy again. Only a subscription that had failures is written. */
+export async function resetFailures(tx: Tx, id: number): Promise<void> {
+  await tx.run(sql`UPDATE webhooks SET consecutive_failures = 0 WHERE id = ${id} AND consecutive_failures <> 0`);
 }
 
-/** A delivery ended failed or dead; returns the new count of such endings in a row. */
-export function addFailure(db: Db, id: number): number {
-  const row = db
-    .update(webhooks)
-    .set({ consecutiveFailures: sql`${webhooks.consecutiveFailures} + 1` })
-    .where(eq(webhooks.id, id))
-    .returning({ count: webhooks.consecutiveFailures })
-    .get();
+/** A delivery ended failed or dead; returns the new count of such endings in a row (one atomic statement). */
+export async function addFailure(tx: Tx, id: number): Promise<number> {
+  const row = await tx.get<{ count: number }>(sql`UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = ${id}
+    RETURNING consecutive_failures AS count`);
   return row?.count ?? 0;
 }
 
 /** Sets INACTIVE with the reason; false when it was not ACTIVE (nothing to report). */
-export function disableWebhook(db: Db, id: number, reason: string, now: number): boolean {
-  const result = db
-    .update(webhooks)
-    .set({ status: 'INACTIVE', disabledReason: reason, disabledAt: now, updatedAt: now })
-    .where(and(eq(webhooks.id, id), eq(webhooks.status, 'ACTIVE')))
-    .run();
-  return result.changes > 0;
+export async function disableWebhook(tx: Tx, id: number, reason: string, now: number): Promise<boolean> {
+  const changed = await tx.run(sql`UPDATE webhooks SET status = 'INACTIVE', disabled_reason = ${reason}, disabled_at = ${now}, updated_at = ${now}
+    WHERE id = ${id} AND status = 'ACTIVE'`);
+  return changed > 0;
 }

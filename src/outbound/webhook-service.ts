@@ -1,8 +1,7 @@
-import { ipLiteral, isBlockedAddress } from '../delivery';
+import { ipLiteral, isBlockedAddress, type JobQueue } from '../delivery';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Queryable, Storage, Tx } from '../storage/port';
 import type { WebhookBody } from './schemas';
 import type { Webhook } from './types';
 import {
@@ -11,6 +10,7 @@ import {
   findWebhook,
   insertWebhook,
   listWebhooks,
+  lockWebhookNames,
   projectExists,
   updateWebhook,
   webhookByName,
@@ -69,9 +69,10 @@ export function webhookView(w: Webhook, now: number) {
 export type WebhookView = ReturnType<typeof webhookView>;
 
 export interface WebhookServiceDeps {
-  committer: GroupCommitter;
-  db: Db;
+  storage: Pick<Storage, 'read' | 'write'>;
   clock: Clock;
+  /** Deleting a subscription removes its deliveries' jobs from the queue. */
+  queue: JobQueue;
   allowPrivate: boolean;
 }
 
@@ -79,58 +80,66 @@ export interface WebhookServiceDeps {
 export class WebhookService {
   constructor(private readonly deps: WebhookServiceDeps) {}
 
-  list(projectId: number): WebhookView[] {
-    this.requireProject(this.deps.db, projectId);
-    return listWebhooks(this.deps.db, projectId).map((w) => webhookView(w, this.deps.clock.now()));
+  async list(projectId: number): Promise<WebhookView[]> {
+    const db = this.deps.storage.read;
+    await this.requireProject(db, projectId);
+    return (await listWebhooks(db, projectId)).map((w) => webhookView(w, this.deps.clock.now()));
   }
 
-  get(projectId: number, id: number): WebhookView {
-    return webhookView(this.require(this.deps.db, projectId, id), this.deps.clock.now());
+  async get(projectId: number, id: number): Promise<WebhookView> {
+    return webhookView(await this.require(this.deps.storage.read, projectId, id), this.deps.clock.now());
   }
 
   create(projectId: number, body: WebhookBody): Promise<WebhookView> {
     this.checkUrl(body.url);
-    return this.deps.committer.run((db) => {
+    return this.deps.storage.write(async (tx) => {
+      await lockWebhookNames(tx, projectId);
       const now = this.deps.clock.now();
-      this.requireProject(db, projectId);
-      this.checkRefs(db, projectId, body, null);
-      return webhookView(insertWebhook(db, projectId, fieldsOf(body, null, now), now), now);
+      await this.requireProject(tx, projectId);
+      await this.checkRefs(tx, projectId, body, null);
+      return webhookView(await insertWebhook(tx, projectId, fieldsOf(body, null, now), now), now);
     });
   }
 
   update(projectId: number, id: number, body: WebhookBody): Promise<WebhookView> {
     this.checkUrl(body.url);
-    return this.deps.committer.run((db) => {
+    return this.deps.storage.write(async (tx) => {
+      // Also orders two updates of this webhook: the second reads (and rotates from) what the first wrote.
+      await lockWebhookNames(tx, projectId);
       const now = this.deps.clock.now();
-      const current = this.require(db, projectId, id);
-      this.checkRefs(db, projectId, body, id);
-      return webhookView(updateWebhook(db, id, fieldsOf(body, current, now), now), now);
+      const current = await this.require(tx, projectId, id);
+      await this.checkRefs(tx, projectId, body, id);
+      return webhookView(await updateWebhook(tx, id, fieldsOf(body, current, now), now), now);
     });
   }
 
   remove(projectId: number, id: number): Promise<void> {
-    return this.deps.committer.run((db) => {
-      this.require(db, projectId, id);
-      deleteWebhook(db, id);
+    return this.deps.storage.write(async (tx) => {
+      await this.require(tx, projectId, id);
+      await deleteWebhook(tx, this.deps.queue, id);
     });
   }
 
-  private require(db: Db, projectId: number, id: number): Webhook {
-    this.requireProject(db, projectId);
-    const webhook = findWebhook(db, projectId, id);
+  private async require(db: Queryable, projectId: number, id: number): Promise<Webhook> {
+    await this.requireProject(db, projectId);
+    const webhook = await findWebhook(db, projectId, id);
     if (!webhook) throw new AppError('not_found', `no webhook ${id} in project ${projectId}`);
     return webhook;
   }
 
-  private requireProject(db: Db, projectId: number): void {
-    if (!projectExists(db, projectId)) throw new AppError('not_found', `no project ${projectId}`);
+  private async requireProject(db: Queryable, projectId: number): Promise<void> {
+    if (!(await projectExists(db, projectId))) throw new AppError('not_found', `no project ${projectId}`);
   }
 
-  /** Unique name per project, and channels that belong to the project. */
-  private checkRefs(db: Db, projectId: number, body: WebhookBody, selfId: number | null): void {
-    const sameName = webhookByName(db, projectId, body.name);
+  /**
+   * Unique name per project, and channels that belong to the project. Called under the project's
+   * name lock, so the check and the write that follows are one step for every instance: two creates
+   * of one name at once answer the second with this conflict, not with the unique index's error.
+   */
+  private async checkRefs(tx: Tx, projectId: number, body: WebhookBody, selfId: number | null): Promise<void> {
+    const sameName = await webhookByName(tx, projectId, body.name);
     if (sameName && sameName.id !== selfId) throw new AppError('conflict', `a webhook named "${body.name}" already exists in project ${projectId}`);
-    const known = channelIdsOf(db, projectId);
+    const known = await channelIdsOf(tx, projectId);
     const fields = body.events.flatMap((event, i) =>
       (event.channelIds ?? []).filter((c) => !known.has(c)).map((c) => ({ field: `events.${i}.channelIds`, message: `channel ${c} is not in project ${projectId}` })),
     );

@@ -1,6 +1,34 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import { events } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
+import { sql } from '../storage/sql';
+
+/** A stored event as the API, the ledger and reconciliation read it. */
+export interface EventRow {
+  id: string;
+  /** purchase | refund | unavailable_users */
+  type: string;
+  environment: string | null;
+  dedupeKey: string;
+  contentHash: string;
+  /** The parsed body as JSON, unknown fields included. */
+  payload: string;
+  userId: string | null;
+  productId: string | null;
+  iapLogId: number | null;
+  /** received | held | applied | failed | dead */
+  status: string;
+  error: string | null;
+  rawRequestId: string | null;
+  /** webhook | replay | import */
+  source: string;
+  receivedAt: number;
+  appliedAt: number | null;
+  updatedAt: number;
+}
+
+/** Every column of an events row, named as EventRow names them. */
+export const EVENT_COLUMNS = sql.raw(`id, type, environment, dedupe_key AS "dedupeKey", content_hash AS "contentHash", payload,
+  user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId", status, error, raw_request_id AS "rawRequestId", source,
+  received_at AS "receivedAt", applied_at AS "appliedAt", updated_at AS "updatedAt"`);
 
 export interface EventFilter {
   type?: string;
@@ -11,28 +39,21 @@ export interface EventFilter {
   limit: number;
 }
 
-export type EventRow = typeof events.$inferSelect;
-
 /** Newest first; the id is a monotonic ULID, so "id < cursor" pages without offsets. */
-export function listEvents(db: Db, filter: EventFilter): { rows: EventRow[]; nextCursor: string | null } {
-  const conditions: SQL[] = [];
-  if (filter.type !== undefined) conditions.push(eq(events.type, filter.type));
-  if (filter.status !== undefined) conditions.push(eq(events.status, filter.status));
-  if (filter.userId !== undefined) conditions.push(eq(events.userId, filter.userId));
-  if (filter.environment !== undefined) conditions.push(eq(events.environment, filter.environment));
-  if (filter.cursor !== undefined) conditions.push(lt(events.id, filter.cursor));
-  const rows = db
-    .select()
-    .from(events)
-    .where(and(...conditions))
-    .orderBy(desc(events.id))
-    .limit(filter.limit + 1)
-    .all();
+export async function listEvents(db: Queryable, filter: EventFilter): Promise<{ rows: EventRow[]; nextCursor: string | null }> {
+  const where = sql.and([
+    filter.type === undefined ? undefined : sql`type = ${filter.type}`,
+    filter.status === undefined ? undefined : sql`status = ${filter.status}`,
+    filter.userId === undefined ? undefined : sql`user_id = ${filter.userId}`,
+    filter.environment === undefined ? undefined : sql`environment = ${filter.environment}`,
+    filter.cursor === undefined ? undefined : sql`id < ${filter.cursor}`,
+  ]);
+  const rows = await db.all<EventRow>(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where} ORDER BY id DESC LIMIT ${filter.limit + 1}`);
   const more = rows.length > filter.limit;
   const page = more ? rows.slice(0, filter.limit) : rows;
   return { rows: page, nextCursor: more ? page[page.length - 1].id : null };
 }
 
-export function getEvent(db: Db, id: string): EventRow | undefined {
-  return db.select().from(events).where(eq(events.id, id)).get();
+export function getEvent(db: Queryable, id: string): Promise<EventRow | undefined> {
+  return db.get<EventRow>(sql`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ${id}`);
 }

@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
 import { getEvent, listEvents, type EventRow } from './events-repository';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -48,22 +48,22 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.in
 }
 
 export interface EventsRoutesDeps {
-  db: Db;
+  db: Queryable;
   /** The ledger entries an event caused. */
-  entriesForEvent(db: Db, eventId: string): unknown[];
+  entriesForEvent(db: Queryable, eventId: string): Promise<unknown[]>;
 }
 
 /** Admin API over stored events. Mounted behind an admin JWT check. */
 export function eventsRouter(deps: EventsRoutesDeps): express.Router {
   const router = express.Router();
-  router.get('/events', (req, res) => {
-    const { rows, nextCursor } = listEvents(deps.db, parseQuery(listQuery, req.query));
+  router.get('/events', async (req, res) => {
+    const { rows, nextCursor } = await listEvents(deps.db, parseQuery(listQuery, req.query));
     res.json({ data: rows.map(eventView), nextCursor });
   });
-  router.get('/events/:eventId', (req, res) => {
-    const row = getEvent(deps.db, req.params.eventId);
+  router.get('/events/:eventId', async (req, res) => {
+    const row = await getEvent(deps.db, req.params.eventId);
     if (row === undefined) throw new AppError('not_found', `no event ${req.params.eventId}`);
-    res.json({ ...eventView(row), ledgerEntries: deps.entriesForEvent(deps.db, row.id) });
+    res.json({ ...eventView(row), ledgerEntries: await deps.entriesForEvent(deps.db, row.id) });
   });
   return router;
 }

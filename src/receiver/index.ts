@@ -1,12 +1,8 @@
-export { classifyShape, expectedType, type ReceiverRoute } from '../nachocode/classify';
-export { canonicalJson, contentHash, dedupeKey } from '../nachocode/dedupe';
 export { eventsRouter, eventView, parseQuery } from './events-routes';
-export { getEvent } from './events-repository';
-export { SqliteIngestStore } from './ingest-repository';
+export { EVENT_COLUMNS, getEvent, type EventRow } from './events-repository';
+export { StorageIngestStore } from './ingest-repository';
 export { createReceiver, parseJsonBody, headerValue, type ReceiverDeps } from './receive';
 export { pruneRejected, type RetentionPolicy } from './retention';
 export { receiverRouter, ROUTES as WEBHOOK_ROUTES, toInbound, type Receive } from './routes';
-export * from '../nachocode/schemas';
 export type * from './types';
-export { parseEvent } from '../nachocode/validate';
 export { createKeyChecker, keyFingerprint } from './webhook-keys';

@@ -4,13 +4,13 @@ import { maskHeaders } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
-import type { ReceiverRoute } from '../nachocode/classify';
-import { contentHash, dedupeKey } from '../nachocode/dedupe';
+import type { ReceiverRoute } from '../nachocode';
+import { contentHash, dedupeKey } from '../nachocode';
 import { accepted, conflictBody } from './ingest-repository';
-import type { EventPayload } from '../nachocode/schemas';
+import type { EventPayload } from '../nachocode';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
 import { spooledBody, writeOrSpool, type SpoolFallback } from '../spool/fallback';
-import { parseEvent } from '../nachocode/validate';
+import { parseEvent } from '../nachocode';
 import type { KeyMatch } from './webhook-keys';
 
 export interface ReceiverDeps {
@@ -78,6 +78,8 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
       return { status: 200, body: accepted(result.eventId, true), outcome: 'duplicate', reason: null, eventId: result.eventId };
     case 'conflict':
       return { status: 409, body: conflictBody(result.eventId, event.dedupeKey), outcome: 'conflict', reason: 'conflict', eventId: result.eventId };
+    case 'already':
+      throw new Error('a live request cannot have been stored before');
   }
 }
 

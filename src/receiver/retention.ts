@@ -1,6 +1,5 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
-import { rawRequests } from '../storage/sqlite/schema';
-import type { Db } from '../storage/sqlite/database';
+import type { Tx } from '../storage/port';
+import { fn, sql } from '../storage/sql';
 
 export interface RetentionPolicy {
   maxCount: number;
@@ -14,14 +13,11 @@ const DAY = 24 * 3600 * 1000;
  * unauthenticated flood must not fill the disk: keep at most maxCount of them and none older than
  * maxAgeDays. Accepted requests are never pruned here: they are the evidence behind the ledger.
  */
-export function pruneRejected(db: Db, policy: RetentionPolicy, now: number): number {
-  const byAge = db
-    .delete(rawRequests)
-    .where(and(eq(rawRequests.outcome, 'rejected'), lt(rawRequests.receivedAt, now - policy.maxAgeDays * DAY)))
-    .run().changes;
-  const byCount = db.run(sql`
+export async function pruneRejected(tx: Tx, policy: RetentionPolicy, now: number): Promise<number> {
+  const byAge = await tx.run(sql`DELETE FROM raw_requests WHERE outcome = 'rejected' AND received_at < ${now - policy.maxAgeDays * DAY}`);
+  const byCount = await tx.run(sql`
     DELETE FROM raw_requests WHERE outcome = 'rejected' AND id IN (
-      SELECT id FROM raw_requests WHERE outcome = 'rejected' ORDER BY id DESC LIMIT -1 OFFSET ${policy.maxCount}
-    )`).changes;
+      SELECT id FROM raw_requests WHERE outcome = 'rejected' ORDER BY id DESC ${fn.offsetOnly(policy.maxCount)}
+    )`);
   return byAge + byCount;
 }

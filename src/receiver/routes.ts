@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { AppError, type ErrorCode } from '../shared/errors';
-import type { ReceiverRoute } from '../nachocode/classify';
+import type { ReceiverRoute } from '../nachocode';
 import type { Answer, InboundRequest } from './types';
 
 export type Receive = (route: ReceiverRoute, request: InboundRequest) => Promise<Answer>;

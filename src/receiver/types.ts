@@ -1,6 +1,5 @@
 import type { ErrorCode } from '../shared/errors';
-import type { EventType } from '../nachocode/schemas';
-import type { RestoreResult, SpoolEntry } from '../spool/format';
+import type { EventType } from '../nachocode';
 
 export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
 export type RequestSource = 'webhook' | 'replay' | 'import';
@@ -67,11 +66,19 @@ export interface PreparedEvent {
 export type IngestResult =
   | { kind: 'stored'; eventId: string }
   | { kind: 'duplicate'; eventId: string }
-  | { kind: 'conflict'; eventId: string };
+  | { kind: 'conflict'; eventId: string }
+  /** Only with `once`: the raw request was stored before, so nothing was written. */
+  | { kind: 'already' };
+
+/** What the client was told; the raw row keeps it when a spooled request is ingested later. */
+export interface SentAnswer {
+  status: number;
+  body: unknown;
+}
 
 /**
- * Storage for the receiver, kept behind an interface so a PostgreSQL implementation can replace
- * the SQLite one without touching routes or services.
+ * The receiver's writes. One implementation over the storage port (ingest-repository.ts); with
+ * SQLite's apply thread, a second one hands the same calls to the thread's connection.
  */
 export interface IngestStore {
   /**
@@ -81,11 +88,16 @@ export interface IngestStore {
    */
   ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options?: StoreOptions): Promise<IngestResult>;
   /** Stores a request that was not accepted, with the answer it got. */
-  recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options?: StoreOptions): Promise<void>;
-  /** Ingests a request taken back from the spool; a no-op when its raw request is already stored. */
-  restore(entry: SpoolEntry): Promise<RestoreResult>;
+  recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options?: StoreOptions): Promise<'recorded' | 'already'>;
 }
 
 export interface StoreOptions {
   signal?: AbortSignal;
+  /**
+   * The raw request may be stored already (a spooled request ingested before a crash, or whose
+   * live write landed after all): then nothing is written, and the result says 'already'.
+   */
+  once?: boolean;
+  /** Keep this answer on the raw row instead of the one computed now (a spooled request was answered when spooled). */
+  sent?: SentAnswer;
 }

@@ -1,5 +1,5 @@
-import { dedupeKey } from '../nachocode/dedupe';
-import { storeTransactionId, type PurchasePayload, type RefundPayload } from '../nachocode/schemas';
+import { dedupeKey } from '../nachocode';
+import { storeTransactionId, type PurchasePayload, type RefundPayload } from '../nachocode';
 
 export type RowType = 'purchase' | 'refund';
 

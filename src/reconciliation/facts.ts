@@ -1,4 +1,4 @@
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
 import { comparableFields, identityKey, type LedgerFact, type RowIdentity, type RowType } from './compare';
 import { eventsByDedupeKeys, eventsByIds, eventsInRange, type EventFactRow, type RangeQuery } from './repository/lookup';
 
@@ -25,12 +25,12 @@ function toFact(row: EventFactRow): LedgerFact {
 }
 
 /** The stored events for a batch of identities; an identity without one is simply absent. */
-export function lookupFacts(db: Db, identities: RowIdentity[]): LedgerFact[] {
-  return eventsByDedupeKeys(db, identities.map(identityKey)).map(toFact);
+export async function lookupFacts(db: Queryable, identities: RowIdentity[]): Promise<LedgerFact[]> {
+  return (await eventsByDedupeKeys(db, identities.map(identityKey))).map(toFact);
 }
 
-export function factsByEventIds(db: Db, eventIds: string[]): LedgerFact[] {
-  return eventsByIds(db, eventIds).map(toFact);
+export async function factsByEventIds(db: Queryable, eventIds: string[]): Promise<LedgerFact[]> {
+  return (await eventsByIds(db, eventIds)).map(toFact);
 }
 
 /** One page of the events in a range: identities only, since nearly all of them are in the file. */
@@ -40,8 +40,8 @@ export interface KeyPage {
 }
 
 /** One row more than asked tells whether another page exists, so the last page says so itself. */
-export function listKeys(db: Db, query: RangeQuery): KeyPage {
-  const rows = eventsInRange(db, { ...query, limit: query.limit + 1 });
+export async function listKeys(db: Queryable, query: RangeQuery): Promise<KeyPage> {
+  const rows = await eventsInRange(db, { ...query, limit: query.limit + 1 });
   const keys = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
   return { keys, nextCursor: rows.length > query.limit ? keys[keys.length - 1].eventId : null };
 }

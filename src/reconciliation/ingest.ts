@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { classifyShape } from '../nachocode/classify';
+import { classifyShape } from '../nachocode';
 import type { Receive } from '../receiver/routes';
 import type { RequestOutcome } from '../receiver/types';
 
@@ -22,7 +22,8 @@ export const IMPORT_USER_AGENT = 'iaphook-reconcile';
 /**
  * Feeds imported bodies through the receiver, exactly like webhooks (validation, dedupe, raw
  * request, event and apply job in one commit), marked with source "import". All rows are handed to
- * the receiver at once so the group committer stores them in a few transactions, not one per row.
+ * the receiver at once so the storage can commit them together (SQLite groups them into a few
+ * transactions, PostgreSQL runs them side by side), not one after another.
  * Importing the same row again is a duplicate and changes nothing in the ledger.
  */
 export function ingestRows(receive: Receive, rows: ImportRow[], remoteAddr: string | null = null): Promise<ImportOutcome[]> {

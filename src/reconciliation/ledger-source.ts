@@ -1,5 +1,5 @@
 import type { Receive } from '../receiver/routes';
-import type { Db } from '../storage/sqlite/database';
+import type { Queryable } from '../storage/port';
 import type { LedgerFact, RowIdentity } from './compare';
 import { factsByEventIds, listKeys, lookupFacts, type KeyPage } from './facts';
 import { ingestRows, type ImportOutcome, type ImportRow } from './ingest';
@@ -20,13 +20,13 @@ export interface LedgerSource {
   close?(): Promise<void>;
 }
 
-/** Reads with the plain handle (readers never block the writer in WAL); ingest goes through the receiver. */
-export function localLedgerSource(db: Db, importReceive: Receive, description: string): LedgerSource {
+/** Reads outside any transaction (pass storage.read: committed data only); ingest goes through the receiver. */
+export function localLedgerSource(db: Queryable, importReceive: Receive, description: string): LedgerSource {
   return {
     description,
-    lookup: async (identities) => lookupFacts(db, identities),
-    listRange: async (query) => listKeys(db, query),
-    facts: async (eventIds) => factsByEventIds(db, eventIds),
+    lookup: (identities) => lookupFacts(db, identities),
+    listRange: (query) => listKeys(db, query),
+    facts: (eventIds) => factsByEventIds(db, eventIds),
     ingest: (rows) => ingestRows(importReceive, rows),
   };
 }

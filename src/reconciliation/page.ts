@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ADMIN_COOKIE, cookieValue } from '../http/auth';
 import { SIGNIN_PATH } from '../inspector';
 import { verifyToken } from '../http/tokens';
-import { environmentSchema } from '../nachocode/schemas';
+import { environmentSchema } from '../nachocode';
 import { renderReportPage, renderSignInPage, type PageView } from './page-render';
 import { PAGE_CSS } from './page-style';
 import { parseBound } from './range';
@@ -72,7 +72,7 @@ export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret:
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=300' }).send(PAGE_CSS);
   });
   router.use('/reconciliation', strictCsp);
-  router.get('/reconciliation', (req, res) => {
+  router.get('/reconciliation', async (req, res) => {
     const now = deps.clock.now();
     const auth = session(req, deps.jwtSecret, now);
     if (!auth.ok) return sendHtml(res, auth.status, renderSignInPage(SIGNIN_PATH, req.originalUrl, auth.reason));
@@ -80,7 +80,7 @@ export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret:
     let from = q.from === undefined ? null : (parseBound(q.from, 'from') ?? null);
     const to = q.to === undefined ? null : (parseBound(q.to, 'to') ?? null);
     if (from !== null && to !== null && from > to) from = null;
-    const report = buildReport(deps.db, { environment: q.environment, range: { from, to }, settings: deps.settings, now });
+    const report = await buildReport(deps.storage.read, { environment: q.environment, range: { from, to }, settings: deps.settings, now });
     sendHtml(res, 200, renderReportPage(report, chartWindow(report, { from, to }, now)));
   });
   return router;

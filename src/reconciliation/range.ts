@@ -26,7 +26,7 @@ export function inRange(ms: number, range: TimeRange): boolean {
   return (range.from === null || ms >= range.from) && (range.to === null || ms <= range.to);
 }
 
-/** SQL-friendly bounds: open ends become the widest integers SQLite compares exactly. */
+/** SQL-friendly bounds: open ends become the widest integers both engines compare exactly. */
 export function sqlBounds(range: TimeRange): { from: number; to: number } {
   return { from: range.from ?? Number.MIN_SAFE_INTEGER, to: range.to ?? Number.MAX_SAFE_INTEGER };
 }

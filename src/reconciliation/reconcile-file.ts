@@ -1,12 +1,12 @@
 import path from 'node:path';
-import type { Environment } from '../nachocode/schemas';
+import type { DiskStringSet } from '../storage/sqlite/scratch-set';
+import type { Environment } from '../nachocode';
 import type { RowType } from './compare';
 import type { DiscrepancyLog } from './discrepancy-log';
 import { readRows, type FileFormat } from './file-reader';
 import type { LedgerSource } from './ledger-source';
 import { isoOrNull } from './range';
 import { checkRow, extraItem, missingItem, mismatchItem, verdict, type CheckedRow } from './row-check';
-import { SeenKeys } from './seen-keys';
 import type { TimeRange } from './types';
 
 export interface ReconcileOptions {
@@ -47,12 +47,15 @@ const INGEST_CHUNK = 200;
 /**
  * Streams the file, compares it with the ledger in batches and, at the end, walks the ledger over
  * the file's time range for events the file does not list. Memory holds one batch, the samples,
- * and counters; the file's identities live in a scratch SQLite file (SeenKeys).
+ * and counters; the file's identities live on disk in a scratch set (DiskStringSet), so memory stays
+ * flat however long the file is.
  */
 export async function reconcileFile(opts: ReconcileOptions): Promise<ReconcileSummary> {
   const summary = emptySummary(opts);
   const span: Record<RowType, { min: number; max: number } | null> = { purchase: null, refund: null };
-  const seen = SeenKeys.open();
+  // Loaded here, not at import: a server on PostgreSQL never runs a file reconciliation and must not load SQLite.
+  const { DiskStringSet: Scratch } = await import('../storage/sqlite/scratch-set');
+  const seen = Scratch.open('iaphook-reconcile-');
   const ref = path.basename(opts.file);
   try {
     let batch: CheckedRow[] = [];
@@ -84,7 +87,7 @@ export async function reconcileFile(opts: ReconcileOptions): Promise<ReconcileSu
 async function compareBatch(
   opts: ReconcileOptions,
   summary: ReconcileSummary,
-  seen: SeenKeys,
+  seen: DiskStringSet,
   span: Record<RowType, { min: number; max: number } | null>,
   batch: CheckedRow[],
   ref: string,
@@ -143,7 +146,7 @@ async function ingestMissing(opts: ReconcileOptions, summary: ReconcileSummary, 
 async function findExtras(
   opts: ReconcileOptions,
   summary: ReconcileSummary,
-  seen: SeenKeys,
+  seen: DiskStringSet,
   span: Record<RowType, { min: number; max: number } | null>,
   type: RowType,
 ): Promise<void> {

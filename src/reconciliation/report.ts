@@ -1,5 +1,5 @@
-import type { Environment } from '../nachocode/schemas';
-import type { Db } from '../storage/sqlite/database';
+import type { Environment } from '../nachocode';
+import type { Queryable } from '../storage/port';
 import { explainFinding, type Finding } from './explain';
 import { isoOrNull, sqlBounds } from './range';
 import {
@@ -62,21 +62,21 @@ function fromEvent(code: ReportAnomalyCode, row: EventFindingRow): Finding {
 }
 
 /** Findings stored when events were applied or received, and those only the report can see. */
-function findings(db: Db, bounds: FindingBounds, req: ReportRequest) {
+async function findings(db: Queryable, bounds: FindingBounds, req: ReportRequest) {
   const counts = Object.fromEntries(REPORT_ANOMALY_CODES.map((c) => [c, 0])) as Record<ReportAnomalyCode, number>;
   const found: Finding[] = [];
-  for (const { code, n } of recordedCounts(db, bounds)) if (isReportCode(code)) counts[code] = n;
-  for (const row of recordedAnomalies(db, bounds)) {
+  for (const { code, n } of await recordedCounts(db, bounds)) if (isReportCode(code)) counts[code] = n;
+  for (const row of await recordedAnomalies(db, bounds)) {
     if (!isReportCode(row.code)) continue;
     found.push({ ...row, code: row.code, details: parseDetails(row.details), at: row.createdAt });
   }
-  const orphans = orphanRefunds(db, bounds, req.now - req.settings.orphanRefundGraceMs);
+  const orphans = await orphanRefunds(db, bounds, req.now - req.settings.orphanRefundGraceMs);
   counts.orphan_refund = orphans.count;
   found.push(...orphans.rows.map((row) => fromEvent('orphan_refund', row)));
-  const stuck = stuckEvents(db, bounds, req.now - req.settings.stuckEventAfterMs);
+  const stuck = await stuckEvents(db, bounds, req.now - req.settings.stuckEventAfterMs);
   counts.stuck_event = stuck.count;
   found.push(...stuck.rows.map((row) => fromEvent('stuck_event', row)));
-  const rejected = rejectedRequests(db, bounds);
+  const rejected = await rejectedRequests(db, bounds);
   counts.rejected_request = rejected.count;
   for (const r of rejected.rows) {
     found.push({
@@ -97,12 +97,12 @@ function findings(db: Db, bounds: FindingBounds, req: ReportRequest) {
  * The reconciliation report for one environment: totals per product over the range (by purchase,
  * refund and consumption time) and every anomaly detected in it (by detection or arrival time).
  */
-export function buildReport(db: Db, req: ReportRequest): ReconciliationReport {
+export async function buildReport(db: Queryable, req: ReportRequest): Promise<ReconciliationReport> {
   const perCodeLimit = req.perCodeLimit ?? 100;
   const { from, to } = sqlBounds(req.range);
   const bounds = { environment: req.environment, from, to };
-  const totals = mergeTotals(purchaseSums(db, bounds), refundSums(db, bounds), consumeSums(db, bounds));
-  const { counts, found } = findings(db, { ...bounds, limit: perCodeLimit }, req);
+  const totals = mergeTotals(await purchaseSums(db, bounds), await refundSums(db, bounds), await consumeSums(db, bounds));
+  const { counts, found } = await findings(db, { ...bounds, limit: perCodeLimit }, req);
   const anomalies = found.sort((a, b) => b.at - a.at).map((f) => explainFinding(f, req.now));
   return {
     environment: req.environment,
@@ -114,6 +114,6 @@ export function buildReport(db: Db, req: ReportRequest): ReconciliationReport {
     anomalyCounts: counts,
     anomalies,
     perCodeLimit,
-    daily: dailyPoints(db, bounds),
+    daily: await dailyPoints(db, bounds),
   };
 }

@@ -2,11 +2,10 @@ import express from 'express';
 import { z } from 'zod';
 import { parseQuery } from '../receiver/events-routes';
 import type { Receive } from '../receiver/routes';
-import { environmentSchema } from '../nachocode/schemas';
+import { environmentSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
-import type { Db } from '../storage/sqlite/database';
-import type { GroupCommitter } from '../storage/sqlite/group-commit';
+import type { Storage } from '../storage/port';
 import { recordConsumption } from '../ledger/consumption';
 import { factsByEventIds, listKeys, lookupFacts } from './facts';
 import { ingestRows } from './ingest';
@@ -15,8 +14,8 @@ import { buildReport } from './report';
 import type { ReconciliationSettings, TimeRange } from './types';
 
 export interface ReconciliationDeps {
-  db: Db;
-  committer: GroupCommitter;
+  /** Reads go to storage.read (committed data only); consumptions are written with storage.write. */
+  storage: Pick<Storage, 'read' | 'write'>;
   clock: Clock;
   settings: ReconciliationSettings;
   /** The receiver without the webhook key check (callers are admins), storing with source "import". */
@@ -92,23 +91,23 @@ function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
 /** Admin API: the report, the lookups the reconcile CLI makes against a running instance, consumption. */
 export function reconciliationApiRouter(deps: ReconciliationDeps): express.Router {
   const router = express.Router();
-  router.get('/reconciliation', (req, res) => {
+  router.get('/reconciliation', async (req, res) => {
     const q = parseQuery(reportQuery, req.query);
     const range = rangeOf(q);
-    res.json(buildReport(deps.db, { environment: q.environment, range, settings: deps.settings, now: deps.clock.now(), perCodeLimit: q.limit }));
+    res.json(await buildReport(deps.storage.read, { environment: q.environment, range, settings: deps.settings, now: deps.clock.now(), perCodeLimit: q.limit }));
   });
-  router.post('/reconciliation/lookup', (req, res) => {
+  router.post('/reconciliation/lookup', async (req, res) => {
     // Chosen by shape rather than with a union, so a bad key is named (keys.0.environment).
     if (typeof req.body === 'object' && req.body !== null && 'eventIds' in req.body) {
-      return res.json({ facts: factsByEventIds(deps.db, parseBody(lookupByIds, req.body).eventIds) });
+      return res.json({ facts: await factsByEventIds(deps.storage.read, parseBody(lookupByIds, req.body).eventIds) });
     }
     const identities = parseBody(lookupByKeys, req.body).keys.map((k) => ({ ...k, type: k.refundedAt ? ('refund' as const) : ('purchase' as const), refundedAt: k.refundedAt ?? null }));
-    res.json({ facts: lookupFacts(deps.db, identities) });
+    res.json({ facts: await lookupFacts(deps.storage.read, identities) });
   });
-  router.get('/reconciliation/events', (req, res) => {
+  router.get('/reconciliation/events', async (req, res) => {
     const q = parseQuery(eventsQuery, req.query);
     const { from, to } = sqlBounds(rangeOf(q));
-    const page = listKeys(deps.db, { environment: q.environment, type: q.type, from, to, after: q.after ?? null, limit: q.limit });
+    const page = await listKeys(deps.storage.read, { environment: q.environment, type: q.type, from, to, after: q.after ?? null, limit: q.limit });
     res.json({ data: page.keys, nextCursor: page.nextCursor });
   });
   router.post('/reconciliation/ingest', async (req, res) => {

@@ -1,5 +1,5 @@
-import type { Environment } from '../nachocode/schemas';
-import { parseEvent } from '../nachocode/validate';
+import type { Environment } from '../nachocode';
+import { parseEvent } from '../nachocode';
 import { AppError } from '../shared/errors';
 import {
   comparableFields,

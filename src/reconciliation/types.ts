@@ -1,4 +1,4 @@
-import type { Environment } from '../nachocode/schemas';
+import type { Environment } from '../nachocode';
 
 /** Every code the report lists: the ledger's and receiver's recorded ones, and those found at report time. */
 export const REPORT_ANOMALY_CODES = [

@@ -1,14 +1,8 @@
 import { z } from 'zod';
-import type { Answer, IngestResult, PreparedEvent, RawRequestRecord } from '../receiver/types';
+import type { Answer, IngestResult, PreparedEvent, RawRequestRecord, SentAnswer } from '../receiver/types';
 
 // The spool's on-disk format: one JSON object per line (NDJSON), the body in base64 so the exact
 // bytes come back. Pure functions, so the format is tested without touching a disk.
-
-/** What the client was told; the raw row keeps it when the spooled request is ingested later. */
-export interface SentAnswer {
-  status: number;
-  body: unknown;
-}
 
 export type SpoolEntry =
   | { kind: 'event'; spooledAt: number; reason: string; durationMs: number; raw: RawRequestRecord; event: PreparedEvent; answer: SentAnswer }
@@ -21,7 +15,7 @@ export type SpoolEntry =
       answer: Pick<Answer, 'status' | 'body' | 'outcome' | 'reason' | 'eventId'>;
     };
 
-export type RestoreResult = IngestResult | { kind: 'already' } | { kind: 'recorded' };
+export type RestoreResult = IngestResult | { kind: 'recorded' };
 
 export const SPOOL_FORMAT_VERSION = 1;
 

@@ -2,13 +2,15 @@ import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
 import { Spool } from './spool';
 import { SpoolDrainer } from './drainer';
+import { restoreEntry } from './restore';
 import type { SpoolFallback } from './fallback';
 import type { IngestStore } from '../receiver/types';
 
 export interface SpoolSetup {
   dir: string;
   budgetMs: number;
-  store: Pick<IngestStore, 'restore'>;
+  /** Where spooled requests go once the database takes writes again. */
+  store: Pick<IngestStore, 'ingest' | 'recordRejected'>;
   clock: Clock;
   logger: Logger;
   /** A spooled event was stored at last: wake the worker that applies it. */
@@ -33,7 +35,7 @@ export function createSpool(setup: SpoolSetup): SpoolParts {
   const spool = new Spool(setup.dir);
   const drainer = new SpoolDrainer({
     spool,
-    restore: (entry) => setup.store.restore(entry),
+    restore: (entry) => restoreEntry(setup.store, entry),
     onRestored: (result) => result.kind === 'stored' && setup.onStored(),
     logger,
   });

@@ -1,22 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
 import { Pool } from 'undici';
+import type { Storage } from '../../src/storage/port';
+import { fn, sql } from '../../src/storage/sql';
 import purchaseFixture from '../fixtures/nachocode/purchase.ios.json';
-import { tempDir } from '../support/db';
+import { createTestDatabase, TEST_BACKEND, type TestDatabase } from '../support/backend';
 import {
   E2E_JWT_SECRET,
   E2E_WEBHOOK_KEY,
   PROJECT_ROOT,
+  artifactName,
   ensureBuilt,
   httpGet,
+  openStorageFor,
   startServer,
   stopAllServers,
 } from '../support/server';
 
 // "Nothing acknowledged is lost and nothing is applied twice": a burst of purchases, a SIGKILL
-// in the middle of it, a restart on the same data, then the database is checked event by event.
+// in the middle of it, a restart on the same data, then the database is checked event by event
+// (on either backend, read through the storage port).
 
 const TOTAL = 3_000;
 const CONNECTIONS = 50;
@@ -45,20 +49,22 @@ function purchaseBody(i: number): string {
   });
 }
 
-/** Read-only look at the database the killed server left (its -wal and -shm files included). */
-function snapshotAfterCrash(file: string): Record<string, unknown> {
+/**
+ * A look at what the killed server left (on SQLite, its -wal file included), before the restart.
+ * The storage goes to `open` and stays open until the test ends: on SQLite, closing the last
+ * connection would checkpoint the crash's WAL into the file, and the restart is meant to find the
+ * data exactly as the crash left it.
+ */
+async function snapshotAfterCrash(env: Record<string, string>, open: Storage[]): Promise<Record<string, unknown>> {
   try {
-    const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
-    try {
-      const events = db.prepare(`SELECT status, count(*) AS n FROM events GROUP BY status`).all() as Array<{ status: string; n: number }>;
-      const jobs = db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all() as Array<{ state: string; n: number }>;
-      return {
-        events: Object.fromEntries(events.map((r) => [r.status, r.n])),
-        jobs: Object.fromEntries(jobs.map((r) => [r.state, r.n])),
-      };
-    } finally {
-      db.close();
-    }
+    const storage = await openStorageFor(env);
+    open.push(storage);
+    const events = await storage.read.all<{ status: string; n: number }>(sql`SELECT status, count(*) AS n FROM events GROUP BY status ORDER BY status`);
+    const jobs = await storage.read.all<{ state: string; n: number }>(sql`SELECT state, count(*) AS n FROM jobs GROUP BY state ORDER BY state`);
+    return {
+      events: Object.fromEntries(events.map((r) => [r.status, r.n])),
+      jobs: Object.fromEntries(jobs.map((r) => [r.state, r.n])),
+    };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -67,24 +73,28 @@ function snapshotAfterCrash(file: string): Record<string, unknown> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash during a burst of webhooks', () => {
-  let dataDir: string;
+  let database: TestDatabase | undefined;
+  const readers: Storage[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     ensureBuilt();
-    dataDir = tempDir('iaphook-e2e-crash-');
+    database = await createTestDatabase();
   }, 120_000);
 
   afterEach(async () => {
+    await Promise.all(readers.splice(0).map((r) => r.close()));
     await stopAllServers();
   });
 
-  afterAll(() => {
-    if (dataDir !== undefined && process.env.KEEP_E2E_DATA === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+  afterAll(async () => {
+    if (database === undefined) return;
+    if (process.env.KEEP_E2E_DATA === undefined) await database.drop();
+    else console.log(`KEEP_E2E_DATA: kept ${database.url ?? database.env.DATABASE_PATH} (data folder ${database.dir})`);
   });
 
   test('every acknowledged purchase survives a SIGKILL and is applied exactly once after restart', async () => {
     const env = { JOB_LEASE_MS: '2000', WORKER_IDLE_POLL_MS: '200' };
-    const first = await startServer({ dataDir, env });
+    const first = await startServer({ database: database!, env });
 
     // ---- 1. The burst, killed after ~1,000 acknowledgements --------------------------------
     const outcomes = new Map<number, Outcome>();
@@ -162,53 +172,48 @@ describe('crash during a burst of webhooks', () => {
     const ackedWithoutId = [...ackedIds.values()].filter((id) => id === null).length;
 
     // What the crash left behind, for the figures only: how much of the burst the worker had applied.
-    const atCrash = snapshotAfterCrash(path.join(dataDir, 'iaphook.db'));
+    const atCrash = await snapshotAfterCrash(first.env, readers);
 
     // ---- 2. Restart on the same data and wait for the worker to drain ----------------------
-    const restarted = await startServer({ dataDir, env });
+    const restarted = await startServer({ database: database!, env });
     const restartedAt = Date.now();
-    const reader = new BetterSqlite3(restarted.databasePath, { readonly: true, fileMustExist: true });
-    reader.pragma('busy_timeout = 2000');
+    const reader = await openStorageFor(restarted.env);
+    readers.push(reader);
     const readEvents = () =>
-      reader.prepare(`SELECT id, iap_log_id AS iapLogId, environment, status, error FROM events WHERE type = 'purchase'`).all() as Array<{
-        id: string;
-        iapLogId: number;
-        environment: string;
-        status: string;
-        error: string | null;
-      }>;
-    const openJobs = () =>
-      (reader.prepare(`SELECT count(*) AS n FROM jobs WHERE state IN ('pending', 'running')`).get() as { n: number }).n;
+      reader.read.all<{ id: string; iapLogId: number; environment: string; status: string; error: string | null }>(
+        sql`SELECT id, iap_log_id AS "iapLogId", environment, status, error FROM events WHERE type = 'purchase' ORDER BY iap_log_id, id`,
+      );
+    const openJobs = async () =>
+      (await reader.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE state IN ('pending', 'running')`))!.n;
 
-    let events = readEvents();
-    let pendingJobs = openJobs();
+    let events = await readEvents();
+    let pendingJobs = await openJobs();
     const deadline = Date.now() + APPLY_WAIT_MS;
     while ((events.some((e) => e.status !== 'applied') || pendingJobs > 0) && Date.now() < deadline && !restarted.exited) {
       await sleep(100);
-      events = readEvents();
-      pendingJobs = openJobs();
+      events = await readEvents();
+      pendingJobs = await openJobs();
     }
     const drainMs = Date.now() - restartedAt;
     const notApplied = events.filter((e) => e.status !== 'applied');
 
     // ---- 3. The checks ------------------------------------------------------------------------
     const grants = new Map<string, number>();
-    for (const row of reader.prepare(`SELECT event_id AS eventId, count(*) AS n FROM ledger_entries WHERE kind = 'grant' GROUP BY event_id`).all() as Array<{
-      eventId: string;
-      n: number;
-    }>) {
+    for (const row of await reader.read.all<{ eventId: string; n: number }>(
+      sql`SELECT event_id AS "eventId", count(*) AS n FROM ledger_entries WHERE kind = 'grant' GROUP BY event_id ORDER BY event_id`,
+    )) {
       grants.set(row.eventId, row.n);
     }
-    const appliedTwice = reader
-      .prepare(`SELECT event_id AS eventId, count(*) AS n FROM ledger_entries GROUP BY event_id HAVING count(*) > 1`)
-      .all() as Array<{ eventId: string; n: number }>;
+    const appliedTwice = await reader.read.all<{ eventId: string; n: number }>(
+      sql`SELECT event_id AS "eventId", count(*) AS n FROM ledger_entries GROUP BY event_id HAVING count(*) > 1 ORDER BY event_id`,
+    );
     const jobsByEvent = new Map<string, string[]>();
-    for (const row of reader
-      .prepare(`SELECT json_extract(payload, '$.eventId') AS eventId, state FROM jobs WHERE kind = 'apply-iap-event'`)
-      .all() as Array<{ eventId: string; state: string }>) {
+    for (const row of await reader.read.all<{ eventId: string; state: string }>(
+      sql`SELECT ${fn.jsonText(sql`payload`, 'eventId')} AS "eventId", state FROM jobs WHERE kind = 'apply-iap-event' ORDER BY id`,
+    )) {
       jobsByEvent.set(row.eventId, [...(jobsByEvent.get(row.eventId) ?? []), row.state]);
     }
-    const purchasesStored = (reader.prepare(`SELECT count(*) AS n FROM purchases`).get() as { n: number }).n;
+    const purchasesStored = (await reader.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM purchases`))!.n;
     const eventsByIapLogId = new Map<number, typeof events>();
     for (const e of events) eventsByIapLogId.set(e.iapLogId, [...(eventsByIapLogId.get(e.iapLogId) ?? []), e]);
 
@@ -251,6 +256,7 @@ describe('crash during a burst of webhooks', () => {
     }
 
     const figures = {
+      backend: TEST_BACKEND,
       total: TOTAL,
       sent,
       notSent,
@@ -277,9 +283,7 @@ describe('crash during a burst of webhooks', () => {
     console.log(`crash test figures:\n${JSON.stringify(figures, null, 2)}`);
     const artifacts = path.join(PROJECT_ROOT, 'test', 'artifacts');
     fs.mkdirSync(artifacts, { recursive: true });
-    fs.writeFileSync(path.join(artifacts, 'crash-test.json'), `${JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2)}\n`);
-
-    reader.close();
+    fs.writeFileSync(path.join(artifacts, artifactName('crash-test.json')), `${JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2)}\n`);
 
     expect(restarted.exited).toBe(false);
     expect(lost).toEqual([]);

@@ -13,7 +13,7 @@ const FEEDBACKS = 15;
 const ENV = { LOG_LEVEL: 'info', JOB_LEASE_MS: '2000', OUTBOUND_TIMEOUT_MS: '1500', WORKER_IDLE_POLL_MS: '200' };
 
 describe('SIGKILL during outbound retry schedules', () => {
-  const e2e = outboundE2e('iaphook-e2e-fault-outbound-');
+  const e2e = outboundE2e();
 
   test('when the server is killed with retries pending and attempts in flight, then after a restart every delivery completes with its webhook-id', async () => {
     // One subscriber fails every first attempt (its retry waits 3 s); the other hangs on every
@@ -22,7 +22,7 @@ describe('SIGKILL during outbound retry schedules', () => {
     const failingFirst = e2e.closeAfter(await ScriptedSubscriber.start((_id, attempt) => (attempt === 1 ? 503 : 200)));
     const hanging = e2e.closeAfter(await ScriptedSubscriber.start(() => (crashed ? 200 : 'hang')));
 
-    const { server: first, defaults } = await startWithDefaults({ dataDir: e2e.dataDir(), env: ENV });
+    const { server: first, defaults } = await startWithDefaults({ database: e2e.database(), env: ENV });
     const project = defaults.defaultProjectId;
     const hooks: number[] = [];
     for (const [name, sub] of [['retrying', failingFirst], ['hanging', hanging]] as const) {
@@ -42,7 +42,7 @@ describe('SIGKILL during outbound retry schedules', () => {
     hanging.dropHanging();
     const atCrash = { retrying: failingFirst.seen.length, hangingInFlight: hanging.seen.length };
 
-    const second = await startServer({ dataDir: e2e.dataDir(), env: ENV });
+    const second = await startServer({ database: e2e.database(), env: ENV });
     const states = async () => {
       const lists = await Promise.all(hooks.map((id) => listDeliveries(second, project, id, '?limit=200')));
       return lists.flatMap((l) => l.body.deliveries as Array<{ state: string }>);

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import { Pool } from 'undici';
 import { signToken } from '../../src/http/tokens';
-import { tempDir } from '../support/db';
+import { createTestDatabase, type TestDatabase } from '../support/backend';
 import { ScriptedSubscriber } from '../support/scripted-subscriber';
 import { E2E_JWT_SECRET, E2E_WEBHOOK_KEY, ensureBuilt, startServer, stopAllServers, type ServerProcess } from '../support/server';
 import { refusedUrl } from '../support/subscriber';
@@ -31,22 +30,25 @@ async function api(server: ServerProcess, method: string, path: string, body?: u
 }
 
 describe('bad subscribers beside a healthy one', () => {
-  let dataDir: string;
+  let database: TestDatabase | undefined;
   let server: ServerProcess;
   let pool: Pool;
   const subs: ScriptedSubscriber[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
-    dataDir = tempDir('iaphook-e2e-fault-subscribers-');
-    server = await startServer({ dataDir, env: { LOG_LEVEL: 'info', OUTBOUND_TIMEOUT_MS: '2000' } });
+    database = await createTestDatabase();
+    server = await startServer({ database, env: { LOG_LEVEL: 'info', OUTBOUND_TIMEOUT_MS: '2000' } });
     pool = new Pool(server.url, { connections: LANES });
   }, 120_000);
   afterAll(async () => {
-    await pool.close();
-    await stopAllServers();
-    await Promise.all(subs.map((s) => s.close()));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await pool?.close();
+      await stopAllServers();
+      await Promise.all(subs.map((s) => s.close()));
+    } finally {
+      await database?.drop();
+    }
   });
 
   /** A burst of purchases with feedbacks created during it; inbound latencies and the healthy subscriber's delays. */

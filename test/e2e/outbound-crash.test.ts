@@ -9,7 +9,7 @@ import { Subscriber } from '../support/subscriber';
 jest.setTimeout(60_000);
 
 describe('outbound webhooks across a crash', () => {
-  const e2e = outboundE2e('iaphook-e2e-outbound-');
+  const e2e = outboundE2e();
   let sub: Subscriber;
 
   beforeEach(async () => {
@@ -18,7 +18,7 @@ describe('outbound webhooks across a crash', () => {
 
   test('when the server is killed while a retry is pending, then the restarted server sends it', async () => {
     const env = { LOG_LEVEL: 'info' };
-    const { server: first, defaults } = await startWithDefaults({ dataDir: e2e.dataDir(), env });
+    const { server: first, defaults } = await startWithDefaults({ database: e2e.database(), env });
     expect(defaults).toMatchObject({ defaultProjectId: expect.any(Number), defaultChannelId: expect.any(Number) });
 
     sub.reply({ status: 200 }).replyOnce({ status: 503 });
@@ -36,7 +36,7 @@ describe('outbound webhooks across a crash', () => {
     await first.waitForExit();
     expect(sub.requests).toHaveLength(1);
 
-    const second = await startServer({ dataDir: e2e.dataDir(), env });
+    const second = await startServer({ database: e2e.database(), env });
     await sub.waitFor(2, 15_000);
     expect(sub.requests[1].headers['webhook-id']).toBe(sub.requests[0].headers['webhook-id']);
     const done = await until(async () => {

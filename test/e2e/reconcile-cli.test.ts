@@ -5,21 +5,23 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { dedupeKey } from '../../src/nachocode/dedupe';
 import { purchaseSchema, refundSchema } from '../../src/nachocode/schemas';
-import { openDatabase } from '../../src/storage/sqlite/database';
 import { newId } from '../../src/shared/ids';
 import { signToken } from '../../src/http/tokens';
-import { tempDir } from '../support/db';
+import { sql, type Sql } from '../../src/storage/sql';
+import { createTestDatabase, tempDir, type TestDatabase } from '../support/backend';
 import { nacho } from '../support/fixtures';
 import { JWT_SECRET, startRuntime } from '../support/runtime';
-import { PROJECT_ROOT, serverEnv } from '../support/server';
+import { openStorageFor, PROJECT_ROOT, serverEnv } from '../support/server';
 
 // `npm run reconcile` as a process: a generated 100,000-row export against a seeded database
-// (exact missing / extra / mismatched counts), --ingest twice, exit codes, and --url.
+// (exact missing / extra / mismatched counts), --ingest twice, exit codes, and --url. The CLI runs
+// on the lane's backend: DATABASE_URL on PostgreSQL, DATABASE_PATH on SQLite.
 
 jest.setTimeout(120_000);
 
 const BASE = Date.UTC(2026, 2, 1);
 const dirs: string[] = [];
+const databases: TestDatabase[] = [];
 
 interface Run {
   code: number | null;
@@ -28,9 +30,10 @@ interface Run {
   ms: number;
 }
 
-function reconcile(dataDir: string, args: string[]): Promise<Run> {
+/** Runs the CLI on a test database (or, for --url, a bare folder: no local database is opened). */
+function reconcile(target: TestDatabase | string, args: string[]): Promise<Run> {
   const started = Date.now();
-  const env = serverEnv(dataDir, 0, { LOG_LEVEL: 'warn' });
+  const env = serverEnv(target, 0, { LOG_LEVEL: 'warn' });
   // What `npm run reconcile` runs (tsx), loaded in-process to spare tsx's extra child process.
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/reconcile.ts', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -45,7 +48,15 @@ function newDataDir(): string {
   dirs.push(dir);
   return dir;
 }
-afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+async function newDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase();
+  databases.push(database);
+  return database;
+}
+afterAll(async () => {
+  dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+  await Promise.all(databases.map((d) => d.drop()));
+});
 
 // ---------------------------------------------------------------------------------------------
 // The generated export and ledger
@@ -91,44 +102,56 @@ function writeExport(file: string): void {
   fs.closeSync(fd);
 }
 
+/** Multi-row inserts: far fewer statements (round trips on PostgreSQL), well under both backends' parameter limits. */
+const SEED_CHUNK = 500;
+
 /** Stores events the way the receiver does (same dedupe keys, hashes and payloads), in one transaction. */
-function seedLedger(databasePath: string): void {
-  const database = openDatabase(databasePath);
-  const insert = database.sqlite.prepare(
-    `INSERT INTO events (id, type, environment, dedupe_key, content_hash, payload, user_id, product_id, iap_log_id, status, source, received_at, updated_at)
-     VALUES (?, ?, 'production', ?, ?, ?, ?, ?, ?, 'applied', 'webhook', ?, ?)`,
-  );
+async function seedLedger(database: TestDatabase): Promise<void> {
+  const rows: Sql[] = [];
   // The bodies are built valid (checked once below); the comparison never reads content_hash.
   const store = (type: 'purchase' | 'refund', body: Record<string, unknown>) => {
     const event = { type, payload: body } as unknown as Parameters<typeof dedupeKey>[0];
-    insert.run(newId('evt', BASE), type, dedupeKey(event), 'seeded', JSON.stringify(body), body.userId, body.productId, body.iapLogId, BASE, BASE);
+    rows.push(
+      sql`(${newId('evt', BASE)}, ${type}, 'production', ${dedupeKey(event)}, 'seeded', ${JSON.stringify(body)}, ${body.userId}, ${body.productId}, ${body.iapLogId}, 'applied', 'webhook', ${BASE}, ${BASE})`,
+    );
   };
   purchaseSchema.parse(purchaseBody(1));
   refundSchema.parse(refundBody(9));
-  database.sqlite.transaction(() => {
-    for (let i = 1; i <= PURCHASES; i++) {
-      if (!isMissingPurchase(i)) store('purchase', purchaseBody(i, isMismatched(i) ? { price: 999 } : {}));
-      if (i % 9 === 0 && !isMissingRefund(i / 9)) store('refund', refundBody(i));
-    }
-    // Only in the ledger: 50 purchases and 10 refunds inside the export's days, 50 purchases before them.
-    for (let j = 1; j <= 50; j++) store('purchase', purchaseBody(200_000 + j, { purchasedAt: new Date(BASE + j * 3_600_000).toISOString() }));
-    for (let j = 1; j <= 10; j++) store('refund', refundBody(200_000 + j, { refundedAt: new Date(BASE + 10 * 86_400_000 + j * 1000).toISOString() }));
-    for (let j = 51; j <= 100; j++) store('purchase', purchaseBody(200_000 + j, { purchasedAt: new Date(BASE - 10 * 86_400_000).toISOString() }));
-  })();
-  database.close();
+  for (let i = 1; i <= PURCHASES; i++) {
+    if (!isMissingPurchase(i)) store('purchase', purchaseBody(i, isMismatched(i) ? { price: 999 } : {}));
+    if (i % 9 === 0 && !isMissingRefund(i / 9)) store('refund', refundBody(i));
+  }
+  // Only in the ledger: 50 purchases and 10 refunds inside the export's days, 50 purchases before them.
+  for (let j = 1; j <= 50; j++) store('purchase', purchaseBody(200_000 + j, { purchasedAt: new Date(BASE + j * 3_600_000).toISOString() }));
+  for (let j = 1; j <= 10; j++) store('refund', refundBody(200_000 + j, { refundedAt: new Date(BASE + 10 * 86_400_000 + j * 1000).toISOString() }));
+  for (let j = 51; j <= 100; j++) store('purchase', purchaseBody(200_000 + j, { purchasedAt: new Date(BASE - 10 * 86_400_000).toISOString() }));
+
+  const storage = await openStorageFor(database.env);
+  try {
+    await storage.write(async (tx) => {
+      for (let at = 0; at < rows.length; at += SEED_CHUNK) {
+        await tx.run(
+          sql`INSERT INTO events (id, type, environment, dedupe_key, content_hash, payload, user_id, product_id, iap_log_id, status, source, received_at, updated_at)
+              VALUES ${sql.join(rows.slice(at, at + SEED_CHUNK))}`,
+        );
+      }
+    });
+  } finally {
+    await storage.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 
 describe('npm run reconcile', () => {
   it('when a 100,000-row export is compared with the database, then missing, extra and mismatched rows are found exactly', async () => {
-    const dataDir = newDataDir();
-    const file = path.join(dataDir, 'export.csv');
-    const out = path.join(dataDir, 'report.json');
+    const database = await newDatabase();
+    const file = path.join(database.dir, 'export.csv');
+    const out = path.join(database.dir, 'report.json');
     writeExport(file);
-    seedLedger(path.join(dataDir, 'iaphook.db'));
+    await seedLedger(database);
 
-    const run = await reconcile(dataDir, ['--file', file, '--environment', 'production', '--json', out]);
+    const run = await reconcile(database, ['--file', file, '--environment', 'production', '--json', out]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
     const report = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -150,50 +173,54 @@ describe('npm run reconcile', () => {
   });
 
   it('when --ingest runs twice, then the missing rows are imported and applied once and the second run changes nothing', async () => {
-    const dataDir = newDataDir();
-    const rt = startRuntime({ DATABASE_PATH: path.join(dataDir, 'iaphook.db') });
-    await rt.post('/webhooks/nachocode', nacho.purchaseIos()).expect(200);
-    await rt.worker.whenIdle();
-    await rt.close(5000);
-    const file = path.join(dataDir, 'export.jsonl');
+    const database = await newDatabase();
+    const rt = await startRuntime({}, { database });
+    try {
+      await rt.post('/webhooks/nachocode', nacho.purchaseIos()).expect(200);
+      await rt.worker.whenIdle();
+    } finally {
+      await rt.close(5000);
+    }
+    const file = path.join(database.dir, 'export.jsonl');
     fs.writeFileSync(file, [nacho.purchaseIos(), nacho.purchaseAndroid(), nacho.refundAndroid()].map((b) => JSON.stringify(b)).join('\n'));
 
-    const first = await reconcile(dataDir, ['--file', file, '--environment', 'production', '--ingest']);
+    const first = await reconcile(database, ['--file', file, '--environment', 'production', '--ingest']);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('--ingest: 2 imported, 0 already there, 0 refused; applied to the ledger.');
-    const counts = () => {
-      const db = openDatabase(path.join(dataDir, 'iaphook.db'));
+    const counts = async () => {
+      const storage = await openStorageFor(database.env);
       try {
         const tables = ['events', 'raw_requests', 'ledger_entries', 'purchases', 'jobs', 'anomalies'];
+        const n = async (table: string) => (await storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)}`))!.n;
         return {
-          ...Object.fromEntries(tables.map((t) => [t, (db.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n])),
-          imported: db.sqlite.prepare(`SELECT status || ':' || type AS s FROM events WHERE source = 'import' ORDER BY type`).pluck().all(),
+          ...Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await n(t)]))),
+          imported: (await storage.read.all<{ s: string }>(sql`SELECT status || ':' || type AS s FROM events WHERE source = 'import' ORDER BY type, id`)).map((r) => r.s),
         };
       } finally {
-        db.close();
+        await storage.close();
       }
     };
-    const after = counts();
+    const after = await counts();
     expect(after.imported).toEqual(['applied:purchase', 'applied:refund']);
 
-    const second = await reconcile(dataDir, ['--file', file, '--environment', 'production', '--ingest']);
+    const second = await reconcile(database, ['--file', file, '--environment', 'production', '--ingest']);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('Result: no discrepancies (exit 0).');
-    expect(counts()).toEqual(after);
+    expect(await counts()).toEqual(after);
   });
 
   it('when the arguments or the file are wrong, then it exits 2 with a message', async () => {
-    const dataDir = newDataDir();
-    const missing = await reconcile(dataDir, ['--file', path.join(dataDir, 'nope.csv'), '--environment', 'production']);
+    const database = await newDatabase();
+    const missing = await reconcile(database, ['--file', path.join(database.dir, 'nope.csv'), '--environment', 'production']);
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('no file at') });
-    const file = path.join(dataDir, 'list.txt');
+    const file = path.join(database.dir, 'list.txt');
     fs.writeFileSync(file, '');
-    const format = await reconcile(dataDir, ['--file', file, '--environment', 'production']);
+    const format = await reconcile(database, ['--file', file, '--environment', 'production']);
     expect(format).toMatchObject({ code: 2, stderr: expect.stringContaining('--format') });
   });
 
   it('when --url points at a running instance, then it compares over the admin API', async () => {
-    const rt = startRuntime();
+    const rt = await startRuntime();
     const server = http.createServer(rt.app);
     try {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

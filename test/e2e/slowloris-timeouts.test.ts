@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import net from 'node:net';
-import { tempDir } from '../support/db';
+import { createTestDatabase, type TestDatabase } from '../support/backend';
 import { E2E_WEBHOOK_KEY, ensureBuilt, httpGet, startServer, stopAllServers, type ServerProcess } from '../support/server';
 import { postWebhook, purchase } from '../support/webhooks';
 
@@ -47,19 +46,22 @@ function slowClient(port: number, opening: string, drip: () => string): Slow {
 
 describe('slow clients', () => {
   let server: ServerProcess;
-  let dataDir: string;
+  let database: TestDatabase | undefined;
   const clients: Slow[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
-    dataDir = tempDir('iaphook-e2e-slowloris-');
-    server = await startServer({ dataDir });
+    database = await createTestDatabase();
+    server = await startServer({ database });
   }, 120_000);
 
   afterAll(async () => {
     clients.forEach((c) => c.stop());
-    await stopAllServers();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await stopAllServers();
+    } finally {
+      await database?.drop();
+    }
   });
 
   test('when clients trickle headers, trickle a body or sit idle, then the server closes them and keeps answering webhooks', async () => {

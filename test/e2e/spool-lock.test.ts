@@ -8,6 +8,8 @@ import { postWebhook, purchase } from '../support/webhooks';
 // "Nothing lost when the database cannot write": a second process holds SQLite's write lock for
 // longer than the answer budget. Accepted webhooks are synced to the spool and answered 200; once
 // the lock is gone the spool is ingested through the normal dedupe and every event is applied.
+// SQLite only (test/sqlite-only.json): the server runs on a bare data folder, so on SQLite whatever
+// the lane, and the test holds the file's write lock from this process.
 
 jest.setTimeout(60_000);
 

@@ -8,6 +8,8 @@ import { postWebhook, purchase } from '../support/webhooks';
 
 // When neither the database nor the spool can take a webhook, the answer is a 503 with a JSON
 // error (the only case the receiver admits it did not keep an event), and the process stays up.
+// SQLite only (test/sqlite-only.json): the database is made unavailable by holding the SQLite
+// file's write lock from this process, so the server runs on a bare data folder (SQLite).
 
 jest.setTimeout(60_000);
 

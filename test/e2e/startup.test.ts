@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'undici';
-import { tempDir } from '../support/db';
+import { createTestDatabase, type TestDatabase } from '../support/backend';
 import { ensureBuilt, spawnServer, startServer, stopAllServers, type ServerProcess } from '../support/server';
 
 // Start-up and shutdown of the built server as a process: generated secrets and the banner
 // outside production, refusal to start on missing secrets or invalid configuration, SIGTERM.
+// On either backend: with DATABASE_URL the secrets still live in DATABASE_PATH's folder.
 
 jest.setTimeout(60_000);
 
@@ -21,11 +22,11 @@ async function waitForStdout(server: ServerProcess, text: string, timeoutMs = 5_
 }
 
 describe('server start-up and shutdown', () => {
-  const dirs: string[] = [];
-  const newDir = () => {
-    const dir = tempDir('iaphook-e2e-startup-');
-    dirs.push(dir);
-    return dir;
+  const databases: TestDatabase[] = [];
+  const newDatabase = async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    return database;
   };
 
   beforeAll(() => {
@@ -36,16 +37,16 @@ describe('server start-up and shutdown', () => {
     await stopAllServers();
   });
 
-  afterAll(() => {
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await Promise.all(databases.map((d) => d.drop()));
   });
 
   test('outside production, missing secrets are generated into secrets.json, shown in the banner, and kept across restarts', async () => {
-    const dataDir = newDir();
+    const database = await newDatabase();
     const env = { ...NO_SECRETS, NODE_ENV: 'development' };
-    const first = await startServer({ dataDir, env });
+    const first = await startServer({ database, env });
 
-    const file = path.join(dataDir, 'secrets.json');
+    const file = path.join(database.dir, 'secrets.json');
     expect(fs.existsSync(file)).toBe(true);
     const secrets = JSON.parse(fs.readFileSync(file, 'utf8')) as { webhookKey?: string; jwtSecret?: string };
     expect(typeof secrets.webhookKey).toBe('string');
@@ -77,29 +78,30 @@ describe('server start-up and shutdown', () => {
     first.kill('SIGTERM');
     expect(await first.waitForExit(15_000)).toEqual({ code: 0, signal: null });
 
-    const second = await startServer({ dataDir, env });
+    const second = await startServer({ database, env });
     const again = JSON.parse(fs.readFileSync(file, 'utf8')) as { webhookKey?: string; jwtSecret?: string };
     expect(again).toEqual(secrets);
     const secondBanner = await waitForStdout(second, secrets.webhookKey!);
     expect(secondBanner).toContain(secrets.webhookKey!);
     expect(secondBanner).toContain(`${second.url}/webhooks/nachocode/purchase`);
+    // With DATABASE_URL, PostgreSQL holds the data: no SQLite file appears at DATABASE_PATH.
+    expect(fs.existsSync(database.env.DATABASE_PATH)).toBe(database.url === null);
   });
 
   test('NODE_ENV=production without NACHOCODE_WEBHOOK_KEYS and JWT_SECRET refuses to start and names both', async () => {
-    const dataDir = newDir();
-    const server = await spawnServer({ dataDir, env: { ...NO_SECRETS, NODE_ENV: 'production' } });
+    const database = await newDatabase();
+    const server = await spawnServer({ database, env: { ...NO_SECRETS, NODE_ENV: 'production' } });
     const exit = await server.waitForExit(15_000);
     expect(exit.signal).toBeNull();
     expect(exit.code).not.toBe(0);
     expect(server.stderr()).toContain('NACHOCODE_WEBHOOK_KEYS');
     expect(server.stderr()).toContain('JWT_SECRET');
     // Nothing is generated in production.
-    expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(false);
+    expect(fs.existsSync(path.join(database.dir, 'secrets.json'))).toBe(false);
   });
 
   test('an invalid configuration refuses to start and names every bad key', async () => {
-    const dataDir = newDir();
-    const server = await spawnServer({ dataDir, env: { PORT: 'abc', BODY_LIMIT: 'huge' } });
+    const server = await spawnServer({ database: await newDatabase(), env: { PORT: 'abc', BODY_LIMIT: 'huge' } });
     const exit = await server.waitForExit(15_000);
     expect(exit.signal).toBeNull();
     expect(exit.code).not.toBe(0);
@@ -108,7 +110,7 @@ describe('server start-up and shutdown', () => {
   });
 
   test('SIGTERM on an idle server exits with code 0', async () => {
-    const server = await startServer({ dataDir: newDir() });
+    const server = await startServer({ database: await newDatabase() });
     server.kill('SIGTERM');
     const exit = await server.waitForExit(15_000);
     expect(exit).toEqual({ code: 0, signal: null });

@@ -5,7 +5,7 @@ import { JWT_SECRET, startRuntime, type TestRuntime } from '../support/runtime';
 let rt: TestRuntime;
 
 beforeAll(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   await rt.post('/webhooks/nachocode', nacho.purchaseIos()).expect(200);
   await rt.post('/webhooks/nachocode', nacho.purchaseAndroid()).expect(200);
   await rt.post('/webhooks/nachocode', nacho.purchaseIosMulti()).expect(200);

@@ -1,18 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
-import { listen, startRuntime, type TestRuntime } from '../support/runtime';
+import { listen, sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 // Capture bins: record anything sent to /bins/:binId and answer as configured.
 
 let rt: TestRuntime;
 const admin = () => `Bearer ${rt.adminToken()}`;
 const createBin = async (body: object = {}) => (await rt.http.post('/api/bins').set('Authorization', admin()).send(body).expect(201)).body as { id: string; url: string };
-const rows = (binId: string) =>
-  rt.database.sqlite.prepare('SELECT * FROM raw_requests WHERE bin_id = ? ORDER BY id').all(binId) as Array<Record<string, unknown> & { body: Buffer | null; headers: string }>;
+const rows = (binId: string) => rt.rows<Record<string, unknown> & { body: Buffer | null; headers: string }>(sql`SELECT * FROM raw_requests WHERE bin_id = ${binId} ORDER BY id`);
 
 describe('bins', () => {
-  beforeAll(() => {
-    rt = startRuntime({ BIN_MAX_REQUESTS: '3', BINS_MAX_COUNT: '3', BODY_LIMIT: '2kb' }, { startWorker: false });
+  beforeAll(async () => {
+    rt = await startRuntime({ BIN_MAX_REQUESTS: '3', BINS_MAX_COUNT: '3', BODY_LIMIT: '2kb' }, { startWorker: false });
   });
   afterAll(() => rt.stop());
 
@@ -59,7 +58,7 @@ describe('bins', () => {
     const res = await request(`${(await listenOnce()).url}/bins/${bin.id}`, { method: method as 'GET' });
     await res.body.dump();
     expect(res.statusCode).toBe(200);
-    expect(rows(bin.id).map((r) => r.method)).toEqual([method]);
+    expect((await rows(bin.id)).map((r) => r.method)).toEqual([method]);
   });
 
   it('when anything is sent, then the exact bytes, the path below the bin, the query and the masked headers are kept', async () => {
@@ -73,7 +72,7 @@ describe('bins', () => {
       .set('Cookie', 'session=abc')
       .send(bytes)
       .expect(200);
-    const [row] = rows(bin.id);
+    const [row] = await rows(bin.id);
     expect(row).toMatchObject({ method: 'PUT', path: `/bins/${bin.id}/deep/path`, query: 'x=1&y=two', outcome: 'captured', status: 200, source: 'bin', body_size: 5, content_type: 'application/octet-stream' });
     expect(Buffer.compare(row.body!, bytes)).toBe(0);
     const headers = JSON.parse(row.headers) as Record<string, string>;
@@ -84,7 +83,7 @@ describe('bins', () => {
   it('when more requests than the per-bin limit arrive, then only the newest are kept', async () => {
     const bin = await createBin();
     for (let i = 1; i <= 5; i += 1) await rt.http.post(`/bins/${bin.id}`).send(`n${i}`).expect(200);
-    expect(rows(bin.id).map((r) => r.body!.toString())).toEqual(['n3', 'n4', 'n5']);
+    expect((await rows(bin.id)).map((r) => r.body!.toString())).toEqual(['n3', 'n4', 'n5']);
     const res = await rt.http.get(`/api/bins/${bin.id}`).set('Authorization', admin()).expect(200);
     expect(res.body).toMatchObject({ requestCount: 3, lastRequestAt: expect.any(String) });
   });
@@ -96,7 +95,7 @@ describe('bins', () => {
     const names = (await rt.http.get('/api/bins').set('Authorization', admin()).expect(200)).body.data.map((x: { name: string }) => x.name);
     expect(names.sort()).toEqual(['a', 'c', 'd']);
     await rt.http.post(`/bins/${b.id}`).send('x').expect(404);
-    expect(rows(b.id)).toEqual([]);
+    expect(await rows(b.id)).toEqual([]);
     expect(c.id).toBeDefined();
   });
 
@@ -104,22 +103,23 @@ describe('bins', () => {
     const bin = await createBin();
     await rt.http.post(`/bins/${bin.id}`).send('x').expect(200);
     await rt.http.delete(`/api/bins/${bin.id}`).set('Authorization', admin()).expect(204);
-    expect(rows(bin.id)).toEqual([]);
+    expect(await rows(bin.id)).toEqual([]);
     await rt.http.post(`/bins/${bin.id}`).send('x').expect(404);
     await rt.http.delete(`/api/bins/${bin.id}`).set('Authorization', admin()).expect(404);
   });
 
   it('when a request goes to a bin that does not exist, then 404 and nothing is recorded', async () => {
-    const before = rt.database.sqlite.prepare('SELECT count(*) AS n FROM raw_requests').get() as { n: number };
+    const count = async () => (await rt.rows<{ n: number }>(sql`SELECT count(*) AS n FROM raw_requests`))[0].n;
+    const before = await count();
     await rt.http.post('/bins/bin_01ARZ3NDEKTSV4RRFFQ69G5FAV').send('x').expect(404);
     await rt.http.post('/bins/not-a-bin').send('x').expect(404);
-    expect(rt.database.sqlite.prepare('SELECT count(*) AS n FROM raw_requests').get()).toEqual(before);
+    expect(await count()).toBe(before);
   });
 
   it('when a body is larger than the limit, then 413 is answered and recorded', async () => {
     const bin = await createBin();
     await rt.http.post(`/bins/${bin.id}`).set('Content-Type', 'text/plain').send('x'.repeat(4096)).expect(413);
-    expect(rows(bin.id)[0]).toMatchObject({ status: 413, reason: 'payload_too_large', body: null, body_size: 4096 });
+    expect((await rows(bin.id))[0]).toMatchObject({ status: 413, reason: 'payload_too_large', body: null, body_size: 4096 });
   });
 
   it.each<[string, object, string]>([
@@ -162,7 +162,7 @@ describe('a bin as an outbound subscription target', () => {
   let out: TestRuntime;
   let server: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
-    out = startRuntime({ OUTBOUND_ALLOW_PRIVATE: 'true' });
+    out = await startRuntime({ OUTBOUND_ALLOW_PRIVATE: 'true' });
     server = await listen(out.app);
   });
   afterAll(async () => {
@@ -180,6 +180,8 @@ describe('a bin as an outbound subscription target', () => {
       .send({ name: 'to-bin', url: `${server.url}/bins/${bin.id}`, status: 'ACTIVE', token: 'bin-token-0123456789', events: [{ type: 'ISSUE_CREATION', status: 'ACTIVE' }] })
       .expect(201);
     await out.http.post(`/api/projects/${project.id}/issues`).set('Authorization', auth).send({ name: 'Crash on purchase' }).expect(201);
+    // The delivery was enqueued with the issue; once the outbound worker is idle it has been sent and recorded.
+    await out.outboundWorker.whenIdle();
 
     let captured: Array<{ id: string }> = [];
     for (let i = 0; i < 100 && captured.length === 0; i += 1) {

@@ -7,7 +7,7 @@ let rt: TestRuntime;
 const GEMS = 'com.example.app.gems10';
 
 beforeEach(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   // 5 gems in sandbox for user-7f3a, and a non-consumable in production for user-19c2.
   await rt.post('/webhooks/nachocode', nacho.purchaseIosMulti()).expect(200);
   await rt.post('/webhooks/nachocode', nacho.purchaseAndroid()).expect(200);

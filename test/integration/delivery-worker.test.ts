@@ -1,12 +1,10 @@
-import { eq } from 'drizzle-orm';
 import pino from 'pino';
-import { meta } from '../../src/storage/sqlite/schema';
 import {
   abcPolicy,
   JobError,
   policies,
   runningWorkers,
-  SqliteJobQueue,
+  SqlJobQueue,
   Worker,
   type EnqueueInput,
   type FailureInfo,
@@ -15,8 +13,9 @@ import {
   type WorkerOptions,
 } from '../../src/delivery';
 import { ManualClock } from '../../src/shared/clock';
-import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
-import { freshDatabase } from '../support/db';
+import type { Tx } from '../../src/storage/port';
+import { sql } from '../../src/storage/sql';
+import { freshStorage, type TestStorage } from '../support/backend';
 
 const T0 = Date.UTC(2026, 2, 1);
 const LEASE = 30_000;
@@ -71,31 +70,27 @@ interface Payload {
 }
 
 describe('Worker', () => {
-  let database: ReturnType<typeof freshDatabase>;
-  let committer: GroupCommitter;
+  let db: TestStorage;
   let clock: ManualClock;
-  let queue: SqliteJobQueue;
+  let queue: SqlJobQueue;
   let workers: Worker[];
 
-  beforeEach(() => {
-    database = freshDatabase();
-    committer = new GroupCommitter(database);
+  beforeEach(async () => {
+    db = await freshStorage();
     clock = new ManualClock(T0);
-    queue = new SqliteJobQueue();
+    queue = new SqlJobQueue(db.storage.claims);
     workers = [];
   });
 
   afterEach(async () => {
     await Promise.all(workers.map((w) => w.stop({ deadlineMs: 0 })));
-    committer.close();
-    database.remove();
+    await db.remove();
   });
 
   // A long idle poll: every wake-up in these tests comes from notify() or whenIdle(), never the timer.
   function startWorker(handlers: JobHandler<Payload>[], overrides: Partial<WorkerOptions> = {}): Worker {
     const worker = new Worker({
-      committer,
-      db: database.db,
+      storage: db.storage,
       queue,
       handlers,
       clock,
@@ -112,9 +107,12 @@ describe('Worker', () => {
   }
 
   const enqueue = (input: Partial<EnqueueInput<Payload>> = {}) =>
-    committer.run((db) => queue.enqueue(db, { kind: 'test', payload: { n: 0 }, policy: abcPolicy, ...input }, clock.now()));
-  const job = (id: number) => queue.get(database.db, id);
-  const metaRow = (key: string) => database.db.select().from(meta).where(eq(meta.key, key)).get();
+    db.storage.write((tx) => queue.enqueue(tx, { kind: 'test', payload: { n: 0 }, policy: abcPolicy, ...input }, clock.now()));
+  const job = (id: number) => queue.get(db.storage.read, id);
+  const attempts = (id: number) => queue.attempts(db.storage.read, id);
+  const metaRow = (key: string) => db.storage.read.get<{ value: string }>(sql`SELECT value FROM meta WHERE key = ${key}`);
+  const putMeta = (tx: Tx, key: string) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES (${key}, 'x', 0)`);
+  const claimAs = (workerId: string, now = clock.now()) => db.storage.write((tx) => queue.claim(tx, { workerId, limit: 1, now, leaseMs: LEASE }));
 
   function handler(handle: JobHandler<Payload>['handle'], extra: Partial<JobHandler<Payload>> = {}): JobHandler<Payload> {
     return { kind: 'test', handle, ...extra };
@@ -128,16 +126,18 @@ describe('Worker', () => {
       const worker = startWorker(
         [
           handler(async (payload) => ({
-            commit: (db) => db.insert(meta).values({ key: `done-${payload.n}`, value: 'yes', updatedAt: clock.now() }).run(),
+            commit: async (tx) => {
+              await tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES (${`done-${payload.n}`}, 'yes', ${clock.now()})`);
+            },
             attempt: { statusCode: 200 },
           }), { afterSuccess }),
         ],
         { observer: { jobSucceeded } },
       );
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'succeeded', finishedAt: T0 });
-      expect(metaRow('done-7')?.value).toBe('yes');
-      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ outcome: 'succeeded', statusCode: 200 })]);
+      expect(await job(id)).toMatchObject({ state: 'succeeded', finishedAt: T0 });
+      expect((await metaRow('done-7'))?.value).toBe('yes');
+      expect((await attempts(id))).toEqual([expect.objectContaining({ outcome: 'succeeded', statusCode: 200 })]);
       expect(afterSuccess).toHaveBeenCalledWith({ n: 7 }, expect.objectContaining({ id, attempt: 1 }));
       expect(jobSucceeded).toHaveBeenCalledWith('test', 0);
     });
@@ -147,15 +147,15 @@ describe('Worker', () => {
       const id = await enqueue();
       const worker = startWorker([
         handler(async () => ({
-          commit: (db) => {
-            db.insert(meta).values({ key: 'half-done', value: 'x', updatedAt: 0 }).run();
+          commit: async (tx) => {
+            await putMeta(tx, 'half-done');
             throw new Error('constraint violated');
           },
         }), { onFailure }),
       ]);
       await worker.whenIdle();
-      expect(metaRow('half-done')).toBeUndefined();
-      expect(job(id)).toMatchObject({ state: 'pending', runAt: T0 + 3000, lastError: 'constraint violated' });
+      expect((await metaRow('half-done'))).toBeUndefined();
+      expect(await job(id)).toMatchObject({ state: 'pending', runAt: T0 + 3000, lastError: 'constraint violated' });
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: true, nextRunAt: T0 + 3000 }));
     });
 
@@ -165,15 +165,15 @@ describe('Worker', () => {
         handler(async () => {
           throw new Error('down');
         }, {
-          onFailure: (db) => {
-            db.insert(meta).values({ key: 'on-failure', value: 'x', updatedAt: 0 }).run();
+          onFailure: async (tx) => {
+            await putMeta(tx, 'on-failure');
             throw new Error('onFailure bug');
           },
         }),
       ]);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'pending', lastError: 'down', attempts: 1 });
-      expect(metaRow('on-failure')).toBeUndefined();
+      expect(await job(id)).toMatchObject({ state: 'pending', lastError: 'down', attempts: 1 });
+      expect((await metaRow('on-failure'))).toBeUndefined();
     });
   });
 
@@ -184,28 +184,28 @@ describe('Worker', () => {
       const policy = policies.exponential({ baseMs: 1000, factor: 2, maxDelayMs: 60_000, maxAttempts: 4, jitter: 'full' });
       const id = await enqueue({ policy });
       const worker = startWorker(
-        [handler(async () => Promise.reject(new Error('receiver down')), { onFailure: (_db, _p, info) => failures.push(info) })],
+        [handler(async () => Promise.reject(new Error('receiver down')), { onFailure: async (_tx, _p, info) => void failures.push(info) })],
         { observer: { jobFailed } },
       );
       await worker.whenIdle();
       // random 0.5 with full jitter: half of 1 s, 2 s, 4 s.
-      expect(job(id)).toMatchObject({ state: 'pending', attempts: 1, runAt: T0 + 500 });
+      expect(await job(id)).toMatchObject({ state: 'pending', attempts: 1, runAt: T0 + 500 });
 
       clock.advance(499);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'pending', attempts: 1 });
+      expect(await job(id)).toMatchObject({ state: 'pending', attempts: 1 });
 
       clock.advance(1);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'pending', attempts: 2, runAt: T0 + 500 + 1000 });
+      expect(await job(id)).toMatchObject({ state: 'pending', attempts: 2, runAt: T0 + 500 + 1000 });
 
       clock.advance(1000);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'pending', attempts: 3, runAt: T0 + 1500 + 2000 });
+      expect(await job(id)).toMatchObject({ state: 'pending', attempts: 3, runAt: T0 + 1500 + 2000 });
 
       clock.advance(2000);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'dead', attempts: 4, finishedAt: T0 + 3500, lastError: 'receiver down' });
+      expect(await job(id)).toMatchObject({ state: 'dead', attempts: 4, finishedAt: T0 + 3500, lastError: 'receiver down' });
       expect(failures.map((f) => [f.attempt, f.willRetry, f.nextRunAt])).toEqual([
         [1, true, T0 + 500],
         [2, true, T0 + 1500],
@@ -213,7 +213,7 @@ describe('Worker', () => {
         [4, false, null],
       ]);
       expect(jobFailed.mock.calls).toEqual([['test', true], ['test', true], ['test', true], ['test', false]]);
-      expect(queue.attempts(database.db, id).map((a) => [a.attempt, a.outcome, a.errorClass])).toEqual([
+      expect((await attempts(id)).map((a) => [a.attempt, a.outcome, a.errorClass])).toEqual([
         [1, 'failed', 'Error'],
         [2, 'failed', 'Error'],
         [3, 'failed', 'Error'],
@@ -230,8 +230,8 @@ describe('Worker', () => {
         }, { onFailure }),
       ]);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: 'receiver rejected the payload' });
-      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' })]);
+      expect(await job(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: 'receiver rejected the payload' });
+      expect((await attempts(id))).toEqual([expect.objectContaining({ statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' })]);
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: false, nextRunAt: null }));
     });
 
@@ -239,33 +239,35 @@ describe('Worker', () => {
       const id = await enqueue();
       const worker = startWorker([handler(async () => Promise.reject(JobError.retryAfter('429', 45_000, { statusCode: 429 })))]);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'pending', runAt: T0 + 45_000 });
+      expect(await job(id)).toMatchObject({ state: 'pending', runAt: T0 + 45_000 });
     });
 
     it('when no handler knows the kind, then the job is dead with a clear error', async () => {
       const id = await enqueue({ kind: 'mystery' });
       const worker = startWorker([handler(async () => undefined)]);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'dead', lastError: 'no handler is registered for job kind "mystery"' });
-      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ errorClass: 'UnknownJobKind' })]);
+      expect(await job(id)).toMatchObject({ state: 'dead', lastError: 'no handler is registered for job kind "mystery"' });
+      expect((await attempts(id))).toEqual([expect.objectContaining({ errorClass: 'UnknownJobKind' })]);
     });
 
     it("when the worker claims only handled kinds, then an unknown kind stays pending for another worker", async () => {
       const id = await enqueue({ kind: 'mystery' });
       const worker = startWorker([handler(async () => undefined)], { kinds: 'handled' });
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'pending', attempts: 0 });
+      expect(await job(id)).toMatchObject({ state: 'pending', attempts: 0 });
     });
   });
 
   describe('concurrency', () => {
     it('when more jobs are due than the concurrency, then no more than that many run at once', async () => {
       const gate = new Gate();
-      const ids = await Promise.all([0, 1, 2, 3, 4].map((n) => enqueue({ payload: { n } })));
+      // One after the other: ids (and so the claim order) follow the enqueue order.
+      const ids: number[] = [];
+      for (const n of [0, 1, 2, 3, 4]) ids.push(await enqueue({ payload: { n } }));
       const worker = startWorker([handler((payload, ctx) => gate.pass(payload.n, ctx))], { concurrency: 2 });
       await Promise.all([gate.started(0), gate.started(1)]);
       expect(gate.active).toBe(2);
-      expect(queue.stats(database.db, clock.now()).map((s) => [s.state, s.count])).toEqual([['pending', 3], ['running', 2]]);
+      expect((await queue.stats(db.storage.read, clock.now())).map((s) => [s.state, s.count])).toEqual([['pending', 3], ['running', 2]]);
 
       gate.release(1);
       await gate.started(2);
@@ -277,7 +279,7 @@ describe('Worker', () => {
       gate.release(4);
       await worker.whenIdle();
       expect(gate.maxActive).toBe(2);
-      expect(ids.map((id) => job(id)?.state)).toEqual(Array(5).fill('succeeded'));
+      expect(await Promise.all(ids.map(async (id) => (await job(id))?.state))).toEqual(Array(5).fill('succeeded'));
     });
   });
 
@@ -305,30 +307,30 @@ describe('Worker', () => {
   describe('leases', () => {
     it('when a process crashed holding a job, then a restarted worker takes it once the lease expires', async () => {
       const id = await enqueue();
-      await committer.run((db) => queue.claim(db, { workerId: 'crashed-process', limit: 1, now: clock.now(), leaseMs: LEASE }));
+      await claimAs('crashed-process');
       const attempts: number[] = [];
       const worker = startWorker([handler(async (_p, ctx) => void attempts.push(ctx.attempt))]);
       await worker.whenIdle();
       expect(attempts).toEqual([]);
-      expect(job(id)).toMatchObject({ state: 'running', lockedBy: 'crashed-process' });
+      expect(await job(id)).toMatchObject({ state: 'running', lockedBy: 'crashed-process' });
 
       clock.advance(LEASE);
       await worker.whenIdle();
       expect(attempts).toEqual([2]);
-      expect(job(id)).toMatchObject({ state: 'succeeded', attempts: 2 });
+      expect(await job(id)).toMatchObject({ state: 'succeeded', attempts: 2 });
     });
 
     it('when a process crashed on the last attempt, then the job goes dead without running again', async () => {
       const handle = jest.fn(async () => undefined);
       const onFailure = jest.fn();
       const id = await enqueue({ policy: policies.fixed(1000, 1) });
-      await committer.run((db) => queue.claim(db, { workerId: 'crashed-process', limit: 1, now: clock.now(), leaseMs: LEASE }));
+      await claimAs('crashed-process');
       clock.advance(LEASE);
       const worker = startWorker([handler(handle, { onFailure })]);
       await worker.whenIdle();
       expect(handle).not.toHaveBeenCalled();
-      expect(job(id)).toMatchObject({ state: 'dead', attempts: 2 });
-      expect(queue.attempts(database.db, id)).toEqual([expect.objectContaining({ errorClass: 'LeaseExpired' })]);
+      expect(await job(id)).toMatchObject({ state: 'dead', attempts: 2 });
+      expect((await attempts(id))).toEqual([expect.objectContaining({ errorClass: 'LeaseExpired' })]);
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: false }));
     });
 
@@ -338,17 +340,18 @@ describe('Worker', () => {
       const worker = startWorker([
         handler(async (payload, ctx) => {
           await gate.pass(payload.n, ctx);
-          return { commit: (db) => db.insert(meta).values({ key: 'slow', value: 'x', updatedAt: 0 }).run() };
+          return { commit: async (tx) => void (await putMeta(tx, 'slow')) };
         }),
       ]);
       await gate.started(0);
-      clock.advance(LEASE);
-      await committer.run((db) => queue.claim(db, { workerId: 'other', limit: 1, now: clock.now(), leaseMs: LEASE }));
+      // Another instance, whose clock is past the lease; this worker's clock is not, so it cannot
+      // take the job back itself in between.
+      await claimAs('other', clock.now() + LEASE);
       gate.release(0);
       await worker.whenIdle();
-      expect(job(id)).toMatchObject({ state: 'running', lockedBy: 'other', attempts: 2 });
-      expect(metaRow('slow')).toBeUndefined();
-      expect(queue.attempts(database.db, id)).toEqual([]);
+      expect(await job(id)).toMatchObject({ state: 'running', lockedBy: 'other', attempts: 2 });
+      expect((await metaRow('slow'))).toBeUndefined();
+      expect((await attempts(id))).toEqual([]);
     });
   });
 
@@ -371,8 +374,8 @@ describe('Worker', () => {
 
       gate.release(0);
       await stopping;
-      expect(job(first)?.state).toBe('succeeded');
-      expect(job(second)?.state).toBe('pending');
+      expect((await job(first))?.state).toBe('succeeded');
+      expect((await job(second))?.state).toBe('pending');
       expect(runningWorkers()).not.toContain(worker.id);
     });
 
@@ -391,7 +394,7 @@ describe('Worker', () => {
       const signal = await started.promise;
       await worker.stop({ deadlineMs: 10 });
       expect(signal.aborted).toBe(true);
-      expect(job(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'the worker is stopping', runAt: T0 + 3000 });
+      expect(await job(id)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'the worker is stopping', runAt: T0 + 3000 });
     });
 
     it('when a handler ignores the abort, then stop still resolves and the job keeps its lease for a later worker', async () => {
@@ -405,13 +408,12 @@ describe('Worker', () => {
       await started.promise;
       await worker.stop({ deadlineMs: 10 });
       expect(runningWorkers()).not.toContain(worker.id);
-      expect(job(id)).toMatchObject({ state: 'running', lockedUntil: T0 + LEASE });
+      expect(await job(id)).toMatchObject({ state: 'running', lockedUntil: T0 + LEASE });
     });
 
     it('when a worker was never started, then stop resolves at once', async () => {
       const worker = new Worker({
-        committer,
-        db: database.db,
+        storage: db.storage,
         queue,
         handlers: [],
         clock,

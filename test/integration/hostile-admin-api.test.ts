@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Pool } from 'undici';
 import { parseEventPayload } from '../../src/ledger/payload';
 import { hostileJsonBody, hostileQuery } from '../support/hostile';
-import { listen, startRuntime, type TestRuntime } from '../support/runtime';
+import { listen, sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 // The same property for the admin API: hostile query parameters on every listing and lookup, and
 // hostile JSON bodies on every route that takes one, with a valid admin token. Never a 5xx, always
@@ -56,7 +56,7 @@ describe('hostile admin API requests', () => {
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
-    rt = startRuntime({}, { startWorker: false });
+    rt = await startRuntime({}, { startWorker: false });
     rt.worker.start(); // imports are applied; no outbound deliveries leave the test
     server = await listen(rt.app);
     pool = new Pool(server.url, { connections: BATCH });
@@ -120,12 +120,12 @@ describe('hostile admin API requests', () => {
     await rt.worker.whenIdle();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
-    const events = rt.database.sqlite.prepare(`SELECT id, type, status, payload FROM events`).all() as Array<{ id: string; type: string; status: string; payload: string }>;
+    const events = await rt.rows<{ id: string; type: string; status: string; payload: string }>(sql`SELECT id, type, status, payload FROM events ORDER BY id`);
     for (const event of events) {
       expect(() => parseEventPayload(event as never)).not.toThrow();
       expect(['applied', 'held']).toContain(event.status);
     }
-    const quantities = rt.database.sqlite.prepare(`SELECT quantity FROM ledger_entries`).all() as Array<{ quantity: number }>;
+    const quantities = await rt.rows<{ quantity: number }>(sql`SELECT quantity FROM ledger_entries ORDER BY id`);
     expect(quantities.every((q) => Number.isInteger(q.quantity) && q.quantity > 0)).toBe(true);
     expect((await rt.http.get('/healthz')).status).toBe(200);
   });

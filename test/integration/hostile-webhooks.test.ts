@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Pool } from 'undici';
 import { parseEventPayload } from '../../src/ledger/payload';
 import { hostileWebhook, type HostileRequest } from '../support/hostile';
-import { listen, startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/runtime';
+import { listen, sql, startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/runtime';
 
 // Property: whatever arrives at the receiver (10,000 generated requests: random JSON of the wrong
 // types, deep nesting, huge numbers, __proto__/constructor keys, bytes that are not UTF-8, missing,
@@ -11,8 +11,9 @@ import { listen, startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/
 
 jest.setTimeout(180_000);
 
-// Sent in concurrent batches so the group committer batches their commits, as under real load;
-// fast-check still shrinks a failing batch to the request that broke it.
+// Sent in concurrent batches so their commits overlap, as under real load (SQLite's group committer
+// batches them, PostgreSQL runs them side by side); fast-check still shrinks a failing batch to the
+// request that broke it.
 const BATCH = 25;
 const RUNS = 10_000;
 const ALLOWED = new Set([200, 400, 401, 404, 405, 409, 413, 415, 422]);
@@ -24,7 +25,7 @@ describe('hostile webhooks', () => {
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
-    rt = startRuntime({}, { startWorker: false });
+    rt = await startRuntime({}, { startWorker: false });
     rt.worker.start(); // the ledger applies what is accepted; no outbound deliveries here
     server = await listen(rt.app);
     pool = new Pool(server.url, { connections: BATCH });
@@ -75,7 +76,7 @@ describe('hostile webhooks', () => {
     await rt.worker.whenIdle();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
-    const events = rt.database.sqlite.prepare(`SELECT id, type, status, payload FROM events`).all() as Array<{ id: string; type: string; status: string; payload: string }>;
+    const events = await rt.rows<{ id: string; type: string; status: string; payload: string }>(sql`SELECT id, type, status, payload FROM events ORDER BY id`);
     expect(events.length).toBeGreaterThan(0);
     for (const event of events) {
       expect(() => parseEventPayload(event as never)).not.toThrow();
@@ -84,10 +85,9 @@ describe('hostile webhooks', () => {
       expect(event.payload).not.toMatch(/"constructor"\s*:\s*\{\s*"prototype"/);
       expect(['applied', 'held']).toContain(event.status);
     }
-    const entries = rt.database.sqlite.prepare(`SELECT e.quantity, ev.status FROM ledger_entries e LEFT JOIN events ev ON ev.id = e.event_id`).all() as Array<{
-      quantity: number;
-      status: string | null;
-    }>;
+    const entries = await rt.rows<{ quantity: number; status: string | null }>(
+      sql`SELECT e.quantity, ev.status FROM ledger_entries e LEFT JOIN events ev ON ev.id = e.event_id ORDER BY e.id`,
+    );
     for (const entry of entries) {
       expect(Number.isInteger(entry.quantity) && entry.quantity > 0).toBe(true);
       expect(entry.status).toBe('applied');

@@ -26,7 +26,7 @@ async function send(label: string, request: () => PromiseLike<unknown>): Promise
 }
 
 beforeAll(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   await send('ios', () => rt.post(PURCHASE, nacho.purchaseIos()).expect(200));
   await send('ios-again', () => rt.post(PURCHASE, nacho.purchaseIos()).expect(200));
   await send('android', () => rt.post(PURCHASE, nacho.purchaseAndroid()).expect(200));

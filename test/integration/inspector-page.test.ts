@@ -9,8 +9,8 @@ import { JWT_SECRET, startRuntime, type TestRuntime } from '../support/runtime';
 // The page, its sign-in and session cookie, its Content-Security-Policy and its assets.
 
 let rt: TestRuntime;
-beforeAll(() => {
-  rt = startRuntime({}, { startWorker: false });
+beforeAll(async () => {
+  rt = await startRuntime({}, { startWorker: false });
 });
 afterAll(() => rt.stop());
 
@@ -123,7 +123,7 @@ describe('npm run token -- --link', () => {
     const root = path.join(__dirname, '..', '..');
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--link'], {
       cwd: root,
-      env: { ...process.env, JWT_SECRET, PORT: '4321', HOST: '127.0.0.1', PUBLIC_URL: '', DATABASE_PATH: path.join(rt.dir, 'iaphook.db'), NODE_ENV: 'test' },
+      env: { ...process.env, JWT_SECRET, PORT: '4321', HOST: '127.0.0.1', PUBLIC_URL: '', ...rt.database.env, NODE_ENV: 'test' },
       timeout: 20_000,
     });
     const match = /^http:\/\/127\.0\.0\.1:4321\/inspector\/signin#token=(\S+)\n$/.exec(stdout);

@@ -2,15 +2,15 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { nacho } from '../support/fixtures';
-import { JWT_SECRET, listen, startRuntime, type TestRuntime } from '../support/runtime';
+import { JWT_SECRET, listen, sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 // Replay re-runs the stored raw bytes through the receiver: the same checks, the same dedupe key.
 
 let rt: TestRuntime;
 const PURCHASE = '/webhooks/nachocode/purchase';
 const admin = () => `Bearer ${rt.adminToken()}`;
-const count = (table: string, where = '1 = 1') =>
-  (rt.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n;
+/** Rows in a table (its name is a constant of this file, never input). */
+const count = async (table: 'events' | 'ledger_entries' | 'raw_requests') => (await rt.rows<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM ${table}`)))[0].n;
 
 async function newestId(): Promise<string> {
   return (await rt.http.get('/api/inspector/requests?limit=1').set('Authorization', admin()).expect(200)).body.data[0].id as string;
@@ -18,8 +18,8 @@ async function newestId(): Promise<string> {
 const replay = (id: string) => rt.http.post(`/api/inspector/requests/${id}/replay`).set('Authorization', admin());
 const detailOf = async (id: string) => (await rt.http.get(`/api/inspector/requests/${id}`).set('Authorization', admin()).expect(200)).body;
 
-beforeEach(() => {
-  rt = startRuntime();
+beforeEach(async () => {
+  rt = await startRuntime();
 });
 afterEach(() => rt.stop());
 
@@ -42,8 +42,8 @@ describe('POST /api/inspector/requests/:id/replay', () => {
       response: { received: true, duplicate: true, eventId: first.body.eventId },
       acceptedUnverified: false,
     });
-    expect(count('events')).toBe(1);
-    expect(count('ledger_entries')).toBe(1);
+    expect(await count('events')).toBe(1);
+    expect(await count('ledger_entries')).toBe(1);
     const detail = await rt.http.get(`/api/inspector/requests/${res.body.requestId}`).set('Authorization', admin()).expect(200);
     expect(detail.body).toMatchObject({ source: 'replay', outcome: 'duplicate', replayOf: original, keyFingerprint: expect.any(String) });
     expect(detail.body.body.base64).toBe(Buffer.from(JSON.stringify(nacho.purchaseIos())).toString('base64'));
@@ -61,7 +61,7 @@ describe('POST /api/inspector/requests/:id/replay', () => {
     await rt.post(PURCHASE, nacho.purchaseIos({ price: 1 })).expect(409);
     const res = await replay(await newestId()).expect(200);
     expect(res.body).toMatchObject({ status: 409, outcome: 'conflict', reason: 'conflict' });
-    expect(count('events')).toBe(1);
+    expect(await count('events')).toBe(1);
   });
 
   it.each<[string, () => PromiseLike<unknown>, number, string]>([
@@ -107,7 +107,7 @@ describe('replaying a request that failed the webhook key check', () => {
   ])('when a purchase sent with %s is replayed without confirmation, then 409 names the problem and nothing is stored', async (_name, key, keyCheck, why) => {
     await rt.post(PURCHASE, nacho.purchaseAndroid(), key).expect(401);
     const original = await newestId();
-    const requestsBefore = count('raw_requests');
+    const requestsBefore = await count('raw_requests');
 
     const res = await replay(original).expect(409);
 
@@ -120,8 +120,8 @@ describe('replaying a request that failed the webhook key check', () => {
     });
     expect(res.body.error.message).toMatch(why);
     expect(res.body.error.message).toMatch(/"acceptUnverified": true/);
-    expect(count('raw_requests')).toBe(requestsBefore);
-    expect(count('events')).toBe(0);
+    expect(await count('raw_requests')).toBe(requestsBefore);
+    expect(await count('events')).toBe(0);
   });
 
   it('when the admin confirms with {"acceptUnverified": true}, then it is stored, applied and marked as accepted unverified', async () => {
@@ -132,8 +132,8 @@ describe('replaying a request that failed the webhook key check', () => {
     await rt.worker.whenIdle();
 
     expect(res.body).toMatchObject({ replayOf: original, status: 200, outcome: 'stored', eventId: expect.stringMatching(/^evt_/), acceptedUnverified: true });
-    const event = rt.database.sqlite.prepare('SELECT status, source, raw_request_id AS rawRequestId FROM events WHERE id = ?').get(res.body.eventId);
-    expect(event).toEqual({ status: 'applied', source: 'replay', rawRequestId: res.body.requestId });
+    const events = await rt.rows(sql`SELECT status, source, raw_request_id AS "rawRequestId" FROM events WHERE id = ${res.body.eventId}`);
+    expect(events).toEqual([{ status: 'applied', source: 'replay', rawRequestId: res.body.requestId }]);
     const detail = await detailOf(res.body.requestId);
     expect(detail).toMatchObject({ source: 'replay', replayOf: original, acceptedUnverified: true, keyFingerprint: null });
     expect(detail.headers['x-iaphook-accepted-unverified']).toBe(original);
@@ -183,9 +183,9 @@ describe('replaying a request that failed the webhook key check', () => {
     ['an unknown query parameter', (id) => rt.http.post(`/api/inspector/requests/${id}/replay?force=1`).set('Authorization', admin()), 400],
   ])('when the replay is asked for with %s, then %i and nothing is replayed', async (_name, call, status) => {
     await rt.post(PURCHASE, nacho.purchaseAndroid(), WRONG_KEY).expect(401);
-    const before = count('raw_requests');
+    const before = await count('raw_requests');
     await call(await newestId()).expect(status);
-    expect(count('raw_requests')).toBe(before);
+    expect(await count('raw_requests')).toBe(before);
   });
 });
 
@@ -194,7 +194,7 @@ describe('npm run replay', () => {
   const cli = (url: string, ...args: string[]) =>
     promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/replay.ts', ...args, '--url', url], {
       cwd: root,
-      env: { ...process.env, JWT_SECRET, DATABASE_PATH: path.join(rt.dir, 'iaphook.db'), NODE_ENV: 'test' },
+      env: { ...process.env, JWT_SECRET, ...rt.database.env, NODE_ENV: 'test' },
       timeout: 20_000,
     });
 
@@ -221,10 +221,10 @@ describe('npm run replay', () => {
       );
       expect(refused?.code).toBe(1);
       expect(refused?.stderr).toMatch(/replay refused \(409\).*webhook key check[\s\S]*--accept-unverified/);
-      expect(count('events')).toBe(0);
+      expect(await count('events')).toBe(0);
       const { stdout } = await cli(server.url, id, '--accept-unverified');
       expect(stdout).toMatch(new RegExp(`^replayed ${id} as req_\\w+: 200 stored, event evt_`));
-      expect(count('events')).toBe(1);
+      expect(await count('events')).toBe(1);
     } finally {
       await server.close();
     }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import express from 'express';
 import { LiveFeed } from '../../src/inspector';
 import { nacho } from '../support/fixtures';
-import { listen, startRuntime, type TestRuntime } from '../support/runtime';
+import { listen, sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 // The live list: GET /api/inspector/stream (server-sent events) on a real socket.
 
@@ -101,7 +101,7 @@ const isRequest = (m: SseMessage) => m.event === 'request';
 const item = (m: SseMessage) => JSON.parse(m.data) as { id: string; outcome: string; reason: string | null; path: string; eventId: string | null };
 
 beforeEach(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   server = await listen(rt.app);
 });
 afterEach(async () => {
@@ -188,7 +188,7 @@ describe('GET /api/inspector/stream', () => {
 
 describe('LiveFeed heartbeat', () => {
   it('when a stream is idle, then comment lines keep it alive', async () => {
-    const feed = new LiveFeed({ db: rt.database.db, heartbeatMs: 20 });
+    const feed = new LiveFeed({ db: rt.storage.read, heartbeatMs: 20 });
     const app = express();
     app.get('/stream', (_req, res) => feed.open(res, {}));
     const small = await listen(app);
@@ -197,6 +197,64 @@ describe('LiveFeed heartbeat', () => {
       streams.push(s);
       for (let i = 0; i < 100 && !s.text().includes(': heartbeat'); i += 1) await new Promise((r) => setTimeout(r, 10));
       expect(s.text()).toContain(': heartbeat\n\n');
+    } finally {
+      feed.close();
+      await small.close();
+    }
+  });
+});
+
+describe('LiveFeed in a cluster', () => {
+  type Delivery = 'recorded' | 'recordedElsewhere';
+  const deliver = (feed: LiveFeed, how: Delivery, id: string) => (how === 'recorded' ? feed.recorded(id) : feed.recordedElsewhere(id));
+
+  it.each<[string, Delivery, Delivery, boolean]>([
+    ['recorded here, then announced by another instance at once', 'recorded', 'recordedElsewhere', false],
+    ['announced by another instance, then recorded here at once', 'recordedElsewhere', 'recorded', false],
+    ['recorded here and sent, then announced by another instance', 'recorded', 'recordedElsewhere', true],
+  ])('when a request id is %s, then the stream gets it once', async (_name, first, second, afterSent) => {
+    // A feed of its own over the runtime's database: the runtime's feed has no stream open.
+    const feed = new LiveFeed({ db: rt.storage.read });
+    const app = express();
+    app.get('/stream', (_req, res) => feed.open(res, {}));
+    const small = await listen(app);
+    try {
+      const s = await openStream(`${small.url}/stream`, {});
+      streams.push(s);
+      await s.next((m) => m.event === 'ready');
+      await rt.post('/webhooks/nachocode/purchase', nacho.purchaseIos()).expect(200);
+      await rt.post('/webhooks/nachocode/purchase', nacho.purchaseAndroid()).expect(200);
+      const [id, later] = (await rt.rows<{ id: string }>(sql`SELECT id FROM raw_requests ORDER BY id`)).map((r) => r.id);
+
+      deliver(feed, first, id);
+      if (afterSent) await s.next((m) => isRequest(m) && m.id === id);
+      deliver(feed, second, id);
+      // A later request comes after everything queued before it: once it is there, a second copy would be too.
+      feed.recorded(later);
+      await s.next((m) => isRequest(m) && m.id === later);
+      expect(s.messages.filter(isRequest).map((m) => m.id)).toEqual([id, later]);
+    } finally {
+      feed.close();
+      await small.close();
+    }
+  });
+
+  it('when another instance announces something that is not a request id, then it is ignored', async () => {
+    const feed = new LiveFeed({ db: rt.storage.read });
+    const app = express();
+    app.get('/stream', (_req, res) => feed.open(res, {}));
+    const small = await listen(app);
+    try {
+      const s = await openStream(`${small.url}/stream`, {});
+      streams.push(s);
+      await s.next((m) => m.event === 'ready');
+      await rt.post('/webhooks/nachocode/purchase', nacho.purchaseIos()).expect(200);
+      const [{ id }] = await rt.rows<{ id: string }>(sql`SELECT id FROM raw_requests ORDER BY id`);
+      feed.recordedElsewhere(`${id} OR 1 = 1`);
+      feed.recordedElsewhere('deliver-webhook');
+      feed.recordedElsewhere(id);
+      await s.next((m) => isRequest(m) && m.id === id);
+      expect(s.messages.filter(isRequest).map((m) => m.id)).toEqual([id]);
     } finally {
       feed.close();
       await small.close();

@@ -1,47 +1,44 @@
-import { unavailableUsers } from '../../src/storage/sqlite/schema';
-import { applyEvent, entitlementsFor, entriesForEvent } from '../../src/ledger';
+import { entitlementsFor, entriesForEvent } from '../../src/ledger';
+import { sql } from '../../src/storage/sql';
 import { nacho } from '../support/fixtures';
-import { T0, eventRow, storeEvent, useLedgerDatabase } from './ledger-support';
+import { T0, eventRow, ledgerHelpers, useLedgerDatabase } from './ledger-support';
 
-const database = useLedgerDatabase();
-const db = () => database().db;
+const { db, apply, store } = ledgerHelpers(useLedgerDatabase());
 
-const apply = (id: string, now = T0 + 1000) => applyEvent(db(), id, now);
-
-function entitlement(userId: string, environment: 'sandbox' | 'production', productId: string) {
-  return entitlementsFor(db(), userId, environment).find((e) => e.productId === productId);
+async function entitlement(userId: string, environment: 'sandbox' | 'production', productId: string) {
+  return (await entitlementsFor(db(), userId, environment)).find((e) => e.productId === productId);
 }
 
 describe('applying a purchase', () => {
-  it('when a purchase is applied, then its quantity is granted at its price and the event is applied', () => {
-    const id = storeEvent(db(), 'purchase', nacho.purchaseIos());
+  it('when a purchase is applied, then its quantity is granted at its price and the event is applied', async () => {
+    const id = await store('purchase', nacho.purchaseIos());
 
-    expect(apply(id)).toEqual({ status: 'applied', applied: [{ eventId: id, receivedAt: T0 }] });
+    expect(await apply(id)).toEqual({ status: 'applied', applied: [{ eventId: id, receivedAt: T0 }] });
 
-    expect(entriesForEvent(db(), id)).toEqual([
+    expect(await entriesForEvent(db(), id)).toEqual([
       expect.objectContaining({ entryKey: `${id}:grant`, kind: 'grant', quantity: 1, amount: 1200, iapLogId: 5012 }),
     ]);
-    expect(eventRow(db(), id)).toMatchObject({ status: 'applied', appliedAt: T0 + 1000, error: null });
+    expect(await eventRow(db(), id)).toMatchObject({ status: 'applied', appliedAt: T0 + 1000, error: null });
   });
 
-  it('when a purchase of quantity 5 is applied, then 5 units are granted', () => {
-    const id = storeEvent(db(), 'purchase', nacho.purchaseIosMulti());
-    apply(id);
-    expect(entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ purchased: 5, balance: 5, active: true });
+  it('when a purchase of quantity 5 is applied, then 5 units are granted', async () => {
+    const id = await store('purchase', nacho.purchaseIosMulti());
+    await apply(id);
+    expect(await entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ purchased: 5, balance: 5, active: true });
   });
 });
 
 describe('applying refunds', () => {
-  it('when 2 of 5 units are refunded, then the balance is 3 and the amount is pro rata', () => {
-    apply(storeEvent(db(), 'purchase', nacho.purchaseIosMulti()));
-    const refund = storeEvent(db(), 'refund', nacho.refundIosPartial());
+  it('when 2 of 5 units are refunded, then the balance is 3 and the amount is pro rata', async () => {
+    await apply(await store('purchase', nacho.purchaseIosMulti()));
+    const refund = await store('refund', nacho.refundIosPartial());
 
-    expect(apply(refund).status).toBe('applied');
+    expect((await apply(refund)).status).toBe('applied');
 
-    expect(entriesForEvent(db(), refund)).toEqual([
+    expect(await entriesForEvent(db(), refund)).toEqual([
       expect.objectContaining({ entryKey: `${refund}:revoke`, kind: 'revoke', quantity: 2, amount: 120 }),
     ]);
-    expect(entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({
+    expect(await entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({
       purchased: 5,
       refunded: 2,
       balance: 3,
@@ -49,23 +46,23 @@ describe('applying refunds', () => {
     });
   });
 
-  it('when a second partial refund of the same purchase arrives, then the refunds accumulate', () => {
-    apply(storeEvent(db(), 'purchase', nacho.purchaseIosMulti()));
-    apply(storeEvent(db(), 'refund', nacho.refundIosPartial()));
-    apply(storeEvent(db(), 'refund', nacho.refundIosPartial({ refundedAt: '2026-03-05T10:00:00.000Z' })));
+  it('when a second partial refund of the same purchase arrives, then the refunds accumulate', async () => {
+    await apply(await store('purchase', nacho.purchaseIosMulti()));
+    await apply(await store('refund', nacho.refundIosPartial()));
+    await apply(await store('refund', nacho.refundIosPartial({ refundedAt: '2026-03-05T10:00:00.000Z' })));
 
-    expect(entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ refunded: 4, balance: 1, active: true });
+    expect(await entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ refunded: 4, balance: 1, active: true });
   });
 
-  it('when the android non-consumable is fully refunded, then it is no longer active', () => {
-    apply(storeEvent(db(), 'purchase', nacho.purchaseAndroid()));
-    expect(entitlement('user-19c2', 'production', 'com.example.app.premium_unlock')).toMatchObject({ active: true });
+  it('when the android non-consumable is fully refunded, then it is no longer active', async () => {
+    await apply(await store('purchase', nacho.purchaseAndroid()));
+    expect(await entitlement('user-19c2', 'production', 'com.example.app.premium_unlock')).toMatchObject({ active: true });
 
-    const refund = storeEvent(db(), 'refund', nacho.refundAndroid());
-    apply(refund);
+    const refund = await store('refund', nacho.refundAndroid());
+    await apply(refund);
 
-    expect(entriesForEvent(db(), refund)).toEqual([expect.objectContaining({ kind: 'revoke', quantity: 1, amount: 4900 })]);
-    expect(entitlement('user-19c2', 'production', 'com.example.app.premium_unlock')).toMatchObject({
+    expect(await entriesForEvent(db(), refund)).toEqual([expect.objectContaining({ kind: 'revoke', quantity: 1, amount: 4900 })]);
+    expect(await entitlement('user-19c2', 'production', 'com.example.app.premium_unlock')).toMatchObject({
       purchased: 1,
       refunded: 1,
       balance: 0,
@@ -75,51 +72,51 @@ describe('applying refunds', () => {
 });
 
 describe('a refund that arrives before its purchase', () => {
-  it('when the purchase is missing, then the refund is held with no entries', () => {
-    const refund = storeEvent(db(), 'refund', nacho.refundIosPartial());
+  it('when the purchase is missing, then the refund is held with no entries', async () => {
+    const refund = await store('refund', nacho.refundIosPartial());
 
-    expect(apply(refund)).toEqual({ status: 'held', applied: [] });
+    expect(await apply(refund)).toEqual({ status: 'held', applied: [] });
 
-    expect(eventRow(db(), refund)).toMatchObject({ status: 'held', appliedAt: null });
-    expect(entriesForEvent(db(), refund)).toEqual([]);
+    expect(await eventRow(db(), refund)).toMatchObject({ status: 'held', appliedAt: null });
+    expect(await entriesForEvent(db(), refund)).toEqual([]);
   });
 
-  it('when the purchase arrives, then held refunds apply with it, oldest refundedAt first', () => {
-    const later = storeEvent(db(), 'refund', nacho.refundIosPartial({ refundedAt: '2026-03-05T00:00:00.000Z', refundQuantity: 4 }), T0);
-    const earlier = storeEvent(db(), 'refund', nacho.refundIosPartial(), T0 + 1);
-    apply(later);
-    apply(earlier);
-    const purchase = storeEvent(db(), 'purchase', nacho.purchaseIosMulti(), T0 + 2);
+  it('when the purchase arrives, then held refunds apply with it, oldest refundedAt first', async () => {
+    const later = await store('refund', nacho.refundIosPartial({ refundedAt: '2026-03-05T00:00:00.000Z', refundQuantity: 4 }), T0);
+    const earlier = await store('refund', nacho.refundIosPartial(), T0 + 1);
+    await apply(later);
+    await apply(earlier);
+    const purchase = await store('purchase', nacho.purchaseIosMulti(), T0 + 2);
 
-    const result = apply(purchase, T0 + 5000);
+    const result = await apply(purchase, T0 + 5000);
 
     expect(result.status).toBe('applied');
     expect(result.applied.map((a) => a.eventId)).toEqual([purchase, earlier, later]);
-    for (const id of [purchase, earlier, later]) expect(eventRow(db(), id)).toMatchObject({ status: 'applied', appliedAt: T0 + 5000 });
+    for (const id of [purchase, earlier, later]) expect(await eventRow(db(), id)).toMatchObject({ status: 'applied', appliedAt: T0 + 5000 });
     // The earlier refund takes its 2 in full; the later one gets only the 3 that remain.
-    expect(entriesForEvent(db(), earlier)).toEqual([expect.objectContaining({ kind: 'revoke', quantity: 2 })]);
-    expect(entriesForEvent(db(), later)).toEqual([expect.objectContaining({ kind: 'revoke', quantity: 3 })]);
-    expect(entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ refunded: 5, balance: 0, active: false });
+    expect(await entriesForEvent(db(), earlier)).toEqual([expect.objectContaining({ kind: 'revoke', quantity: 2 })]);
+    expect(await entriesForEvent(db(), later)).toEqual([expect.objectContaining({ kind: 'revoke', quantity: 3 })]);
+    expect(await entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ refunded: 5, balance: 0, active: false });
   });
 });
 
 describe('environments', () => {
-  it('when the same user buys the same product in sandbox and production, then each environment sees only its own', () => {
-    apply(storeEvent(db(), 'purchase', nacho.purchaseIosMulti({ environment: 'sandbox' })));
-    apply(storeEvent(db(), 'purchase', nacho.purchaseIosMulti({ environment: 'production', quantity: 2, data: {} })));
-    apply(storeEvent(db(), 'refund', nacho.refundIosPartial({ environment: 'sandbox' })));
+  it('when the same user buys the same product in sandbox and production, then each environment sees only its own', async () => {
+    await apply(await store('purchase', nacho.purchaseIosMulti({ environment: 'sandbox' })));
+    await apply(await store('purchase', nacho.purchaseIosMulti({ environment: 'production', quantity: 2, data: {} })));
+    await apply(await store('refund', nacho.refundIosPartial({ environment: 'sandbox' })));
 
-    expect(entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ purchased: 5, refunded: 2, balance: 3 });
-    expect(entitlement('user-7f3a', 'production', 'com.example.app.gems10')).toMatchObject({ purchased: 2, refunded: 0, balance: 2 });
+    expect(await entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({ purchased: 5, refunded: 2, balance: 3 });
+    expect(await entitlement('user-7f3a', 'production', 'com.example.app.gems10')).toMatchObject({ purchased: 2, refunded: 0, balance: 2 });
   });
 });
 
 describe('entitlementsFor', () => {
-  it('when a user holds two products, then one row per product sorted by productId with exactly the documented fields', () => {
-    apply(storeEvent(db(), 'purchase', nacho.purchaseIosMulti({ environment: 'production', data: {} })));
-    apply(storeEvent(db(), 'purchase', nacho.purchaseIos()));
+  it('when a user holds two products, then one row per product sorted by productId with exactly the documented fields', async () => {
+    await apply(await store('purchase', nacho.purchaseIosMulti({ environment: 'production', data: {} })));
+    await apply(await store('purchase', nacho.purchaseIos()));
 
-    expect(entitlementsFor(db(), 'user-7f3a', 'production')).toEqual([
+    expect(await entitlementsFor(db(), 'user-7f3a', 'production')).toEqual([
       {
         productId: 'com.example.app.coins100',
         nachoProductId: 'NP-NXGLSTOEXK-0001',
@@ -141,18 +138,20 @@ describe('entitlementsFor', () => {
         active: true,
       },
     ]);
-    expect(entitlementsFor(db(), 'user-7f3a', 'sandbox')).toEqual([]);
+    expect(await entitlementsFor(db(), 'user-7f3a', 'sandbox')).toEqual([]);
   });
 });
 
 describe('unavailable users', () => {
-  it('when users are reported unavailable, then one row per user and reason is upserted', () => {
-    const first = storeEvent(db(), 'unavailable_users', nacho.unavailableUsers());
-    apply(first);
-    const second = storeEvent(db(), 'unavailable_users', nacho.unavailableUsers({ tokenInvalidUserIds: ['user-0107', 'user-0001'] }));
-    apply(second, T0 + 9000);
+  it('when users are reported unavailable, then one row per user and reason is upserted', async () => {
+    const first = await store('unavailable_users', nacho.unavailableUsers());
+    await apply(first);
+    const second = await store('unavailable_users', nacho.unavailableUsers({ tokenInvalidUserIds: ['user-0107', 'user-0001'] }));
+    await apply(second, T0 + 9000);
 
-    const rows = db().select().from(unavailableUsers).all();
+    const rows = await db().all<{ userId: string; reason: string; lastEventId: string; updatedAt: number }>(
+      sql`SELECT user_id AS "userId", reason, last_event_id AS "lastEventId", updated_at AS "updatedAt" FROM unavailable_users`,
+    );
     const view = rows.map((r) => [r.userId, r.reason, r.lastEventId, r.updatedAt]).sort();
     expect(view).toEqual([
       ['user-0001', 'token_invalid', second, T0 + 9000],
@@ -160,6 +159,6 @@ describe('unavailable users', () => {
       ['user-0002', 'token_not_found', second, T0 + 9000],
       ['user-0107', 'token_invalid', second, T0 + 9000],
     ]);
-    expect(eventRow(db(), first).status).toBe('applied');
+    expect((await eventRow(db(), first)).status).toBe('applied');
   });
 });

@@ -1,11 +1,10 @@
 import { APPLY_EVENT_JOB, createApplyHandler } from '../../src/ledger';
 import { ManualClock } from '../../src/shared/clock';
-import type { ClaimedJob, JobContext } from '../../src/delivery/types';
+import type { ClaimedJob, FailureInfo, HandlerResult, JobContext } from '../../src/delivery/types';
 import { nacho } from '../support/fixtures';
-import { T0, eventRow, storeEvent, useLedgerDatabase } from './ledger-support';
+import { T0, eventRow, ledgerHelpers, useLedgerDatabase } from './ledger-support';
 
-const database = useLedgerDatabase();
-const db = () => database().db;
+const { storage, db, store } = ledgerHelpers(useLedgerDatabase());
 
 const context: JobContext = { jobId: 1, attempt: 1, signal: new AbortController().signal, now: () => T0 };
 
@@ -18,23 +17,35 @@ function failure(willRetry: boolean, message: string) {
   return { error: new Error(message), attempt: 1, willRetry, nextRunAt: willRetry ? T0 + 60_000 : null };
 }
 
+/** Runs a handler's commit in a transaction of its own, as the worker's job completion does. */
+const commitIn = (result: HandlerResult | void) =>
+  storage().write(async (tx) => {
+    await result?.commit?.(tx);
+  });
+
+/** Reports a failure in a transaction of its own, as the worker's failure recording does. */
+const reportFailure = (handler: ReturnType<typeof createApplyHandler>, payload: { eventId: string }, info: FailureInfo) =>
+  storage().write(async (tx) => {
+    await handler.onFailure?.(tx, payload, info);
+  });
+
 describe('the apply handler', () => {
   it('when the job runs, then commit applies the event inside the caller transaction and onApplied follows', async () => {
     const clock = new ManualClock(T0 + 3000);
     const onApplied = jest.fn();
     const handler = createApplyHandler({ clock, onApplied });
-    const refund = storeEvent(db(), 'refund', nacho.refundIosPartial(), T0);
-    const purchase = storeEvent(db(), 'purchase', nacho.purchaseIosMulti(), T0 + 1);
+    const refund = await store('refund', nacho.refundIosPartial(), T0);
+    const purchase = await store('purchase', nacho.purchaseIosMulti(), T0 + 1);
 
     expect(handler.kind).toBe(APPLY_EVENT_JOB);
     for (const eventId of [refund, purchase]) {
       const result = await handler.handle({ eventId }, context);
-      database().sqlite.transaction(() => result?.commit?.(db()))();
+      await commitIn(result);
       handler.afterSuccess?.({ eventId }, claimed(eventId));
     }
 
-    expect(eventRow(db(), purchase)).toMatchObject({ status: 'applied', appliedAt: T0 + 3000 });
-    expect(eventRow(db(), refund)).toMatchObject({ status: 'applied', appliedAt: T0 + 3000 });
+    expect(await eventRow(db(), purchase)).toMatchObject({ status: 'applied', appliedAt: T0 + 3000 });
+    expect(await eventRow(db(), refund)).toMatchObject({ status: 'applied', appliedAt: T0 + 3000 });
     expect(onApplied.mock.calls).toEqual([
       [purchase, T0 + 1],
       [refund, T0],
@@ -43,53 +54,53 @@ describe('the apply handler', () => {
 
   it('when the transaction holding the commit rolls back, then nothing is applied', async () => {
     const handler = createApplyHandler({ clock: new ManualClock(T0) });
-    const id = storeEvent(db(), 'purchase', nacho.purchaseIos());
+    const id = await store('purchase', nacho.purchaseIos());
     const result = await handler.handle({ eventId: id }, context);
 
-    const failing = database().sqlite.transaction(() => {
-      result?.commit?.(db());
+    const failing = storage().write(async (tx) => {
+      await result?.commit?.(tx);
       throw new Error('job completion failed');
     });
 
-    expect(failing).toThrow('job completion failed');
-    expect(eventRow(db(), id).status).toBe('received');
+    await expect(failing).rejects.toThrow('job completion failed');
+    expect((await eventRow(db(), id)).status).toBe('received');
   });
 
-  it('when an attempt fails and will retry, then the event is failed; when it fails for good, then dead', () => {
+  it('when an attempt fails and will retry, then the event is failed; when it fails for good, then dead', async () => {
     const clock = new ManualClock(T0 + 10);
     const handler = createApplyHandler({ clock });
-    const id = storeEvent(db(), 'purchase', nacho.purchaseIos());
+    const id = await store('purchase', nacho.purchaseIos());
 
-    handler.onFailure?.(db(), { eventId: id }, failure(true, 'disk on fire'));
-    expect(eventRow(db(), id)).toMatchObject({ status: 'failed', error: 'disk on fire', updatedAt: T0 + 10 });
+    await reportFailure(handler, { eventId: id }, failure(true, 'disk on fire'));
+    expect(await eventRow(db(), id)).toMatchObject({ status: 'failed', error: 'disk on fire', updatedAt: T0 + 10 });
 
     clock.advance(50);
-    handler.onFailure?.(db(), { eventId: id }, failure(false, 'still on fire'));
-    expect(eventRow(db(), id)).toMatchObject({ status: 'dead', error: 'still on fire', updatedAt: T0 + 60 });
+    await reportFailure(handler, { eventId: id }, failure(false, 'still on fire'));
+    expect(await eventRow(db(), id)).toMatchObject({ status: 'dead', error: 'still on fire', updatedAt: T0 + 60 });
   });
 
   it('when a failure is reported for an already applied event, then the event stays applied', async () => {
     const handler = createApplyHandler({ clock: new ManualClock(T0) });
-    const id = storeEvent(db(), 'purchase', nacho.purchaseIos());
-    (await handler.handle({ eventId: id }, context))?.commit?.(db());
+    const id = await store('purchase', nacho.purchaseIos());
+    await commitIn(await handler.handle({ eventId: id }, context));
 
-    handler.onFailure?.(db(), { eventId: id }, failure(false, 'late duplicate'));
+    await reportFailure(handler, { eventId: id }, failure(false, 'late duplicate'));
 
-    expect(eventRow(db(), id)).toMatchObject({ status: 'applied', error: null });
+    expect(await eventRow(db(), id)).toMatchObject({ status: 'applied', error: null });
   });
 
-  it('when a failure is reported for a payload without an event id, then nothing throws', () => {
+  it('when a failure is reported for a payload without an event id, then nothing throws', async () => {
     const handler = createApplyHandler({ clock: new ManualClock(T0) });
-    expect(() => handler.onFailure?.(db(), {} as { eventId: string }, failure(false, 'bad payload'))).not.toThrow();
+    await expect(reportFailure(handler, {} as { eventId: string }, failure(false, 'bad payload'))).resolves.toBeUndefined();
   });
 
   it('when a failed event is retried and succeeds, then it is applied and the error is cleared', async () => {
     const handler = createApplyHandler({ clock: new ManualClock(T0) });
-    const id = storeEvent(db(), 'purchase', nacho.purchaseIos());
-    handler.onFailure?.(db(), { eventId: id }, failure(true, 'transient'));
+    const id = await store('purchase', nacho.purchaseIos());
+    await reportFailure(handler, { eventId: id }, failure(true, 'transient'));
 
-    (await handler.handle({ eventId: id }, context))?.commit?.(db());
+    await commitIn(await handler.handle({ eventId: id }, context));
 
-    expect(eventRow(db(), id)).toMatchObject({ status: 'applied', error: null });
+    expect(await eventRow(db(), id)).toMatchObject({ status: 'applied', error: null });
   });
 });

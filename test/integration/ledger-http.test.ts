@@ -4,8 +4,8 @@ import { startRuntime, type TestRuntime } from '../support/runtime';
 const AUTO = '/webhooks/nachocode';
 let rt: TestRuntime;
 
-beforeEach(() => {
-  rt = startRuntime();
+beforeEach(async () => {
+  rt = await startRuntime();
 });
 afterEach(() => rt.stop());
 

@@ -1,29 +1,26 @@
-import { abcPolicy, SqliteJobQueue } from '../../src/delivery';
-import { GroupCommitter } from '../../src/storage/sqlite/group-commit';
-import { freshDatabase } from '../support/db';
+import { abcPolicy, SqlJobQueue, type ClaimedJob } from '../../src/delivery';
+import type { Storage } from '../../src/storage/port';
+import { freshStorage, openStorageOn, type TestStorage } from '../support/backend';
 
 // The claim's cap per concurrency key: what keeps one slow endpoint from taking every slot.
 
 const T0 = Date.UTC(2026, 2, 1);
 const LEASE = 30_000;
 
-let database: ReturnType<typeof freshDatabase>;
-let committer: GroupCommitter;
-const queue = new SqliteJobQueue();
+let db: TestStorage;
+let queue: SqlJobQueue;
 
-beforeEach(() => {
-  database = freshDatabase();
-  committer = new GroupCommitter(database);
+beforeEach(async () => {
+  db = await freshStorage();
+  queue = new SqlJobQueue(db.storage.claims);
 });
-afterEach(() => {
-  committer.close();
-  database.remove();
-});
+afterEach(() => db.remove());
 
 const enqueue = (key: string | null, runAt = T0, kind = 'deliver') =>
-  committer.run((db) => queue.enqueue(db, { kind, payload: {}, policy: abcPolicy, concurrencyKey: key, runAt }, T0));
-const claim = (limit: number, perKeyLimit: number | undefined, now = T0, kinds?: string[]) =>
-  committer.run((db) => queue.claim(db, { workerId: 'w', limit, now, leaseMs: LEASE, kinds, perKeyLimit }));
+  db.storage.write((tx) => queue.enqueue(tx, { kind, payload: {}, policy: abcPolicy, concurrencyKey: key, runAt }, T0));
+const claimOn = (storage: Storage, limit: number, perKeyLimit: number | undefined, now = T0, kinds?: string[], workerId = 'w') =>
+  storage.write((tx) => queue.claim(tx, { workerId, limit, now, leaseMs: LEASE, kinds, perKeyLimit }));
+const claim = (limit: number, perKeyLimit: number | undefined, now = T0, kinds?: string[]) => claimOn(db.storage, limit, perKeyLimit, now, kinds);
 const keysOf = (jobs: Array<{ concurrencyKey: string | null }>) => jobs.map((j) => j.concurrencyKey);
 
 it('when one key has a backlog, then a capped claim takes at most the cap of it and still serves the other keys', async () => {
@@ -62,8 +59,48 @@ it('when every due job belongs to a saturated key, then the capped wake-up time 
   await enqueue('webhook:a');
   await enqueue('webhook:b', T0 + 5000);
   await claim(50, 1);
-  const capped = queue.nextWakeAt(database.db, ['deliver'], { now: T0, perKeyLimit: 1 });
+  const capped = await queue.nextWakeAt(db.storage.read, ['deliver'], { now: T0, perKeyLimit: 1 });
   expect(capped).toBe(T0 + 5000);
   // Uncapped, the due backlog of the saturated key would make the worker spin.
-  expect(queue.nextWakeAt(database.db, ['deliver'])).toBe(T0);
+  expect(await queue.nextWakeAt(db.storage.read, ['deliver'])).toBe(T0);
+});
+
+// Several instances share one database (PostgreSQL) or one file (SQLite, two processes): the cap
+// is per key for all of them together, and no job is handed to two claimers.
+it('when two instances claim at the same moment, then no job goes to both and the cap holds across them', async () => {
+  const other = await openStorageOn(db.database);
+  try {
+    for (let i = 0; i < 40; i++) await enqueue(`webhook:${i % 4}`);
+    const rounds: ClaimedJob[][] = [];
+    for (let round = 0; round < 5; round++) {
+      const claims = await Promise.all([
+        ...Array.from({ length: 3 }, () => claimOn(db.storage, 10, 3, T0, undefined, 'a')),
+        ...Array.from({ length: 3 }, () => claimOn(other, 10, 3, T0, undefined, 'b')),
+      ]);
+      rounds.push(claims.flat());
+    }
+    const all = rounds.flat();
+    expect(new Set(all.map((j) => j.id)).size).toBe(all.length);
+    // Nothing finishes in between: across every claim of both instances, at most 3 per key.
+    const perKey = new Map<string, number>();
+    for (const job of all) perKey.set(job.concurrencyKey as string, (perKey.get(job.concurrencyKey as string) ?? 0) + 1);
+    expect([...perKey.values()]).toEqual([3, 3, 3, 3]);
+  } finally {
+    await other.close();
+  }
+});
+
+it('when two instances claim uncapped at the same moment, then every due job is claimed exactly once', async () => {
+  const other = await openStorageOn(db.database);
+  try {
+    for (let i = 0; i < 200; i++) await enqueue(null);
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => claimOn(i % 2 === 0 ? db.storage : other, 15, undefined, T0, undefined, `w${i}`)),
+    );
+    const ids = claims.flat().map((j) => j.id);
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+  } finally {
+    await other.close();
+  }
 });

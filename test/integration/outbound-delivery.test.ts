@@ -1,5 +1,5 @@
 import { ManualClock } from '../../src/shared/clock';
-import { startRuntime, type TestRuntime } from '../support/runtime';
+import { sql, startRuntime, type TestRuntime } from '../support/runtime';
 import { refusedUrl, Subscriber, type Reply } from '../support/subscriber';
 import { adminApi, settle, type DeliveryView } from './outbound-support';
 
@@ -11,9 +11,9 @@ let clock: ManualClock;
 let api: ReturnType<typeof adminApi>;
 const subscribers: Subscriber[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   clock = new ManualClock(Date.now());
-  rt = startRuntime({ OUTBOUND_TIMEOUT_MS: '300' }, { clock });
+  rt = await startRuntime({ OUTBOUND_TIMEOUT_MS: '300' }, { clock });
   api = adminApi(rt);
 });
 afterEach(async () => {
@@ -131,8 +131,8 @@ describe('the exponential policy', () => {
     const delay = Date.parse(delivery.nextAttemptAt as string) - Date.parse(delivery.attempts[0].at);
     expect(delay).toBeGreaterThanOrEqual(2500);
     expect(delay).toBeLessThanOrEqual(5000);
-    const job = rt.database.sqlite.prepare('SELECT max_attempts AS n FROM jobs JOIN deliveries ON deliveries.job_id = jobs.id WHERE deliveries.id = ?').get(delivery.id);
-    expect(job).toEqual({ n: 17 });
+    const jobs = await rt.rows(sql`SELECT jobs.max_attempts AS n FROM jobs JOIN deliveries ON deliveries.job_id = jobs.id WHERE deliveries.id = ${delivery.id}`);
+    expect(jobs).toEqual([{ n: 17 }]);
   });
 });
 

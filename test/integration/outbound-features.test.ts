@@ -16,8 +16,8 @@ async function subscriber(): Promise<Subscriber> {
   subscribers.push(sub);
   return sub;
 }
-function runtime(...args: Parameters<typeof startRuntime>): TestRuntime {
-  const rt = startRuntime(...args);
+async function runtime(...args: Parameters<typeof startRuntime>): Promise<TestRuntime> {
+  const rt = await startRuntime(...args);
   runtimes.push(rt);
   return rt;
 }
@@ -36,7 +36,7 @@ describe('Standard Webhooks signatures', () => {
   it('when secrets rotate, then the previous one co-signs for 24 h and no longer', async () => {
     // Rotations happen on a clock the test moves; verification (the library) uses the real time.
     const clock = new ManualClock(Date.now() - DAY - 60_000);
-    const rt = runtime({}, { clock });
+    const rt = await runtime({}, { clock });
     const api = adminApi(rt);
     const sub = await subscriber();
     const rotatedLongAgo = await api.createWebhook(`${sub.url}/old`, { name: 'old', signingSecret: SECRET_A });
@@ -64,7 +64,7 @@ describe('Standard Webhooks signatures', () => {
 
 describe('templates and filters', () => {
   it('when a Slack-style template with a filter is set, then only RESOLVED status changes are posted, as Slack expects them', async () => {
-    const rt = runtime();
+    const rt = await runtime();
     const api = adminApi(rt);
     const slack = await subscriber();
     await api.createWebhook(`${slack.url}/services/T0/B0/X`, {
@@ -88,7 +88,7 @@ describe('templates and filters', () => {
   });
 
   it('when a text template is set, then placeholder values are JSON-escaped', async () => {
-    const rt = runtime();
+    const rt = await runtime();
     const api = adminApi(rt);
     const sub = await subscriber();
     await api.createWebhook(sub.url, {
@@ -115,7 +115,7 @@ describe('SSRF guard at connection time', () => {
     ['an IPv4-mapped loopback', [{ address: '::ffff:127.0.0.1', family: 6 }]],
   ])('when a subscriber name resolves to %s, then nothing is sent and the delivery fails as blocked_address', async (_label, addresses) => {
     const sub = await subscriber();
-    const rt = runtime({ OUTBOUND_ALLOW_PRIVATE: 'false' }, { resolve: dns({ 'hooks.example.test': addresses }) });
+    const rt = await runtime({ OUTBOUND_ALLOW_PRIVATE: 'false' }, { resolve: dns({ 'hooks.example.test': addresses }) });
     const api = adminApi(rt);
     const port = new URL(sub.url).port;
     const hook = await api.createWebhook(`http://hooks.example.test:${port}/`);
@@ -129,7 +129,7 @@ describe('SSRF guard at connection time', () => {
 
   it('when a name resolves and private addresses are allowed, then the connection goes to the address that was checked', async () => {
     const sub = await subscriber();
-    const rt = runtime({ OUTBOUND_ALLOW_PRIVATE: 'true' }, { resolve: dns({ 'pinned.example.test': [{ address: '127.0.0.1', family: 4 }] }) });
+    const rt = await runtime({ OUTBOUND_ALLOW_PRIVATE: 'true' }, { resolve: dns({ 'pinned.example.test': [{ address: '127.0.0.1', family: 4 }] }) });
     const api = adminApi(rt);
     const port = new URL(sub.url).port;
     await api.createWebhook(`http://pinned.example.test:${port}/x`);
@@ -140,7 +140,7 @@ describe('SSRF guard at connection time', () => {
   });
 
   it('when the name does not resolve, then the error class is dns and it is retried', async () => {
-    const rt = runtime({}, { resolve: dns({}) });
+    const rt = await runtime({}, { resolve: dns({}) });
     const api = adminApi(rt);
     const hook = await api.createWebhook('http://nowhere.example.test/');
     await api.createIssue('DNS');
@@ -152,7 +152,7 @@ describe('SSRF guard at connection time', () => {
 
 describe('isolation', () => {
   it('when one subscriber hangs, then its endpoint is capped and neither other subscribers nor inbound webhooks wait', async () => {
-    const rt = runtime({ OUTBOUND_ENDPOINT_CONCURRENCY: '2', OUTBOUND_TIMEOUT_MS: '30000' });
+    const rt = await runtime({ OUTBOUND_ENDPOINT_CONCURRENCY: '2', OUTBOUND_TIMEOUT_MS: '30000' });
     const api = adminApi(rt);
     const hanging = (await subscriber()).reply({ hang: true });
     const healthy = await subscriber();

@@ -11,9 +11,9 @@ let api: ReturnType<typeof adminApi>;
 let sub: Subscriber;
 let projects = 0;
 
-beforeAll(() => {
+beforeAll(async () => {
   clock = new ManualClock(Date.now());
-  rt = startRuntime({ OUTBOUND_DISABLE_AFTER: '4' }, { clock });
+  rt = await startRuntime({ OUTBOUND_DISABLE_AFTER: '4' }, { clock });
   api = adminApi(rt);
 });
 beforeEach(async () => {

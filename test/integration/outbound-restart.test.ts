@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { ManualClock } from '../../src/shared/clock';
+import { createTestDatabase, type TestDatabase } from '../support/backend';
 import { startRuntime, type TestRuntime } from '../support/runtime';
 import { Subscriber } from '../support/subscriber';
 import { adminApi, settle } from './outbound-support';
@@ -7,22 +7,22 @@ import { adminApi, settle } from './outbound-support';
 // Pending retries survive a restart: ABC's own sender keeps them in memory and loses them.
 
 let sub: Subscriber;
-let dir: string | null = null;
+let database: TestDatabase;
 const open: TestRuntime[] = [];
 
 beforeEach(async () => {
   sub = await Subscriber.start();
+  database = await createTestDatabase();
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((rt) => rt.close()));
   await sub.close();
-  if (dir !== null) fs.rmSync(dir, { recursive: true, force: true });
-  dir = null;
+  await database.drop();
 });
 
-function boot(clock: ManualClock): TestRuntime {
-  const rt = startRuntime({}, { clock, dir: dir ?? undefined });
-  dir = rt.dir;
+/** The service on the test's database: each boot after the first is a restart. */
+async function boot(clock: ManualClock): Promise<TestRuntime> {
+  const rt = await startRuntime({}, { clock, database });
   open.push(rt);
   return rt;
 }
@@ -31,7 +31,7 @@ it('when the service restarts in the middle of a retry schedule, then the schedu
   const t0 = Date.now();
   sub.reply({ status: 500, body: 'deploying' });
   const clock1 = new ManualClock(t0);
-  const first = boot(clock1);
+  const first = await boot(clock1);
   const api1 = adminApi(first);
   const hook = await api1.createWebhook(sub.url);
   const issue = await api1.createIssue('Survives');
@@ -45,7 +45,7 @@ it('when the service restarts in the middle of a retry schedule, then the schedu
 
   sub.reply({ status: 200 });
   const clock = new ManualClock(t0 + 5000);
-  const second = boot(clock);
+  const second = await boot(clock);
   const api2 = adminApi(second);
   await settle(second);
   expect(sub.requests).toHaveLength(2);

@@ -7,8 +7,8 @@ let rt: TestRuntime;
 let api: ReturnType<typeof adminApi>;
 const URL = 'https://hooks.example.com/services/T000/B000/XXXX';
 
-beforeAll(() => {
-  rt = startRuntime();
+beforeAll(async () => {
+  rt = await startRuntime();
   api = adminApi(rt);
 });
 afterAll(() => rt.stop());
@@ -95,8 +95,8 @@ describe('validation', () => {
 
 describe('SSRF refusals when private addresses are not allowed', () => {
   let prod: TestRuntime;
-  beforeAll(() => {
-    prod = startRuntime({ OUTBOUND_ALLOW_PRIVATE: 'false' });
+  beforeAll(async () => {
+    prod = await startRuntime({ OUTBOUND_ALLOW_PRIVATE: 'false' });
   });
   afterAll(() => prod.stop());
 

@@ -1,5 +1,7 @@
+import { pruneRejected } from '../../src/receiver';
+import type { Sql } from '../../src/storage/sql';
 import { nacho } from '../support/fixtures';
-import { ROTATED_KEY, WEBHOOK_KEY, startRuntime, type TestRuntime } from '../support/runtime';
+import { ROTATED_KEY, WEBHOOK_KEY, sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 const PURCHASE = '/webhooks/nachocode/purchase';
 const REFUND = '/webhooks/nachocode/refund';
@@ -9,29 +11,30 @@ const AUTO = '/webhooks/nachocode';
 let rt: TestRuntime;
 
 // The worker stays stopped: these tests are about the answer and what is stored before it.
-beforeEach(() => {
-  rt = startRuntime({ BODY_LIMIT: '4kb' }, { startWorker: false });
+beforeEach(async () => {
+  rt = await startRuntime({ BODY_LIMIT: '4kb' }, { startWorker: false });
 });
 afterEach(() => rt.stop());
 
-const count = (table: string, where = '1=1') =>
-  (rt.database.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n;
-const rawRows = () =>
-  rt.database.sqlite.prepare('SELECT * FROM raw_requests ORDER BY id').all() as Array<Record<string, unknown> & { body: Buffer | null }>;
+/** The n of a `SELECT count(*) AS n …`. */
+const count = async (query: Sql) => (await rt.rows<{ n: number }>(query))[0].n;
+const rawRows = () => rt.rows<Record<string, unknown> & { body: Buffer | null }>(sql`SELECT * FROM raw_requests ORDER BY id`);
 
 describe('accepted events', () => {
   it('when a valid purchase arrives, then it answers 200 with the event id and stores event, raw request and job together', async () => {
     const res = await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
     expect(res.body).toEqual({ received: true, duplicate: false, eventId: expect.stringMatching(/^evt_/) });
-    const event = rt.database.sqlite.prepare('SELECT * FROM events').get() as Record<string, unknown>;
-    expect(event).toMatchObject({ id: res.body.eventId, type: 'purchase', environment: 'production', status: 'received', iap_log_id: 5012 });
-    expect(count('jobs', `kind = 'apply-iap-event' AND state = 'pending'`)).toBe(1);
-    expect(rawRows()).toEqual([expect.objectContaining({ outcome: 'stored', status: 200, event_id: res.body.eventId })]);
+    const events = await rt.rows(sql`SELECT * FROM events`);
+    expect(events).toEqual([
+      expect.objectContaining({ id: res.body.eventId, type: 'purchase', environment: 'production', status: 'received', iap_log_id: 5012 }),
+    ]);
+    expect(await count(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'apply-iap-event' AND state = 'pending'`)).toBe(1);
+    expect(await rawRows()).toEqual([expect.objectContaining({ outcome: 'stored', status: 200, event_id: res.body.eventId })]);
   });
 
   it('when the rotated key is used, then the event is accepted and the key fingerprint recorded', async () => {
     await rt.post(PURCHASE, nacho.purchaseAndroid(), ROTATED_KEY).expect(200);
-    expect(rawRows()[0].key_fingerprint).toMatch(/^[0-9a-f]{12}$/);
+    expect((await rawRows())[0].key_fingerprint).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it.each([
@@ -40,7 +43,7 @@ describe('accepted events', () => {
     ['unavailable-users', () => nacho.unavailableUsers(), 'unavailable_users'],
   ])('when a %s is posted to the catch-all route, then it is classified by shape', async (_label, body, type) => {
     const res = await rt.post(AUTO, body()).expect(200);
-    const event = rt.database.sqlite.prepare('SELECT type FROM events WHERE id = ?').get(res.body.eventId) as { type: string };
+    const [event] = await rt.rows<{ type: string }>(sql`SELECT type FROM events WHERE id = ${res.body.eventId}`);
     expect(event.type).toBe(type);
   });
 
@@ -48,12 +51,12 @@ describe('accepted events', () => {
     await rt.post(PURCHASE, nacho.purchaseIosMulti()).expect(200);
     await rt.post(REFUND, nacho.refundIosPartial()).expect(200);
     await rt.post(UNAVAILABLE, nacho.unavailableUsers()).expect(200);
-    expect(count('events')).toBe(3);
+    expect(await count(sql`SELECT count(*) AS n FROM events`)).toBe(3);
   });
 
   it('when the body has unknown fields, then they are accepted and kept', async () => {
     const res = await rt.post(PURCHASE, nacho.purchaseIos({ promoCode: 'SPRING', extra: { nested: [1, 2] } })).expect(200);
-    const row = rt.database.sqlite.prepare('SELECT payload FROM events WHERE id = ?').get(res.body.eventId) as { payload: string };
+    const [row] = await rt.rows<{ payload: string }>(sql`SELECT payload FROM events WHERE id = ${res.body.eventId}`);
     expect(JSON.parse(row.payload)).toMatchObject({ promoCode: 'SPRING', extra: { nested: [1, 2] } });
   });
 
@@ -63,9 +66,9 @@ describe('accepted events', () => {
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(nacho.purchaseIos()).reverse()), null, 2);
     const second = await rt.post(PURCHASE, reordered).expect(200);
     expect(second.body).toEqual({ received: true, duplicate: true, eventId: first.body.eventId });
-    expect(count('events')).toBe(1);
-    expect(count('jobs')).toBe(1);
-    expect(rawRows().map((r) => r.outcome)).toEqual(['stored', 'duplicate']);
+    expect(await count(sql`SELECT count(*) AS n FROM events`)).toBe(1);
+    expect(await count(sql`SELECT count(*) AS n FROM jobs`)).toBe(1);
+    expect((await rawRows()).map((r) => r.outcome)).toEqual(['stored', 'duplicate']);
   });
 
   it('when the same refund instant arrives on both routes, then the second is a duplicate', async () => {
@@ -78,7 +81,7 @@ describe('accepted events', () => {
     await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
     const other = await rt.post(PURCHASE, nacho.purchaseIos({ environment: 'sandbox' })).expect(200);
     expect(other.body.duplicate).toBe(false);
-    expect(count('events')).toBe(2);
+    expect(await count(sql`SELECT count(*) AS n FROM events`)).toBe(2);
   });
 });
 
@@ -89,10 +92,10 @@ describe('conflicts', () => {
     expect(res.body).toEqual({
       error: { code: 'conflict', message: expect.any(String), details: { eventId: first.body.eventId, dedupeKey: 'purchase:production:5012' } },
     });
-    const event = rt.database.sqlite.prepare('SELECT payload FROM events').get() as { payload: string };
-    expect(JSON.parse(event.payload).price).toBe(1200);
-    expect(count('anomalies', `code = 'conflicting_duplicate'`)).toBe(1);
-    expect(rawRows()[1]).toMatchObject({ outcome: 'conflict', status: 409, reason: 'conflict' });
+    const events = await rt.rows<{ payload: string }>(sql`SELECT payload FROM events`);
+    expect(events.map((e) => JSON.parse(e.payload).price)).toEqual([1200]);
+    expect(await count(sql`SELECT count(*) AS n FROM anomalies WHERE code = 'conflicting_duplicate'`)).toBe(1);
+    expect((await rawRows())[1]).toMatchObject({ outcome: 'conflict', status: 409, reason: 'conflict' });
   });
 });
 
@@ -111,8 +114,8 @@ describe('rejections', () => {
     const res = await send();
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
-    expect(count('events')).toBe(0);
-    expect(rawRows()).toEqual([expect.objectContaining({ outcome: 'rejected', status, reason: code })]);
+    expect(await count(sql`SELECT count(*) AS n FROM events`)).toBe(0);
+    expect(await rawRows()).toEqual([expect.objectContaining({ outcome: 'rejected', status, reason: code })]);
   });
 
   it('when fields are invalid, then 422 names every failing field', async () => {
@@ -127,7 +130,7 @@ describe('rejections', () => {
     await rt.http.get(PURCHASE).expect(405).expect('Allow', 'POST');
     const res = await rt.http.post('/webhooks/stripe').send({}).expect(404);
     expect(res.body.error.code).toBe('not_found');
-    expect(rawRows().map((r) => [r.method, r.path, r.status])).toEqual([
+    expect((await rawRows()).map((r) => [r.method, r.path, r.status])).toEqual([
       ['GET', PURCHASE, 405],
       ['POST', '/webhooks/stripe', 404],
     ]);
@@ -138,7 +141,7 @@ describe('raw request storage', () => {
   it('when a request is stored, then its exact bytes are kept and the key is masked', async () => {
     const text = `{ "weird spacing":  true,\n"userId":"u" }`;
     await rt.post(AUTO, text);
-    const [row] = rawRows();
+    const [row] = await rawRows();
     expect(row.body?.toString('utf8')).toBe(text);
     const headers = JSON.parse(String(row.headers)) as Record<string, string>;
     expect(headers.authorization).toBe(`Bearer ****${WEBHOOK_KEY.slice(-4)}`);
@@ -151,13 +154,10 @@ describe('raw request storage', () => {
   it('when rejected requests exceed the retention count, then only the newest are kept and accepted ones stay', async () => {
     await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
     for (let i = 0; i < 5; i += 1) await rt.post(PURCHASE, nacho.purchaseIos(), null).expect(401);
-    const pruned = await (async () => {
-      const { pruneRejected } = await import('../../src/receiver');
-      return rt.committer.run((db) => pruneRejected(db, { maxCount: 2, maxAgeDays: 30 }, Date.now()));
-    })();
+    const pruned = await rt.storage.write((tx) => pruneRejected(tx, { maxCount: 2, maxAgeDays: 30 }, Date.now()));
     expect(pruned).toBe(3);
-    expect(count('raw_requests', `outcome = 'rejected'`)).toBe(2);
-    expect(count('raw_requests', `outcome = 'stored'`)).toBe(1);
+    expect(await count(sql`SELECT count(*) AS n FROM raw_requests WHERE outcome = 'rejected'`)).toBe(2);
+    expect(await count(sql`SELECT count(*) AS n FROM raw_requests WHERE outcome = 'stored'`)).toBe(1);
   });
 });
 
@@ -166,7 +166,7 @@ describe('processing stays out of the request path', () => {
     const res = await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
     rt.worker.start();
     await rt.worker.whenIdle();
-    const event = rt.database.sqlite.prepare('SELECT status FROM events WHERE id = ?').get(res.body.eventId) as { status: string };
+    const [event] = await rt.rows<{ status: string }>(sql`SELECT status FROM events WHERE id = ${res.body.eventId}`);
     expect(event.status).toBe('applied');
   });
 });

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import { sql } from 'drizzle-orm';
 import { DiscrepancyLog, localLedgerSource, reconcileFile, type FileFormat } from '../../src/reconciliation';
 import { tempDir } from '../support/db';
-import { startRuntime, type TestRuntime } from '../support/runtime';
+import { sql, startRuntime, type TestRuntime } from '../support/runtime';
 import { exportRows, fileIn, seedLedger, snapshot, writeCsv, writeJsonl } from './reconciliation-support';
 
 // The file comparison against the local database, in-process: exact discrepancy lists, the
@@ -12,7 +11,7 @@ let rt: TestRuntime;
 let dir: string;
 
 beforeEach(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   dir = tempDir('iaphook-reconcile-file-');
   await seedLedger(rt);
 });
@@ -27,7 +26,7 @@ async function reconcile(file: string, format: FileFormat, options: { ingest?: b
     file,
     format,
     environment: 'production',
-    source: localLedgerSource(rt.database.db, rt.importReceive, 'test database'),
+    source: localLedgerSource(rt.storage.read, rt.importReceive, 'test database'),
     log,
     ingest: options.ingest ?? false,
     range: options.range,
@@ -85,8 +84,8 @@ describe('--ingest', () => {
       expect.objectContaining({ iapLogId: 105, ingested: expect.objectContaining({ outcome: 'stored' }) }),
     ]);
     await rt.worker.whenIdle();
-    const imported = rt.database.db.all<{ source: string; status: string; type: string }>(
-      sql`SELECT e.source, e.status, e.type FROM events e JOIN raw_requests r ON r.id = e.raw_request_id WHERE e.iap_log_id = 105 AND r.source = 'import' ORDER BY e.type`,
+    const imported = await rt.rows<{ source: string; status: string; type: string }>(
+      sql`SELECT e.source, e.status, e.type FROM events e JOIN raw_requests r ON r.id = e.raw_request_id WHERE e.iap_log_id = 105 AND r.source = 'import' ORDER BY e.type, e.id`,
     );
     expect(imported).toEqual([
       { source: 'import', status: 'applied', type: 'purchase' },
@@ -95,10 +94,10 @@ describe('--ingest', () => {
     const ent = await rt.http.get('/api/users/user-lost/entitlements?environment=production').set('Authorization', `Bearer ${rt.adminToken()}`).expect(200);
     expect(ent.body.entitlements).toEqual([expect.objectContaining({ purchased: 3, refunded: 2, balance: 1 })]);
 
-    const before = snapshot(rt.database.db);
+    const before = await snapshot(rt.storage.read);
     const second = await reconcile(file, 'csv', { ingest: true });
     await rt.worker.whenIdle();
-    expect(snapshot(rt.database.db)).toEqual(before);
+    expect(await snapshot(rt.storage.read)).toEqual(before);
     expect(second.summary.ingest).toEqual({ requested: 0, stored: 0, duplicate: 0, conflict: 0, rejected: 0 });
     expect(second.summary).toMatchObject({ missing: { purchase: 0, refund: 0 }, rows: { matched: 4 }, discrepancies: 3 });
   });

@@ -7,7 +7,7 @@ let rt: TestRuntime;
 const XSS = '<script>alert(1)</script>';
 
 beforeAll(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   await rt.post('/webhooks/nachocode', nacho.purchaseIos()).expect(200);
   await rt.post('/webhooks/nachocode', nacho.purchaseIos({ iapLogId: 6001, productId: XSS })).expect(200);
   await rt.post('/webhooks/nachocode', nacho.purchaseAndroid()).expect(200);

@@ -17,7 +17,7 @@ let dir: string;
 const sources: LedgerSource[] = [];
 
 beforeAll(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   dir = tempDir('iaphook-reconcile-remote-');
   await seedLedger(rt);
   server = http.createServer(rt.app);
@@ -62,11 +62,11 @@ describe('reconciling against a running instance (--url)', () => {
     const first = await reconcile(remote(), true);
     expect(first.summary.ingest).toMatchObject({ stored: 2 });
     await rt.worker.whenIdle();
-    const before = snapshot(rt.database.db);
+    const before = await snapshot(rt.storage.read);
     const second = await reconcile(remote(), true);
     await rt.worker.whenIdle();
     expect(second.summary.ingest).toMatchObject({ requested: 0 });
-    expect(snapshot(rt.database.db)).toEqual(before);
+    expect(await snapshot(rt.storage.read)).toEqual(before);
   });
 });
 

@@ -11,9 +11,9 @@ const HOUR = 3600 * 1000;
 let rt: TestRuntime;
 let clock: ManualClock;
 
-function start(options: { startWorker?: boolean } = {}) {
+async function start(options: { startWorker?: boolean } = {}) {
   clock = new ManualClock(Date.UTC(2026, 2, 10));
-  rt = startRuntime({ RECONCILE_ORPHAN_REFUND_GRACE_MS: String(HOUR), RECONCILE_STUCK_EVENT_AFTER_MS: String(15 * 60 * 1000) }, { clock, ...options });
+  rt = await startRuntime({ RECONCILE_ORPHAN_REFUND_GRACE_MS: String(HOUR), RECONCILE_STUCK_EVENT_AFTER_MS: String(15 * 60 * 1000) }, { clock, ...options });
 }
 afterEach(() => rt.stop());
 
@@ -38,7 +38,7 @@ function only(r: ReconciliationReport, code: string): ReportAnomaly {
 
 describe('anomalies in GET /api/reconciliation', () => {
   it('when a refund waits for its purchase past the grace period, then it is an orphan_refund', async () => {
-    start();
+    await start();
     const [refundId] = await send(nacho.refundAndroid());
     clock.advance(HOUR - 1);
     expect((await report()).anomalyCounts.orphan_refund).toBe(0);
@@ -51,7 +51,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when a refund asks for more than was bought, then it is an over_refund', async () => {
-    start();
+    await start();
     const [purchaseId, refundId] = await send(nacho.purchaseAndroid(), nacho.refundAndroid({ refundQuantity: 2 }));
     const anomaly = only(await report(), 'over_refund');
     expect(anomaly.evidence.eventIds).toEqual([refundId, purchaseId]);
@@ -59,7 +59,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when the same purchase arrives with different content, then it is a conflicting_duplicate', async () => {
-    start();
+    await start();
     const [purchaseId] = await send(nacho.purchaseIos());
     const conflict = await rt.post(AUTO, nacho.purchaseIos({ price: 999 })).expect(409);
     expect(conflict.body.error.details.eventId).toBe(purchaseId);
@@ -70,7 +70,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when a consumable is refunded after it was spent, then it is a negative_balance', async () => {
-    start();
+    await start();
     await send(nacho.purchaseIosMulti());
     await rt.http
       .post('/api/users/user-7f3a/consumptions')
@@ -87,7 +87,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when one store transaction id arrives under two iapLogIds, then it is a duplicate_transaction_id', async () => {
-    start();
+    await start();
     const [first, second] = await send(nacho.purchaseIos(), nacho.purchaseIos({ iapLogId: 6001 }));
     const anomaly = only(await report(), 'duplicate_transaction_id');
     expect(anomaly.evidence.eventIds).toEqual([second, first]);
@@ -95,7 +95,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when requests are stored but refused (a wrong key, an invalid body), then each is a rejected_request', async () => {
-    start();
+    await start();
     await rt.post(AUTO, nacho.purchaseIos(), 'not-the-configured-key-000000').expect(401);
     await rt.post(AUTO, nacho.purchaseIos({ quantity: 'one' })).expect(422);
     await rt.post(AUTO, nacho.purchaseIos({ environment: 'sandbox' }), null).expect(401);
@@ -110,7 +110,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when an accepted event is not applied after the threshold, then it is a stuck_event', async () => {
-    start({ startWorker: false });
+    await start({ startWorker: false });
     const [eventId] = await send(nacho.purchaseIos());
     clock.advance(14 * 60 * 1000);
     expect((await report()).anomalyCounts.stuck_event).toBe(0);
@@ -121,7 +121,7 @@ describe('anomalies in GET /api/reconciliation', () => {
   });
 
   it('when a sandbox transaction id shows up in production, then it is an environment_mismatch', async () => {
-    start();
+    await start();
     const [sandboxId, productionId] = await send(nacho.purchaseIos({ environment: 'sandbox', iapLogId: 7001 }), nacho.purchaseIos());
     const anomaly = only(await report(), 'environment_mismatch');
     expect(anomaly.evidence.eventIds).toEqual([productionId, sandboxId]);
@@ -131,7 +131,7 @@ describe('anomalies in GET /api/reconciliation', () => {
 
 describe('totals in GET /api/reconciliation', () => {
   it('when purchases, refunds and consumption happen, then each product has its sums and the range filters by business time', async () => {
-    start();
+    await start();
     await send(
       nacho.purchaseIos(),
       nacho.purchaseIos({ iapLogId: 5100, purchasedAt: '2026-03-04T10:00:00.000Z', data: { transactionId: 't-5100' } }),
@@ -160,7 +160,7 @@ describe('totals in GET /api/reconciliation', () => {
   });
 
   it('when the range is malformed or reversed, then the answer is a 400 naming the parameter', async () => {
-    start();
+    await start();
     const bad = await rt.http.get('/api/reconciliation?from=yesterday').set('Authorization', `Bearer ${rt.adminToken()}`).expect(400);
     expect(bad.body.error.details.fields).toEqual([expect.objectContaining({ field: 'from' })]);
     await rt.http.get('/api/reconciliation?from=2026-03-05&to=2026-03-01').set('Authorization', `Bearer ${rt.adminToken()}`).expect(400);

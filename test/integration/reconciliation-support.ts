@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../../src/storage/sqlite/database';
+import type { Queryable } from '../../src/storage/port';
 import { nacho, type Json } from '../support/fixtures';
-import type { TestRuntime } from '../support/runtime';
+import { sql, type TestRuntime } from '../support/runtime';
 
 // One scenario for the file comparison, shared by the local and the remote (--url) tests:
 // what the ledger received, and the export nachocode would give for the same days.
@@ -72,7 +71,9 @@ export function writeJsonl(file: string, rows: Json[]): void {
 export const fileIn = (dir: string, name: string) => path.join(dir, name);
 
 /** Row counts of every table an import could touch: equal snapshots mean nothing changed. */
-export function snapshot(db: Db): Record<string, number> {
+export async function snapshot(db: Queryable): Promise<Record<string, number>> {
   const tables = ['events', 'raw_requests', 'ledger_entries', 'purchases', 'jobs', 'anomalies'];
-  return Object.fromEntries(tables.map((t) => [t, db.get<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM ${t}`))!.n]));
+  const counts: Record<string, number> = {};
+  for (const t of tables) counts[t] = (await db.get<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM ${t}`)))!.n;
+  return counts;
 }

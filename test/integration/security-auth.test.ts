@@ -25,7 +25,7 @@ describe('JWT attacks on the admin and app-user APIs', () => {
   let rt: TestRuntime;
 
   beforeAll(async () => {
-    rt = startRuntime();
+    rt = await startRuntime();
     await rt.post('/webhooks/nachocode/purchase', nacho.purchaseIos({ userId: 'alice', iapLogId: 1, data: { transactionId: 'tx-1' } })).expect(200);
     await rt.post('/webhooks/nachocode/purchase', nacho.purchaseAndroid({ userId: 'bob', iapLogId: 2, data: { orderId: 'GPA.2' } })).expect(200);
     await rt.worker.whenIdle();

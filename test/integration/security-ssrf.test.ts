@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { Subscriber } from '../support/subscriber';
-import { startRuntime, type TestRuntime } from '../support/runtime';
+import { sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 // SSRF: in production a subscriber URL may not point into the server's own network, whether the
 // address is written in one of its many spellings or hidden behind a name that resolves to it.
@@ -36,11 +36,11 @@ async function createFeedback(rt: TestRuntime) {
 /** Attempts of deliver-webhook jobs, waiting until `count` exist. */
 async function attempts(rt: TestRuntime, count: number): Promise<Array<{ outcome: string; errorMessage: string | null }>> {
   const read = () =>
-    rt.database.sqlite
-      .prepare(`SELECT a.outcome, a.error_message AS errorMessage FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.kind = 'deliver-webhook' ORDER BY a.id`)
-      .all() as Array<{ outcome: string; errorMessage: string | null }>;
+    rt.rows<{ outcome: string; errorMessage: string | null }>(
+      sql`SELECT a.outcome, a.error_message AS "errorMessage" FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.kind = 'deliver-webhook' ORDER BY a.id`,
+    );
   const deadline = Date.now() + 10_000;
-  while (read().length < count && Date.now() < deadline) await sleep(25);
+  while ((await read()).length < count && Date.now() < deadline) await sleep(25);
   return read();
 }
 
@@ -70,7 +70,7 @@ describe('SSRF in production mode', () => {
     'http://100.64.0.1/hook',
     'http://0.0.0.0/hook',
   ])('when a subscription points at %s, then it is refused', async (url) => {
-    rt = startRuntime({ NODE_ENV: 'production' }, { resolve });
+    rt = await startRuntime({ NODE_ENV: 'production' }, { resolve });
     const res = await createWebhook(rt, url);
     expect(res.status).toBe(422);
     expect(res.body.error.details.fields).toEqual([expect.objectContaining({ field: 'url' })]);
@@ -79,7 +79,7 @@ describe('SSRF in production mode', () => {
   it.each(['internal.example', 'mixed.example', 'mapped.example'])(
     'when a subscription names %s, which resolves to a loopback address, then every delivery is refused before connecting',
     async (host) => {
-      rt = startRuntime({ NODE_ENV: 'production' }, { resolve });
+      rt = await startRuntime({ NODE_ENV: 'production' }, { resolve });
       const port = new URL(subscriber.url).port;
       await createWebhook(rt, `http://${host}:${port}/hook`).expect(201);
       await createFeedback(rt);
@@ -91,7 +91,7 @@ describe('SSRF in production mode', () => {
   );
 
   it('when private addresses are allowed (development), then the same subscription is delivered to (the test can see a delivery)', async () => {
-    rt = startRuntime({ NODE_ENV: 'development' }, { resolve });
+    rt = await startRuntime({ NODE_ENV: 'development' }, { resolve });
     const port = new URL(subscriber.url).port;
     await createWebhook(rt, `http://internal.example:${port}/hook`).expect(201);
     await createFeedback(rt);

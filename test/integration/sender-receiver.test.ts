@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { parseSendArgs, type SendArgs } from '../../src/inspector/sender/cli';
 import { iapLogIdFactory, planUnit } from '../../src/inspector/sender/payloads';
 import { defaultUrlFor, sendUnits, type SendResult } from '../../src/inspector/sender/send';
-import { JWT_SECRET, listen, startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/runtime';
+import type { Sql } from '../../src/storage/sql';
+import { JWT_SECRET, listen, sql, startRuntime, WEBHOOK_KEY, type TestRuntime } from '../support/runtime';
 
 // The sample sender against the real receiver: every option's payloads are accepted, stored as
 // new events and applied without anomalies.
@@ -14,7 +15,7 @@ let server: Awaited<ReturnType<typeof listen>>;
 let clockOffset = 0;
 
 beforeAll(async () => {
-  rt = startRuntime();
+  rt = await startRuntime();
   server = await listen(rt.app);
 });
 afterAll(async () => {
@@ -36,7 +37,8 @@ async function send(argv: string[]): Promise<{ args: SendArgs; results: SendResu
 }
 
 const accepted = (results: SendResult[]) => results.map((r) => [r.status, JSON.parse(r.answer).duplicate]);
-const count = (sql: string, ...params: unknown[]) => (rt.database.sqlite.prepare(sql).get(...params) as { n: number }).n;
+/** The n of a `SELECT count(*) AS n …`. */
+const count = async (query: Sql) => (await rt.rows<{ n: number }>(query))[0].n;
 
 describe('npm run send against the receiver', () => {
   it.each<[string, string[], number]>([
@@ -55,17 +57,17 @@ describe('npm run send against the receiver', () => {
     ['a batch with concurrency', ['purchase', '--count', '20', '--concurrency', '5'], 20],
     ['a batch of refunds', ['refund', '--count', '4', '--concurrency', '2'], 8],
   ])('when sending %s, then every request is a new stored event', async (_name, argv, requests) => {
-    const before = count('SELECT count(*) AS n FROM events');
+    const before = await count(sql`SELECT count(*) AS n FROM events`);
     const { results } = await send(argv);
     expect(accepted(results)).toEqual(Array.from({ length: requests }, () => [200, false]));
-    expect(count('SELECT count(*) AS n FROM events')).toBe(before + requests);
+    expect(await count(sql`SELECT count(*) AS n FROM events`)).toBe(before + requests);
   });
 
   it('when the sent events are applied, then the ledger has no anomaly and refunds revoked what was bought', async () => {
     await rt.worker.whenIdle();
-    expect(count(`SELECT count(*) AS n FROM events WHERE status != 'applied'`)).toBe(0);
-    expect(rt.database.sqlite.prepare('SELECT code FROM anomalies').all()).toEqual([]);
-    expect(count(`SELECT count(*) AS n FROM ledger_entries WHERE kind = 'revoke'`)).toBe(1 + 1 + 1 + 4);
+    expect(await count(sql`SELECT count(*) AS n FROM events WHERE status != 'applied'`)).toBe(0);
+    expect(await rt.rows(sql`SELECT code FROM anomalies`)).toEqual([]);
+    expect(await count(sql`SELECT count(*) AS n FROM ledger_entries WHERE kind = 'revoke'`)).toBe(1 + 1 + 1 + 4);
   });
 
   it('when a refund names an earlier purchase with the same options, then it revokes that purchase without a mismatch', async () => {
@@ -74,8 +76,8 @@ describe('npm run send against the receiver', () => {
     const refund = await send(['refund', '--for-purchase', String(iapLogId), '--user', 'user-later', '--os', 'android', '--quantity', '3', '--refund-quantity', '1']);
     expect(accepted(refund.results)).toEqual([[200, false]]);
     await rt.worker.whenIdle();
-    expect(rt.database.sqlite.prepare('SELECT code FROM anomalies').all()).toEqual([]);
-    expect(rt.database.sqlite.prepare(`SELECT kind, quantity FROM ledger_entries WHERE iap_log_id = ? ORDER BY id`).all(iapLogId)).toEqual([
+    expect(await rt.rows(sql`SELECT code FROM anomalies`)).toEqual([]);
+    expect(await rt.rows(sql`SELECT kind, quantity FROM ledger_entries WHERE iap_log_id = ${iapLogId} ORDER BY id`)).toEqual([
       { kind: 'grant', quantity: 3 },
       { kind: 'revoke', quantity: 1 },
     ]);
@@ -85,7 +87,7 @@ describe('npm run send against the receiver', () => {
     const bin = await rt.http.post('/api/bins').set('Authorization', `Bearer ${rt.adminToken()}`).send({}).expect(201);
     const { results } = await send(['refund', '--url', `${server.url}/bins/${bin.body.id}`]);
     expect(results.map((r) => r.status)).toEqual([200, 200]);
-    const bodies = rt.database.sqlite.prepare('SELECT body FROM raw_requests WHERE bin_id = ? ORDER BY id').all(bin.body.id) as Array<{ body: Buffer }>;
+    const bodies = await rt.rows<{ body: Buffer }>(sql`SELECT body FROM raw_requests WHERE bin_id = ${bin.body.id} ORDER BY id`);
     expect(bodies.map((b) => Object.keys(JSON.parse(b.body.toString())))).toEqual([expect.arrayContaining(['purchasedAt']), expect.arrayContaining(['refundedAt'])]);
   });
 
@@ -105,7 +107,7 @@ describe('the send script', () => {
     const root = path.join(__dirname, '..', '..');
     return promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/send-sample.ts', ...argv], {
       cwd: root,
-      env: { ...process.env, NODE_ENV: 'test', PORT: new URL(server.url).port, NACHOCODE_WEBHOOK_KEYS: WEBHOOK_KEY, JWT_SECRET, DATABASE_PATH: path.join(rt.dir, 'iaphook.db') },
+      env: { ...process.env, NODE_ENV: 'test', PORT: new URL(server.url).port, NACHOCODE_WEBHOOK_KEYS: WEBHOOK_KEY, JWT_SECRET, ...rt.database.env },
       timeout: 20_000,
     });
   };

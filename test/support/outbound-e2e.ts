@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { signToken } from '../../src/http/tokens';
-import { tempDir } from './db';
+import { createTestDatabase, type TestDatabase } from './backend';
 import { E2E_JWT_SECRET, ensureBuilt, startServer, stopAllServers, type ServerProcess, type SpawnOptions } from './server';
 
-// What the outbound e2e tests share: the built server on a fresh data folder, its default project
-// read from the start-up log, FEEDBACK_CREATION subscriptions and feedbacks through the admin API.
+// What the outbound e2e tests share: the built server on a fresh test database of the lane's
+// backend (its folder is the data folder), its default project read from the start-up log,
+// FEEDBACK_CREATION subscriptions and feedbacks through the admin API.
 
 const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 3600 });
 
@@ -13,25 +13,30 @@ export interface Closable {
 }
 
 /**
- * Registers the hooks of an outbound e2e file: one build, a fresh data folder per test, and after
- * each test no server, no subscriber (those passed to closeAfter) and no data folder left behind.
+ * Registers the hooks of an outbound e2e file: one build, a fresh test database per test (restarts
+ * within a test reuse it), and after each test no server, no subscriber (those passed to
+ * closeAfter) and no database or data folder left behind.
  */
-export function outboundE2e(dataDirPrefix: string): { dataDir(): string; closeAfter<T extends Closable>(subscriber: T): T } {
-  let dataDir: string | undefined;
+export function outboundE2e(): { database(): TestDatabase; closeAfter<T extends Closable>(subscriber: T): T } {
+  let database: TestDatabase | undefined;
   const open: Closable[] = [];
   beforeAll(() => ensureBuilt(), 120_000);
-  beforeEach(() => {
-    dataDir = tempDir(dataDirPrefix);
+  beforeEach(async () => {
+    database = await createTestDatabase();
   });
   afterEach(async () => {
-    await stopAllServers();
-    await Promise.all(open.splice(0).map((s) => s.close()));
-    if (dataDir !== undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await stopAllServers();
+      await Promise.all(open.splice(0).map((s) => s.close()));
+    } finally {
+      await database?.drop();
+      database = undefined;
+    }
   });
   return {
-    dataDir: () => {
-      if (dataDir === undefined) throw new Error('dataDir() is only there inside a test');
-      return dataDir;
+    database: () => {
+      if (database === undefined) throw new Error('database() is only there inside a test');
+      return database;
     },
     closeAfter: (subscriber) => {
       open.push(subscriber);

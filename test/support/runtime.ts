@@ -1,46 +1,55 @@
-import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
+import type { Resolver, Worker } from '../../src/delivery';
 import { signToken } from '../../src/http/tokens';
 import { buildRuntime, type Runtime } from '../../src/runtime';
 import { resolveSecrets } from '../../src/secrets';
-import type { Resolver } from '../../src/delivery';
 import type { Clock } from '../../src/shared/clock';
-import { tempDir } from './db';
-import fs from 'node:fs';
+import type { Row } from '../../src/storage/port';
+import type { Sql } from '../../src/storage/sql';
+import { createTestDatabase, type TestDatabase } from './backend';
+
+export { sql } from '../../src/storage/sql';
+export { TEST_BACKEND, tempDir } from './backend';
 
 export const WEBHOOK_KEY = 'test-webhook-key-0001-aaaaaaaa';
 export const ROTATED_KEY = 'test-webhook-key-0002-bbbbbbbb';
 export const JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 
 export interface TestRuntime extends Runtime {
+  /** The data folder (secrets, spool; the SQLite file on SQLite). */
   dir: string;
+  database: TestDatabase;
+  /** Tests never run the apply thread: the inbound worker is always in process. */
+  worker: Worker;
   http: ReturnType<typeof request>;
   adminToken(): string;
   userToken(sub: string): string;
   /** Posts a JSON body to a webhook route with the test key. */
   post(route: string, body: unknown, key?: string | null): request.Test;
-  /** Closes everything and deletes the temporary folder. */
+  /** Reads rows for assertions, outside any transaction. */
+  rows<T = Row>(query: Sql): Promise<T[]>;
+  /** Closes everything and drops the database (unless it was handed in: a restart test owns it). */
   stop(): Promise<void>;
 }
 
-/** The real runtime on a fresh SQLite file in a temp folder, as main.ts wires it. */
 export interface StartOptions {
   clock?: Clock;
   startWorker?: boolean;
-  /** Reuse a data folder (a restart); a fresh temp folder when absent. */
-  dir?: string;
+  /** Reuse a database (a restart); a fresh one when absent. */
+  database?: TestDatabase;
   /** DNS for outbound subscriber hosts. */
   resolve?: Resolver;
   logger?: pino.Logger;
 }
 
-export function startRuntime(env: Record<string, string> = {}, options: StartOptions = {}): TestRuntime {
-  const dir = options.dir ?? tempDir();
+/** The real runtime on a fresh database of the backend under test, as main.ts wires it. */
+export async function startRuntime(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestRuntime> {
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_PATH: path.join(dir, 'iaphook.db'),
+    ...database.env,
     NACHOCODE_WEBHOOK_KEYS: `${WEBHOOK_KEY},${ROTATED_KEY}`,
     JWT_SECRET,
     LOG_LEVEL: 'silent',
@@ -48,16 +57,25 @@ export function startRuntime(env: Record<string, string> = {}, options: StartOpt
     WORKER_IDLE_POLL_MS: '50',
     ...env,
   });
-  const runtime = buildRuntime(resolveSecrets(config).config, {
-    logger: options.logger ?? pino({ level: 'silent' }),
-    clock: options.clock,
-    startWorker: options.startWorker,
-    resolve: options.resolve,
-    defaultMetrics: false,
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await buildRuntime(resolveSecrets(config).config, {
+      logger: options.logger ?? pino({ level: 'silent' }),
+      clock: options.clock,
+      startWorker: options.startWorker,
+      resolve: options.resolve,
+      defaultMetrics: false,
+    });
+  } catch (error) {
+    if (options.database === undefined) await database.drop();
+    throw error;
+  }
+  if (runtime.worker === null) throw new Error('test runtimes apply events in process');
   const http = request(runtime.app);
   return Object.assign(runtime, {
-    dir,
+    dir: database.dir,
+    database,
+    worker: runtime.worker,
     http,
     adminToken: () => signToken(JWT_SECRET, { role: 'admin' }),
     userToken: (sub: string) => signToken(JWT_SECRET, { role: 'user', sub }),
@@ -66,9 +84,10 @@ export function startRuntime(env: Record<string, string> = {}, options: StartOpt
       if (key !== null) req.set('Authorization', `Bearer ${key}`);
       return req.send(typeof body === 'string' ? body : JSON.stringify(body));
     },
+    rows: <T = Row>(query: Sql) => runtime.storage.read.all<T>(query),
     async stop() {
       await runtime.close(5000);
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (options.database === undefined) await database.drop();
     },
   });
 }

@@ -3,10 +3,16 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { CONFIG_KEYS } from '../../src/config';
+import { CONFIG_KEYS, loadConfig } from '../../src/config';
+import { openStorage } from '../../src/storage';
+import type { Storage } from '../../src/storage/port';
+import { TEST_BACKEND, type TestDatabase } from './backend';
 
 // Runs the BUILT server (dist/src/main.js) as a child process, as `npm start` would, for the e2e
 // tests. Every child started here is tracked: call stopAllServers() in afterEach/afterAll.
+// A server runs on a test database (createTestDatabase() in backend.ts): its folder is the data
+// folder (secrets, spool, the SQLite file), and on the PostgreSQL lane the child gets DATABASE_URL.
+// Tests read rows for assertions through the storage port on the same database (openStorageFor).
 
 function findProjectRoot(from: string): string {
   let dir = from;
@@ -50,10 +56,11 @@ function newestMtime(entry: string): number {
 }
 
 /**
- * Compiles the server with `tsc -p tsconfig.build.json` (what `npm run build` does), at most once
- * per test-file process. Test files running in parallel workers share dist/, so the build runs
- * under a lock, and a build newer than every input (left by the other worker a moment ago) is
- * reused instead of rewriting files a just-started server may be loading.
+ * Compiles the server as `npm run build` does (scripts/clean-dist.mjs, then tsc -p
+ * tsconfig.build.json), at most once per test-file process. Test files running in parallel
+ * workers share dist/, so the build runs under a lock, and a build newer than every input (left by
+ * the other worker a moment ago) is reused instead of rewriting files a just-started server may be
+ * loading.
  */
 export function ensureBuilt(): void {
   if (built) return;
@@ -84,16 +91,18 @@ export function ensureBuilt(): void {
     if (stampMtime <= newestInput) {
       const startedAt = new Date();
       const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-      try {
-        execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-          cwd: PROJECT_ROOT,
-          stdio: 'pipe',
-          timeout: 90_000,
-          encoding: 'utf8',
-        });
-      } catch (error) {
-        const e = error as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`npm run build (tsc -p tsconfig.build.json) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`);
+      // What `npm run build` runs: drop compiled files whose source is gone, then compile.
+      const steps: Array<[string, string[]]> = [
+        ['node scripts/clean-dist.mjs', [path.join(PROJECT_ROOT, 'scripts', 'clean-dist.mjs')]],
+        ['tsc -p tsconfig.build.json', [tsc, '-p', 'tsconfig.build.json']],
+      ];
+      for (const [name, args] of steps) {
+        try {
+          execFileSync(process.execPath, args, { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 90_000, encoding: 'utf8' });
+        } catch (error) {
+          const e = error as { stdout?: string; stderr?: string; message: string };
+          throw new Error(`npm run build (${name}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`);
+        }
       }
       // Stamped with the build's start time: a source edited during the build triggers a rebuild.
       fs.writeFileSync(stamp, `${startedAt.toISOString()}\n`);
@@ -154,7 +163,10 @@ export interface ServerProcess {
   port: number;
   child: ChildProcess;
   dataDir: string;
+  /** DATABASE_PATH: the SQLite file on SQLite; on PostgreSQL only where the data folder is (no file is created). */
   databasePath: string;
+  /** The test database it runs on; null when started on a bare data folder (SQLite). */
+  database: TestDatabase | null;
   /** The environment the child got (reuse it to restart on the same data). */
   env: Record<string, string>;
   /** True once the process has exited (set on 'exit', before stdio is drained). */
@@ -166,8 +178,21 @@ export interface ServerProcess {
   stderr(): string;
 }
 
-export interface SpawnOptions {
-  dataDir: string;
+export type SpawnOptions = SpawnSettings &
+  (
+    | {
+        /** The test database: DATABASE_PATH in its folder (the data folder), and DATABASE_URL on PostgreSQL. */
+        database: TestDatabase;
+        dataDir?: undefined;
+      }
+    | {
+        /** A bare data folder: SQLite at iaphook.db in it, whatever the lane (SQLite-only tests, the bench). */
+        dataDir: string;
+        database?: undefined;
+      }
+  );
+
+interface SpawnSettings {
   /** Overrides the defaults; `undefined` removes a key (e.g. to let the server generate secrets). */
   env?: Record<string, string | undefined>;
   /** Defaults to a free port picked now. */
@@ -176,15 +201,19 @@ export interface SpawnOptions {
 
 const live = new Set<ServerProcess>();
 
-/** Builds the child's environment: defaults for a quiet test server, then the overrides. */
-export function serverEnv(dataDir: string, port: number, overrides: Record<string, string | undefined> = {}): Record<string, string> {
+/**
+ * Builds the child's environment: defaults for a quiet test server, then the overrides. The
+ * database is a test database (its DATABASE_PATH, and DATABASE_URL on PostgreSQL) or, given a bare
+ * folder, SQLite at iaphook.db in it.
+ */
+export function serverEnv(target: string | TestDatabase, port: number, overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const key of CONFIG_KEYS) delete env[key];
   Object.assign(env, {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
-    DATABASE_PATH: path.join(dataDir, 'iaphook.db'),
+    ...(typeof target === 'string' ? { DATABASE_PATH: path.join(target, 'iaphook.db') } : target.env),
     NACHOCODE_WEBHOOK_KEYS: E2E_WEBHOOK_KEY,
     JWT_SECRET: E2E_JWT_SECRET,
     LOG_LEVEL: 'warn',
@@ -200,7 +229,8 @@ export function serverEnv(dataDir: string, port: number, overrides: Record<strin
 /** Starts `node dist/src/main.js` without waiting for it to listen (for processes expected to fail). */
 export async function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
-  const env = serverEnv(options.dataDir, port, options.env);
+  const database = options.database ?? null;
+  const env = serverEnv(database ?? options.dataDir!, port, options.env);
   const child = spawn(process.execPath, [MAIN_JS], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -217,8 +247,9 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
     url: `http://127.0.0.1:${port}`,
     port,
     child,
-    dataDir: options.dataDir,
+    dataDir: database?.dir ?? options.dataDir!,
     databasePath: env.DATABASE_PATH,
+    database,
     env,
     get exited() {
       return exited;
@@ -289,6 +320,26 @@ export async function stopAllServers(): Promise<void> {
   const running = [...live];
   for (const server of running) server.kill('SIGKILL');
   await Promise.all(running.map((s) => s.waitForExit(10_000).catch(() => undefined)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading what a server stored
+
+/**
+ * The storage port on the database an environment points at (a server's `env`, or a test
+ * database's), configured the way the server reads it: DATABASE_URL on PostgreSQL, else SQLite at
+ * DATABASE_PATH. For reading rows in assertions beside a running or killed server; close() it.
+ */
+export async function openStorageFor(env: Record<string, string>): Promise<Storage> {
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_PATH: env.DATABASE_PATH, DATABASE_URL: env.DATABASE_URL, DATABASE_POOL_SIZE: '4' });
+  return openStorage(config.database, { busyTimeoutMs: 2000, commitMaxBatch: 512 });
+}
+
+/** An artifact's file name for the lane: crash-test.json on SQLite, crash-test.postgres.json on PostgreSQL. */
+export function artifactName(file: string): string {
+  if (TEST_BACKEND === 'sqlite') return file;
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}.${TEST_BACKEND}${ext}`;
 }
 
 // Last resort if a test file dies without its hooks: do not leave servers behind.

@@ -1,4 +1,4 @@
-import { dedupeKey, parseEvent } from '../../src/receiver';
+import { dedupeKey, parseEvent } from '../../src/nachocode';
 import { parseSendArgs } from '../../src/inspector/sender/cli';
 import {
   buildPurchase,

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { PurchasePayload, RefundPayload, UnavailableUsersPayload } from '../../receiver';
+import type { PurchasePayload, RefundPayload, UnavailableUsersPayload } from '../../nachocode';
 
 // Realistic nachocode payloads for the sample sender (`npm run send`), as pure functions of the
 // options, the time and a random source, so tests can pin every field.

@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
-import { ledgerEntries } from '../../storage/sqlite/schema';
-import type { Db } from '../../storage/sqlite/database';
+import type { Queryable } from '../../storage/port';
+import { sql } from '../../storage/sql';
 import type { LedgerEntry } from '../types';
+import { ENTRY_COLUMNS } from './entries';
 
-export function findEntryByKey(db: Db, entryKey: string): LedgerEntry | undefined {
-  return db.select().from(ledgerEntries).where(eq(ledgerEntries.entryKey, entryKey)).get();
+export function findEntryByKey(db: Queryable, entryKey: string): Promise<LedgerEntry | undefined> {
+  return db.get<LedgerEntry>(sql`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_key = ${entryKey}`);
 }

@@ -1,60 +1,41 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { ledgerEntries } from '../../storage/sqlite/schema';
-import type { Db } from '../../storage/sqlite/database';
-import { preparedPer, withDefaults } from '../../storage/sqlite/prepared';
+import type { Queryable, Tx } from '../../storage/port';
+import { sql } from '../../storage/sql';
 import type { LedgerEntry } from '../types';
 
-export type NewLedgerEntry = typeof ledgerEntries.$inferInsert;
+/** An entry to append: the id is generated; the nullable columns may be left out. */
+export type NewLedgerEntry = Omit<LedgerEntry, 'id' | 'eventId' | 'nachoProductId' | 'iapLogId' | 'amount'> &
+  Partial<Pick<LedgerEntry, 'id' | 'eventId' | 'nachoProductId' | 'iapLogId' | 'amount'>>;
+
+/** Every column of a ledger_entries row, named as LedgerEntry names them. */
+export const ENTRY_COLUMNS = sql.raw(`id, entry_key AS "entryKey", event_id AS "eventId", environment, user_id AS "userId",
+  product_id AS "productId", nacho_product_id AS "nachoProductId", product_type AS "productType", iap_log_id AS "iapLogId",
+  kind, quantity, amount, created_at AS "createdAt"`);
+
+const INSERT_COLUMNS = sql.raw(`entry_key, event_id, environment, user_id, product_id, nacho_product_id, product_type, iap_log_id,
+  kind, quantity, amount, created_at`);
 
 /**
  * Appends one entry; the unique entry_key turns a second attempt into a no-op. Returns whether the
  * row was written so callers apply side effects (refunded quantity) exactly once as well.
  */
-export function addEntry(db: Db, entry: NewLedgerEntry): boolean {
-  // An explicit id is not a column of the prepared insert; such callers (none on the hot path) build it.
-  const result =
+export async function addEntry(tx: Tx, entry: NewLedgerEntry): Promise<boolean> {
+  const values = sql`${entry.entryKey}, ${entry.eventId ?? null}, ${entry.environment}, ${entry.userId}, ${entry.productId},
+    ${entry.nachoProductId ?? null}, ${entry.productType}, ${entry.iapLogId ?? null}, ${entry.kind}, ${entry.quantity},
+    ${entry.amount ?? null}, ${entry.createdAt}`;
+  // An explicit id (tests) is written as given.
+  const changed =
     entry.id === undefined
-      ? insertEntry(db).run(withDefaults({ eventId: null, nachoProductId: null, iapLogId: null, amount: null }, entry))
-      : db.insert(ledgerEntries).values(entry).onConflictDoNothing({ target: ledgerEntries.entryKey }).run();
-  return result.changes > 0;
+      ? await tx.run(sql`INSERT INTO ledger_entries (${INSERT_COLUMNS}) VALUES (${values}) ON CONFLICT (entry_key) DO NOTHING`)
+      : await tx.run(sql`INSERT INTO ledger_entries (id, ${INSERT_COLUMNS}) VALUES (${entry.id}, ${values}) ON CONFLICT (entry_key) DO NOTHING`);
+  return changed > 0;
 }
 
-const p = (name: string) => sql.placeholder(name);
-
-// Prepared once per connection: one entry per applied event.
-const insertEntry = preparedPer((db) =>
-  db
-    .insert(ledgerEntries)
-    .values({
-      entryKey: p('entryKey'),
-      eventId: p('eventId'),
-      environment: p('environment'),
-      userId: p('userId'),
-      productId: p('productId'),
-      nachoProductId: p('nachoProductId'),
-      productType: p('productType'),
-      iapLogId: p('iapLogId'),
-      kind: p('kind'),
-      quantity: p('quantity'),
-      amount: p('amount'),
-      createdAt: p('createdAt'),
-    } satisfies Record<Exclude<keyof NewLedgerEntry, 'id'>, unknown>)
-    .onConflictDoNothing({ target: ledgerEntries.entryKey })
-    .prepare(),
-);
-const entryByKey = preparedPer((db) => db.select({ id: ledgerEntries.id }).from(ledgerEntries).where(eq(ledgerEntries.entryKey, p('entryKey'))).prepare());
-
-export function entryExists(db: Db, entryKey: string): boolean {
-  return entryByKey(db).get({ entryKey }) !== undefined;
+export async function entryExists(db: Queryable, entryKey: string): Promise<boolean> {
+  return (await db.get(sql`SELECT id FROM ledger_entries WHERE entry_key = ${entryKey}`)) !== undefined;
 }
 
-export function findEntriesForEvent(db: Db, eventId: string): LedgerEntry[] {
-  return db
-    .select()
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.eventId, eventId))
-    .orderBy(asc(ledgerEntries.id))
-    .all();
+export function findEntriesForEvent(db: Queryable, eventId: string): Promise<LedgerEntry[]> {
+  return db.all<LedgerEntry>(sql`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE event_id = ${eventId} ORDER BY id`);
 }
 
 export interface ProductTotalsRow {
@@ -66,34 +47,28 @@ export interface ProductTotalsRow {
   consumed: number;
 }
 
-const sumOf = (kind: string) =>
-  sql<number>`coalesce(sum(case when ${ledgerEntries.kind} = ${kind} then ${ledgerEntries.quantity} else 0 end), 0)`.mapWith(
-    Number,
-  );
+const sumOf = (kind: 'grant' | 'revoke' | 'consume') =>
+  sql.raw(`coalesce(sum(case when kind = '${kind}' then quantity else 0 end), 0)`);
+
+/** Byte order (code unit order), as SQLite's BINARY collation sorts text whatever the database's locale. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Sums per product for one user in one environment, in one aggregate. max() picks the non-null
- * nacho product id (consume entries written by the app may lack it).
+ * Sums per product for one user in one environment, in one aggregate, sorted by product id. max()
+ * picks the non-null nacho product id (consume entries written by the app may lack it). Sorted in
+ * JS: PostgreSQL would order product ids by the database's collation, SQLite by their bytes.
  */
-export function productTotals(db: Db, environment: string, userId: string, productId?: string): ProductTotalsRow[] {
-  return db
-    .select({
-      productId: ledgerEntries.productId,
-      nachoProductId: sql<string | null>`max(${ledgerEntries.nachoProductId})`,
-      productType: sql<string>`max(${ledgerEntries.productType})`,
-      purchased: sumOf('grant'),
-      refunded: sumOf('revoke'),
-      consumed: sumOf('consume'),
-    })
-    .from(ledgerEntries)
-    .where(
-      and(
-        eq(ledgerEntries.environment, environment),
-        eq(ledgerEntries.userId, userId),
-        productId === undefined ? undefined : eq(ledgerEntries.productId, productId),
-      ),
-    )
-    .groupBy(ledgerEntries.productId)
-    .orderBy(asc(ledgerEntries.productId))
-    .all();
+export async function productTotals(db: Queryable, environment: string, userId: string, productId?: string): Promise<ProductTotalsRow[]> {
+  const where = sql.and([
+    sql`environment = ${environment}`,
+    sql`user_id = ${userId}`,
+    productId === undefined ? undefined : sql`product_id = ${productId}`,
+  ]);
+  const rows = await db.all<ProductTotalsRow>(sql`
+    SELECT product_id AS "productId", max(nacho_product_id) AS "nachoProductId", max(product_type) AS "productType",
+           ${sumOf('grant')} AS purchased, ${sumOf('revoke')} AS refunded, ${sumOf('consume')} AS consumed
+    FROM ledger_entries
+    WHERE ${where}
+    GROUP BY product_id`);
+  return rows.sort((a, b) => byText(a.productId, b.productId));
 }

@@ -1,45 +1,37 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { purchases } from '../../storage/sqlite/schema';
-import type { Db } from '../../storage/sqlite/database';
-import { preparedPer, withDefaults } from '../../storage/sqlite/prepared';
+import type { Queryable, Tx } from '../../storage/port';
+import { sql } from '../../storage/sql';
 
-export type PurchaseRow = typeof purchases.$inferSelect;
-export type NewPurchase = typeof purchases.$inferInsert;
+/** One row per purchase (environment + iapLogId): what was bought and how much came back. */
+export interface PurchaseRow {
+  id: number;
+  environment: string;
+  iapLogId: number;
+  eventId: string;
+  userId: string;
+  productId: string;
+  nachoProductId: string | null;
+  productType: string;
+  os: string | null;
+  quantity: number;
+  refundedQuantity: number;
+  price: number | null;
+  /** The store's transaction id (iOS transactionId, Google orderId), for duplicate checks. */
+  transactionId: string | null;
+  purchasedAt: number | null;
+  createdAt: number;
+}
 
-const p = (name: string) => sql.placeholder(name);
+/** A purchase to insert: the id is generated; optional columns default as in the table. */
+export type NewPurchase = Omit<PurchaseRow, 'id' | 'nachoProductId' | 'os' | 'refundedQuantity' | 'price' | 'transactionId' | 'purchasedAt'> &
+  Partial<Pick<PurchaseRow, 'id' | 'nachoProductId' | 'os' | 'refundedQuantity' | 'price' | 'transactionId' | 'purchasedAt'>>;
 
-// Prepared once per connection: these run for every applied purchase.
-const byEnvAndIapLog = preparedPer((db) =>
-  db.select().from(purchases).where(and(eq(purchases.environment, p('environment')), eq(purchases.iapLogId, p('iapLogId')))).prepare(),
-);
-const byTransactionId = preparedPer((db) =>
-  db.select().from(purchases).where(eq(purchases.transactionId, p('transactionId'))).orderBy(purchases.id).limit(p('limit')).prepare(),
-);
-const insertOne = preparedPer((db) =>
-  db
-    .insert(purchases)
-    .values({
-      environment: p('environment'),
-      iapLogId: p('iapLogId'),
-      eventId: p('eventId'),
-      userId: p('userId'),
-      productId: p('productId'),
-      nachoProductId: p('nachoProductId'),
-      productType: p('productType'),
-      os: p('os'),
-      quantity: p('quantity'),
-      refundedQuantity: p('refundedQuantity'),
-      price: p('price'),
-      transactionId: p('transactionId'),
-      purchasedAt: p('purchasedAt'),
-      createdAt: p('createdAt'),
-    } satisfies Record<Exclude<keyof NewPurchase, 'id'>, unknown>)
-    .onConflictDoNothing({ target: [purchases.environment, purchases.iapLogId] })
-    .prepare(),
-);
+/** Every column of a purchases row, named as PurchaseRow names them. */
+export const PURCHASE_COLUMNS = sql.raw(`id, environment, iap_log_id AS "iapLogId", event_id AS "eventId", user_id AS "userId",
+  product_id AS "productId", nacho_product_id AS "nachoProductId", product_type AS "productType", os, quantity,
+  refunded_quantity AS "refundedQuantity", price, transaction_id AS "transactionId", purchased_at AS "purchasedAt", created_at AS "createdAt"`);
 
-export function findPurchase(db: Db, environment: string, iapLogId: number): PurchaseRow | undefined {
-  return byEnvAndIapLog(db).get({ environment, iapLogId });
+export function findPurchase(db: Queryable, environment: string, iapLogId: number): Promise<PurchaseRow | undefined> {
+  return db.get<PurchaseRow>(sql`SELECT ${PURCHASE_COLUMNS} FROM purchases WHERE environment = ${environment} AND iap_log_id = ${iapLogId}`);
 }
 
 /**
@@ -47,28 +39,26 @@ export function findPurchase(db: Db, environment: string, iapLogId: number): Pur
  * Bounded: a sender that reuses one transaction id must not make every later apply read (and every
  * anomaly store) all earlier purchases, which grows quadratically.
  */
-export function findPurchasesByTransactionId(db: Db, transactionId: string, limit = 20): PurchaseRow[] {
-  return byTransactionId(db).all({ transactionId, limit });
+export function findPurchasesByTransactionId(db: Queryable, transactionId: string, limit = 20): Promise<PurchaseRow[]> {
+  return db.all<PurchaseRow>(sql`SELECT ${PURCHASE_COLUMNS} FROM purchases WHERE transaction_id = ${transactionId} ORDER BY id LIMIT ${limit}`);
 }
 
 /** Returns false when a purchase with this environment + iapLogId already exists. */
-export function insertPurchase(db: Db, purchase: NewPurchase): boolean {
-  // An explicit id is not a column of the prepared insert; such callers (none on the hot path) build it.
-  const result =
+export async function insertPurchase(tx: Tx, purchase: NewPurchase): Promise<boolean> {
+  const values = sql`${purchase.environment}, ${purchase.iapLogId}, ${purchase.eventId}, ${purchase.userId}, ${purchase.productId},
+    ${purchase.nachoProductId ?? null}, ${purchase.productType}, ${purchase.os ?? null}, ${purchase.quantity}, ${purchase.refundedQuantity ?? 0},
+    ${purchase.price ?? null}, ${purchase.transactionId ?? null}, ${purchase.purchasedAt ?? null}, ${purchase.createdAt}`;
+  const columns = sql.raw(`environment, iap_log_id, event_id, user_id, product_id, nacho_product_id, product_type, os, quantity,
+    refunded_quantity, price, transaction_id, purchased_at, created_at`);
+  // An explicit id (tests, imports) is written as given.
+  const changed =
     purchase.id === undefined
-      ? insertOne(db).run(withDefaults({ nachoProductId: null, os: null, refundedQuantity: 0, price: null, transactionId: null, purchasedAt: null }, purchase))
-      : db
-          .insert(purchases)
-          .values(purchase)
-          .onConflictDoNothing({ target: [purchases.environment, purchases.iapLogId] })
-          .run();
-  return result.changes > 0;
+      ? await tx.run(sql`INSERT INTO purchases (${columns}) VALUES (${values}) ON CONFLICT (environment, iap_log_id) DO NOTHING`)
+      : await tx.run(sql`INSERT INTO purchases (id, ${columns}) VALUES (${purchase.id}, ${values}) ON CONFLICT (environment, iap_log_id) DO NOTHING`);
+  return changed > 0;
 }
 
 /** Adds to the running total so partial refunds accumulate. */
-export function addRefundedQuantity(db: Db, purchaseId: number, quantity: number): void {
-  db.update(purchases)
-    .set({ refundedQuantity: sql`${purchases.refundedQuantity} + ${quantity}` })
-    .where(eq(purchases.id, purchaseId))
-    .run();
+export async function addRefundedQuantity(tx: Tx, purchaseId: number, quantity: number): Promise<void> {
+  await tx.run(sql`UPDATE purchases SET refunded_quantity = refunded_quantity + ${quantity} WHERE id = ${purchaseId}`);
 }

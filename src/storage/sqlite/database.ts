@@ -1,22 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema';
 import { projectRoot } from '../../shared/project-root';
-import { cacheStatements } from './statement-cache';
-
-export type Db = BetterSQLite3Database<typeof schema>;
-
-export interface Database {
-  /** The raw connection: transactions and pragmas. */
-  readonly sqlite: BetterSqlite3.Database;
-  /** The drizzle handle repositories use. Inside a committer closure it runs in that transaction. */
-  readonly db: Db;
-  readonly file: string;
-  close(): void;
-}
 
 export interface OpenOptions {
   busyTimeoutMs?: number;
@@ -24,12 +11,16 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export const SQLITE_MIGRATIONS = path.join(projectRoot(), 'db', 'migrations', 'sqlite');
+
 /**
  * Opens (creating folders and schema as needed) the SQLite database.
  * WAL lets readers run beside the single writer; synchronous=FULL makes every commit reach the
  * disk before it returns, which is what lets us answer 2xx only for events that survive a crash.
  */
-export function openDatabase(file: string, options: OpenOptions = {}): Database {
+export function openSqlite(file: string, options: OpenOptions = {}): BetterSqlite3.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new BetterSqlite3(file, { readonly: options.readonly ?? false });
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -41,17 +32,17 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   // Every group-commit item runs in a savepoint, and a savepoint journals the pages it changes: in a
   // temp file (a write() per page, about 80 KB per webhook) unless temp storage is memory.
   sqlite.pragma('temp_store = MEMORY');
-  cacheStatements(sqlite);
-  const db = drizzle(sqlite, { schema });
-  if (!options.readonly) {
-    migrate(db, { migrationsFolder: options.migrationsFolder ?? path.join(projectRoot(), 'db', 'migrations', 'sqlite') });
-  }
-  return {
-    sqlite,
-    db,
-    file,
-    close: () => {
-      if (sqlite.open) sqlite.close();
-    },
-  };
+  // The stored body as text, or NULL when it is not valid UTF-8 (as PostgreSQL's twin of it does):
+  // a search must not match the replacement characters of bytes that are not text at all.
+  sqlite.function('iaphook_try_text', { deterministic: true }, (body: unknown) => {
+    if (body === null || body === undefined) return null;
+    if (typeof body === 'string') return body;
+    try {
+      return utf8.decode(body as Uint8Array);
+    } catch {
+      return null;
+    }
+  });
+  if (!options.readonly) migrate(drizzle(sqlite), { migrationsFolder: options.migrationsFolder ?? SQLITE_MIGRATIONS });
+  return sqlite;
 }

@@ -1,17 +1,11 @@
-import type { Database, Db } from './database';
-
-export type Work<T> = (db: Db) => T;
+import type { WriteOptions, WriteWork } from '../port';
+import { sqliteTx, type SqliteConnection } from './connection';
 
 interface Pending {
-  work: Work<unknown>;
+  work: WriteWork<unknown>;
   signal?: AbortSignal;
   resolve(value: unknown): void;
   reject(error: unknown): void;
-}
-
-export interface RunOptions {
-  /** Aborted before its turn, the closure never runs and run() rejects with the abort reason. */
-  signal?: AbortSignal;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -30,61 +24,84 @@ export interface GroupCommitterOptions {
 
 const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''));
 
+/** Resolved by the macrotask after the current one: a closure still pending then awaited something else. */
+const OUTSIDE = Symbol('a write closure awaited something other than the database');
+function nextMacrotask(): { promise: Promise<typeof OUTSIDE>; cancel(): void } {
+  let handle: NodeJS.Immediate | undefined;
+  const promise = new Promise<typeof OUTSIDE>((resolve) => {
+    handle = setImmediate(() => resolve(OUTSIDE));
+  });
+  return { promise, cancel: () => clearImmediate(handle) };
+}
+
+export class ClosureAwaitedOutsideError extends Error {
+  constructor() {
+    super('a write closure awaited something other than its transaction handle (a timer, I/O, another promise); it was rolled back');
+    this.name = 'ClosureAwaitedOutsideError';
+  }
+}
+
 /**
  * Group commit: every write of the process goes through run(). Closures queued while the previous
  * commit was syncing run together in one IMMEDIATE transaction, each inside its own savepoint so one
  * failing closure does not undo the others, and every promise settles only after the commit has
  * reached the disk. One fsync then acknowledges many requests, equally durable as a commit each.
+ *
+ * Closures are async but await only their transaction handle, whose queries run synchronously: the
+ * whole batch runs within one turn of the event loop, so nothing else interleaves with it. A
+ * closure still pending at the next turn awaited something else; it is rolled back and rejected
+ * (loudly) rather than left holding the write lock for every other writer.
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private flushing: Promise<void> | null = null;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly busyRetryMs: number;
   private batches = 0;
   private items = 0;
-  private readonly commitBatch: (batch: Pending[]) => Outcome[];
-  private readonly busyRetryMs: number;
   /** When the current run of SQLITE_BUSY at BEGIN started; null while commits succeed. */
   private busySince: number | null = null;
   private busyDelayMs = 0;
-  private began = false;
+  private batchWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> = [];
 
-  constructor(database: Database, options: GroupCommitterOptions = {}) {
+  constructor(
+    private readonly connection: SqliteConnection,
+    options: GroupCommitterOptions = {},
+  ) {
     this.maxBatch = options.maxBatch ?? 512;
     this.busyRetryMs = options.busyRetryMs ?? 0;
-    const { sqlite, db } = database;
-    // A transaction function called inside another runs as a savepoint (better-sqlite3).
-    const inSavepoint = sqlite.transaction((work: Work<unknown>) => work(db));
-    const all = sqlite.transaction((batch: Pending[]) => {
-      this.began = true;
-      return batch.map((item): Outcome => {
-        if (item.signal?.aborted) return { ok: false, error: item.signal.reason };
-        try {
-          return { ok: true, value: inSavepoint(item.work) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      });
-    });
-    this.commitBatch = (batch) => all.immediate(batch);
   }
 
-  run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
+  run<T>(work: WriteWork<T>, options: WriteOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, signal: options.signal, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ work: work as WriteWork<unknown>, signal: options.signal, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
 
-  /** Commits everything queued now, synchronously. Used at shutdown. */
-  drain(): void {
-    while (this.queue.length > 0) this.flush(false);
+  /** True while a batch's transaction is open: reads on the same connection would see it uncommitted. */
+  get inBatch(): boolean {
+    return this.flushing !== null;
   }
 
-  close(): void {
-    this.drain();
+  /** Resolves once no batch is open. */
+  afterBatch(): Promise<void> {
+    if (this.flushing === null) return Promise.resolve();
+    return new Promise((resolve) => this.batchWaiters.push(resolve));
+  }
+
+  /** Commits everything queued, then refuses new work. */
+  async close(): Promise<void> {
+    if (this.queue.length > 0 || this.flushing !== null) {
+      await new Promise<void>((resolve) => {
+        this.drainWaiters.push(resolve);
+        this.schedule();
+      });
+    }
     this.closed = true;
   }
 
@@ -93,14 +110,19 @@ export class GroupCommitter {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.flushing !== null) return;
     this.scheduled = true;
     // setImmediate runs after the poll phase, so requests that arrived during the last commit's
     // fsync are all parsed and queued before the next commit starts.
     setImmediate(() => {
       this.scheduled = false;
-      if (this.flush(true) === 'busy') return this.retryLater();
-      if (this.queue.length > 0) this.schedule();
+      this.flushing = this.flush().then((result) => {
+        this.flushing = null;
+        for (const resolve of this.batchWaiters.splice(0)) resolve();
+        if (result === 'busy') this.retryLater();
+        else if (this.queue.length > 0) this.schedule();
+        else for (const resolve of this.drainWaiters.splice(0)) resolve();
+      });
     });
   }
 
@@ -117,16 +139,15 @@ export class GroupCommitter {
     }, this.busyDelayMs);
   }
 
-  private flush(mayRetry: boolean): 'done' | 'busy' {
+  private async flush(): Promise<'done' | 'busy'> {
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return 'done';
-    let outcomes: Outcome[];
-    this.began = false;
+    const sql = (text: string) => this.connection.statement(text).run();
     try {
-      outcomes = this.commitBatch(batch);
+      sql('BEGIN IMMEDIATE');
     } catch (error) {
       // BEGIN failed on the lock: no closure ran, so the batch can simply wait for its next turn.
-      if (mayRetry && !this.began && isBusy(error)) {
+      if (isBusy(error) && !this.closed) {
         const now = Date.now();
         this.busySince ??= now;
         if (now - this.busySince < this.busyRetryMs) {
@@ -140,6 +161,15 @@ export class GroupCommitter {
     }
     this.busySince = null;
     this.busyDelayMs = 0;
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.runAll(batch);
+      sql('COMMIT');
+    } catch (error) {
+      if (this.connection.sqlite.inTransaction) sql('ROLLBACK');
+      for (const item of batch) item.reject(error);
+      return 'done';
+    }
     this.batches += 1;
     this.items += batch.length;
     batch.forEach((item, i) => {
@@ -148,5 +178,40 @@ export class GroupCommitter {
       else item.reject(outcome.error);
     });
     return 'done';
+  }
+
+  private async runAll(batch: Pending[]): Promise<Outcome[]> {
+    const sql = (text: string) => this.connection.statement(text).run();
+    let turn = nextMacrotask();
+    const outcomes: Outcome[] = [];
+    for (const item of batch) {
+      if (item.signal?.aborted) {
+        outcomes.push({ ok: false, error: item.signal.reason });
+        continue;
+      }
+      sql('SAVEPOINT item');
+      const tx = sqliteTx(this.connection);
+      try {
+        const running = (async () => item.work(tx))();
+        const value = await Promise.race([running, turn.promise]);
+        if (value === OUTSIDE) {
+          running.catch(() => undefined); // its later queries fail on the revoked handle
+          throw new ClosureAwaitedOutsideError();
+        }
+        sql('RELEASE item');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        // Throws when SQLite already rolled the whole transaction back (a full disk, say): the
+        // batch then fails as a whole, in flush.
+        sql('ROLLBACK TO item');
+        sql('RELEASE item');
+        outcomes.push({ ok: false, error });
+        if (error instanceof ClosureAwaitedOutsideError) turn = nextMacrotask();
+      } finally {
+        tx.revoke();
+      }
+    }
+    turn.cancel();
+    return outcomes;
   }
 }

@@ -1,13 +1,12 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteJobQueue, Worker } from '../../../delivery';
+import { SqlJobQueue } from '../../../delivery';
 import { createLogger } from '../../../logger';
 import { createEmitter } from '../../../outbound';
-import { SqliteIngestStore } from '../../../receiver';
+import { StorageIngestStore } from '../../../receiver';
+import { createApplyWorker, enqueueApply } from '../../../runtime/apply-worker';
 import { systemClock } from '../../../shared/clock';
-import { openDatabase } from '../database';
-import { GroupCommitter } from '../group-commit';
-import { enqueueApply, serviceApplyHandler } from './handler';
+import { openSqliteStorage } from '../storage';
 import type { ApplyThreadData, FromThread, ToThread } from './messages';
 import { storeSide } from './store-side';
 
@@ -16,17 +15,16 @@ import { storeSide } from './store-side';
 // on the second core instead of between HTTP requests. The HTTP thread keeps a connection for the
 // rest (admin writes, outbound, inspector); SQLite lets one connection write at a time, so both
 // keep their transactions to a group commit; this side waits for the lock inside SQLite, the HTTP
-// side between event-loop turns.
+// side between event-loop turns. Built from the same constructors as the in-process inbound side.
 
 const data = workerData as ApplyThreadData;
 const port = parentPort;
 if (port === null) throw new Error('apply-thread/entry runs as a worker thread');
 
 const logger = createLogger(data.logLevel).child({ component: 'apply-thread' });
-const database = openDatabase(data.databasePath, { busyTimeoutMs: data.busyTimeoutMs });
-const committer = new GroupCommitter(database, { maxBatch: data.commitMaxBatch });
-const queue = new SqliteJobQueue();
-const ingestStore = new SqliteIngestStore({ committer, db: database.db, clock: systemClock, onStored: enqueueApply(queue) });
+const storage = openSqliteStorage({ file: data.databasePath, busyTimeoutMs: data.busyTimeoutMs, commitMaxBatch: data.commitMaxBatch });
+const queue = new SqlJobQueue(storage.claims);
+const ingestStore = new StorageIngestStore({ storage, clock: systemClock, onStored: enqueueApply(queue) });
 
 const send = (message: FromThread) => port.postMessage(message);
 // Latencies go to the HTTP thread's metrics in one message per event-loop turn, not one per event.
@@ -36,9 +34,8 @@ const reportApplied = (receivedAt: number) => {
   latencies.push(Math.max(0, systemClock.now() - receivedAt));
 };
 
-const worker = new Worker({
-  committer,
-  db: database.db,
+const worker = createApplyWorker({
+  storage,
   queue,
   clock: systemClock,
   logger,
@@ -46,10 +43,9 @@ const worker = new Worker({
   leaseMs: data.leaseMs,
   idlePollMs: data.idlePollMs,
   workerId: `${os.hostname()}:${process.pid}:apply-thread`,
-  kinds: 'handled',
-  handlers: [
-    serviceApplyHandler({ clock: systemClock, emit: createEmitter(queue), onApplied: reportApplied, onDeliveries: () => send({ type: 'deliveries' }) }),
-  ],
+  emit: createEmitter(queue),
+  onApplied: reportApplied,
+  onDeliveries: () => send({ type: 'deliveries' }),
   observer: {
     jobSucceeded: (kind) => send({ type: 'finished', kind, result: 'succeeded' }),
     jobFailed: (kind, willRetry) => send({ type: 'finished', kind, result: willRetry ? 'retry' : 'dead' }),
@@ -66,17 +62,17 @@ port.on('message', (message: ToThread) => {
 
 async function stop(deadlineMs: number): Promise<void> {
   await worker.stop({ deadlineMs });
-  committer.close();
+  await storage.committer.close();
   // Let the outcomes of the last writes reach the HTTP thread before the port closes.
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
-  database.close();
+  await storage.close();
   send({ type: 'stopped' });
   port?.close();
 }
 
 // Checkpoints are the checkpointer thread's job (checkpointer.ts), not this connection's.
-database.sqlite.pragma('wal_autocheckpoint = 0');
+storage.sqlite.pragma('wal_autocheckpoint = 0');
 
 worker.start();
 send({ type: 'started' });

@@ -1,5 +1,4 @@
 import type { Answer, IngestResult, IngestStore, PreparedEvent, RawRequestRecord, StoreOptions } from '../../../receiver';
-import type { RestoreResult, SpoolEntry } from '../../../spool/format';
 import type { StoreCall, StoreReply } from './messages';
 
 type Call = StoreCall extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
@@ -19,29 +18,23 @@ export interface StoreChannel {
  * The receiver's store when the apply thread runs: ingest and rejected requests are written by the
  * thread's connection, so the SQL, the group commit and its fsync leave the HTTP thread, which
  * only sends the prepared records and waits for the outcome. Calls are sent in one message per
- * event-loop turn. Restores from the spool stay on the HTTP thread's own store (rare, and they
- * must work while the thread is restarting).
+ * event-loop turn. Restores from the spool go to the HTTP thread's own store (rare, and they must
+ * work while the thread is restarting).
  */
 export class ThreadIngestStore implements IngestStore {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private queued: StoreCall[] = [];
 
-  constructor(
-    private readonly channel: StoreChannel,
-    private readonly local: Pick<IngestStore, 'restore'>,
-  ) {}
+  constructor(private readonly channel: StoreChannel) {}
 
   ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options: StoreOptions = {}): Promise<IngestResult> {
     return this.call({ op: 'ingest', raw, event, startedAt: startedAt(elapsed) }, options.signal) as Promise<IngestResult>;
   }
 
-  async recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options: StoreOptions = {}): Promise<void> {
+  async recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options: StoreOptions = {}): Promise<'recorded'> {
     await this.call({ op: 'reject', raw, answer, startedAt: startedAt(elapsed) }, options.signal);
-  }
-
-  restore(entry: SpoolEntry): Promise<RestoreResult> {
-    return this.local.restore(entry);
+    return 'recorded';
   }
 
   /** Outcomes from the thread. */

@@ -1,0 +1,138 @@
+import { mb } from './memory';
+import { LABEL, markdownTable, summarizeCpu, summarizeIngest, type BackendResults, type BenchResults, type CpuSide } from './report';
+
+// The per-backend sections of docs/BENCHMARKS.md: a SQLite | PostgreSQL table per figure, then the rounds.
+
+export const us = (n: number) => Math.round(n).toLocaleString('en');
+const NA = '—';
+
+/** One row per figure, a column per backend ('—' where PostgreSQL was not measured). */
+function sideBySide(results: BenchResults, rows: Array<[string, (r: BackendResults) => string | number]>): string {
+  const backends = [results.sqlite, results.postgres];
+  return markdownTable(
+    ['', 'SQLite', 'PostgreSQL'],
+    rows.map(([label, cell]) => [label, ...backends.map((b) => (b === null ? NA : cell(b)))]),
+  );
+}
+
+const measured = (results: BenchResults) => [results.sqlite, ...(results.postgres === null ? [] : [results.postgres])];
+
+export function ingestSection(results: BenchResults): string[] {
+  const s = (r: BackendResults) => summarizeIngest(r.ingest);
+  return [
+    '## Ingest',
+    '',
+    `autocannon, ${results.settings.connections} connections, distinct purchases (~${results.settings.bodyBytes}-byte bodies) with a valid key, ${results.settings.durationSec} s per run, ` +
+      `against the real server (\`node dist/src/main.js\`, ${results.settings.serverConfig}) and a bare Express 5 endpoint doing the same JSON parsing (its own process), alternated. ` +
+      'Each backend has its own rounds, each with its own bare Express runs.',
+    '',
+    sideBySide(results, [
+      ['iaphook req/s (median of rounds)', (r) => Math.round(s(r).serverRps)],
+      ['bare Express req/s, same rounds', (r) => Math.round(s(r).bareRps)],
+      ['ratio (median of the rounds’ ratios)', (r) => `**${s(r).ratio.toFixed(2)}**`],
+      ['p99 iaphook / bare Express, ms', (r) => `${s(r).serverP99} / ${s(r).bareP99}`],
+      ['processing lag p50 / p99, ms', (r) => `${s(r).lagP50} / ${s(r).lagP99}`],
+      ['longest drain after a run, ms', (r) => s(r).drainMs],
+      ['non-2xx and errors', (r) => r.ingest.reduce((n, x) => n + x.server.non2xx + x.server.errors, 0)],
+    ]),
+    '',
+    'Every 200 was sent after its raw request, event and job had committed: on SQLite with `synchronous=FULL`; on PostgreSQL with a COMMIT ' +
+      `on the server's settings (${results.postgresServer?.durability ?? 'not measured'}). ` +
+      'Processing lag: the 200 reaching the client → the event `applied`, every acknowledged event of every round.',
+    '',
+    markdownTable(
+      ['backend', 'round', 'bare Express req/s', 'p50 / p99 ms', 'iaphook req/s', 'p50 / p99 ms', 'ratio', 'non-2xx', 'lag p50 / p99 ms', 'drain ms'],
+      measured(results).flatMap((b) =>
+        b.ingest.map((r, i) => [
+          LABEL[b.backend],
+          i + 1,
+          Math.round(r.bare.rps),
+          `${r.bare.p50} / ${r.bare.p99}`,
+          Math.round(r.server.rps),
+          `${r.server.p50} / ${r.server.p99}`,
+          (r.server.rps / r.bare.rps).toFixed(2),
+          r.server.non2xx + r.server.errors,
+          `${r.lag.p50} / ${r.lag.p99}`,
+          r.lag.drainMs,
+        ]),
+      ),
+    ),
+  ];
+}
+
+export const cpuCells = (c: CpuSide) => [us(c.mainUs), us(c.otherUs), c.databaseUs === undefined ? NA : us(c.databaseUs), us(c.loadUs), us(c.totalUs), us(c.ceilingRps)];
+
+/** Where each request's CPU goes, and what that means for the throughput ratio on this machine. */
+export function cpuSection(results: BenchResults): string[] {
+  const cores = results.machine.cores;
+  const summaries = measured(results).map((b) => ({ label: LABEL[b.backend], cpu: summarizeCpu(b.ingest, cores) }));
+  const [sqlite, postgres] = summaries.map((s) => s.cpu);
+  if (sqlite === null) return ['CPU per request: not measured (/proc not readable).'];
+  const budget = (label: string, c: NonNullable<typeof sqlite>, where: string) =>
+    `For iaphook on ${label} to reach 0.8 × bare Express here, one request, load generator included, would have to cost at most ${us(c.budgetUsAtTarget)} µs; ` +
+    `it costs ${us(c.server.totalUs)} µs, ${where}.`;
+  return [
+    'CPU per request (medians of the rounds, µs; read from /proc for every thread of each process):',
+    '',
+    markdownTable(
+      ['', 'main thread', 'other threads', 'PostgreSQL backends', 'load generator', 'total', `ceiling on ${cores} cores, req/s`],
+      summaries.flatMap((s) => (s.cpu === null ? [] : [[`bare Express (${s.label} rounds)`, ...cpuCells(s.cpu.bare)], [`iaphook, ${s.label}`, ...cpuCells(s.cpu.server)]])),
+    ),
+    '',
+    `"Other threads" are, for iaphook on SQLite, the database thread (durable ingest, ledger applies), the WAL checkpointer and V8's garbage-collector and compiler threads; for bare Express only the latter. ` +
+      `The ceiling is the cores' time divided by one request's total cost. ` +
+      budget('SQLite', sqlite, `and its other threads alone cost ${us(sqlite.server.otherUs)} µs against bare Express's ${us(sqlite.bare.otherUs)} µs: storing and applying each event durably, which bare Express does not do`),
+    ...(postgres === null || postgres === undefined
+      ? []
+      : [
+          '',
+          'On PostgreSQL the database is other processes on the same cores: "PostgreSQL backends" is the CPU of the server processes serving the instance\'s connections ' +
+            "(this database's client backends in `pg_stat_activity`, read from /proc; the bench's own reader is left out, and so are the server's WAL writer, checkpointer and autovacuum, which serve every database on it). " +
+            budget('PostgreSQL', postgres, `of which ${postgres.server.databaseUs === undefined ? NA : us(postgres.server.databaseUs)} µs in PostgreSQL's backends`),
+        ]),
+  ];
+}
+
+export function outboundSection(results: BenchResults): string[] {
+  const o = (r: BackendResults, cell: (x: NonNullable<BackendResults['outbound']>) => string | number) => (r.outbound === null ? NA : cell(r.outbound));
+  const skipped = measured(results).filter((b) => b.outbound === null);
+  const rounds = measured(results).flatMap((b) =>
+    (b.outbound?.rounds ?? []).map((r, i) => [LABEL[b.backend], i + 1, Math.round(r.core), Math.round(r.undici), (r.core / r.undici).toFixed(2)]),
+  );
+  return [
+    '## Outbound',
+    '',
+    `${Number(results.settings.outboundPerRound).toLocaleString('en')} deliveries per round from the delivery core (the real runtime in the bench's process: outbox, claim with a lease, HTTP attempt, attempt log committed durably, ` +
+      `on a fresh database) to a local keep-alive sink (its own process), against a plain undici \`Pool\` loop posting the same body, ${results.settings.outboundInFlight} in flight, alternated.`,
+    '',
+    sideBySide(results, [
+      ['delivery core, deliveries/s (median)', (r) => o(r, (x) => Math.round(x.deliveriesPerSec))],
+      ['plain undici pool, posts/s (median)', (r) => o(r, (x) => Math.round(x.undiciPerSec))],
+      ['ratio', (r) => o(r, (x) => `**${(x.deliveriesPerSec / x.undiciPerSec).toFixed(2)}**`)],
+      [`global \`fetch\`, ${results.settings.outboundInFlight} in flight, posts/s`, (r) => o(r, (x) => Math.round(x.fetchPerSec))],
+      ['delivery core / fetch', (r) => o(r, (x) => `${(x.deliveriesPerSec / x.fetchPerSec).toFixed(1)}×`)],
+      ['attempts logged / deliveries', (r) => o(r, (x) => `${x.attemptsLogged.toLocaleString('en')} / ${x.deliveries.toLocaleString('en')}`)],
+    ]),
+    ...skipped.map((b) => `\n${LABEL[b.backend]}: not measured, ${b.outboundSkipped ?? 'skipped'}.`),
+    ...(rounds.length === 0 ? [] : ['', markdownTable(['backend', 'round', 'delivery core /s', 'undici pool /s', 'ratio'], rounds)]),
+  ];
+}
+
+export function memorySection(results: BenchResults): string[] {
+  return [
+    '## Memory and size',
+    '',
+    'The same server process as the ingest rounds, topped up in three runs. RSS is the iaphook process only (on PostgreSQL the database server\'s memory is its own processes\').',
+    '',
+    sideBySide(results, [
+      ['events stored', (r) => r.memory.events.toLocaleString('en')],
+      ['RSS after each run, MB', (r) => r.memory.rssAfterRuns.map(mb).join(' → ')],
+      ['peak RSS, MB', (r) => mb(r.memory.peakRssBytes)],
+      ['database on disk, MB', (r) => `${mb(r.memory.databaseBytes)} (${r.backend === 'sqlite' ? 'file and WAL' : '`pg_database_size`'})`],
+      ['of which WAL, MB', (r) => (r.memory.walBytes === null ? 'not per database: the WAL is the PostgreSQL server’s, shared by all its databases' : mb(r.memory.walBytes))],
+      ['bytes per event', (r) => Math.round(r.memory.databaseBytesPerEvent).toLocaleString('en')],
+    ]),
+    '',
+    'Bytes per event: raw request with headers and body, event, job, attempt log, purchase, ledger entry (and their indexes).',
+  ];
+}

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import { inboundApplyPolicy, Worker, type JobHandler, type JobQueue, type WorkerObserver } from '../delivery';
+import { recordRefunds } from '../feedback';
+import { APPLY_EVENT_JOB, createApplyHandler, type ApplyJobPayload } from '../ledger';
+import type { Emit } from '../outbound';
+import type { Clock } from '../shared/clock';
+import type { Storage, Tx } from '../storage/port';
+import { fn, sql } from '../storage/sql';
+
+export interface ServiceApplyDeps {
+  clock: Clock;
+  emit: Emit;
+  /** After the commit, once per event that became applied. */
+  onApplied(receivedAt: number): void;
+  /** After the commit of an apply that queued outbound deliveries (refunds as feedback): wake their worker. */
+  onDeliveries(): void;
+}
+
+/** The ingest store's onStored: a new event's apply job, in the same transaction as the event. */
+export function enqueueApply(queue: JobQueue) {
+  return async (tx: Tx, eventId: string, now: number): Promise<void> => {
+    await queue.enqueue(tx, { kind: APPLY_EVENT_JOB, payload: { eventId }, policy: inboundApplyPolicy }, now);
+  };
+}
+
+async function refundsAmong(tx: Tx, eventIds: string[]): Promise<string[]> {
+  if (eventIds.length === 0) return [];
+  const rows = await tx.all<{ id: string }>(sql`SELECT id FROM events WHERE type = 'refund' AND ${fn.inList(sql`id`, eventIds)}`);
+  const refunds = new Set(rows.map((r) => r.id));
+  return eventIds.filter((id) => refunds.has(id));
+}
+
+/**
+ * The inbound apply handler as the service runs it, wherever it runs (in process, on SQLite's
+ * apply thread): applying an event also records its refunds as feedback (with their outbound
+ * events) in the same transaction. One definition, so every way of running it stays the same.
+ */
+export function serviceApplyHandler(deps: ServiceApplyDeps): JobHandler<ApplyJobPayload> {
+  // Events whose apply queued deliveries, between the commit and afterSuccess: the deliveries'
+  // worker is woken only once they are committed, and only when there are some.
+  const queuedDeliveries = new Set<string>();
+  return createApplyHandler({
+    clock: deps.clock,
+    onApplied: (eventId, receivedAt) => {
+      deps.onApplied(receivedAt);
+      if (queuedDeliveries.delete(eventId)) deps.onDeliveries();
+    },
+    onCommit: async (tx, result, now) => {
+      const refunds = await refundsAmong(tx, result.applied.map((a) => a.eventId));
+      if (refunds.length > 0 && (await recordRefunds({ tx, emit: deps.emit, now }, refunds)) > 0) refunds.forEach((id) => queuedDeliveries.add(id));
+    },
+  });
+}
+
+export interface ApplyWorkerDeps extends ServiceApplyDeps {
+  storage: Pick<Storage, 'read' | 'write'>;
+  queue: JobQueue;
+  logger: Logger;
+  concurrency: number;
+  leaseMs: number;
+  idlePollMs: number;
+  workerId?: string;
+  random?: () => number;
+  observer?: WorkerObserver;
+}
+
+/** The worker that applies received events to the ledger (apply-iap-event jobs only). */
+export function createApplyWorker(deps: ApplyWorkerDeps): Worker {
+  return new Worker({
+    storage: deps.storage,
+    queue: deps.queue,
+    clock: deps.clock,
+    logger: deps.logger,
+    concurrency: deps.concurrency,
+    leaseMs: deps.leaseMs,
+    idlePollMs: deps.idlePollMs,
+    workerId: deps.workerId,
+    random: deps.random,
+    kinds: 'handled',
+    handlers: [serviceApplyHandler(deps)],
+    observer: deps.observer,
+  });
+}

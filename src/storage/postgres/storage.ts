@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Queryable, Row, Storage, Tx, WriteOptions, WriteWork } from '../port';
+import { compile, sql, type Sql } from '../sql';
+import { pgClaims, pgRenderer } from './dialect';
+import { migratePostgres } from './migrate';
+import { PgSignals } from './signals';
+
+export interface PostgresStorageOptions {
+  url: string;
+  /** Connections in the pool; every in-flight write holds one for its transaction. */
+  poolSize: number;
+  /** Logs connection trouble (the listener reconnecting); never queries or values. */
+  onError?(error: Error, context: string): void;
+  migrationsFolder?: string;
+}
+
+// bigint (int8) and numeric come back as strings by default, for precision beyond 2^53. Our
+// bigints are epoch milliseconds, ids and counts, all far below that: numbers, as on SQLite.
+const types = {
+  getTypeParser: (oid: number, format?: string) => {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/** Serialisation failures and deadlocks: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_TRIES = 4;
+
+type Client = pg.Pool | pg.PoolClient;
+
+function queryableOn(client: Client): Queryable {
+  const query = async <T>(query: Sql) => {
+    const { text, params } = compile(query, pgRenderer);
+    return client.query<T & pg.QueryResultRow>(text, params);
+  };
+  return {
+    all: async <T = Row>(q: Sql) => (await query<T>(q)).rows as T[],
+    get: async <T = Row>(q: Sql) => (await query<T>(q)).rows[0] as T | undefined,
+    run: async (q: Sql) => (await query(q)).rowCount ?? 0,
+  };
+}
+
+/**
+ * The PostgreSQL backend: a pg pool shared by every instance's reads and writes. Each write is its
+ * own transaction (PostgreSQL groups concurrent commits' WAL flushes by itself), committed before
+ * write() resolves, so an acknowledged webhook is as durable as on SQLite.
+ */
+export class PostgresStorage implements Storage {
+  readonly backend = 'postgres' as const;
+  readonly claims = pgClaims;
+  readonly read: Queryable;
+  readonly signals: PgSignals;
+  /** Tells this instance's messages apart from the others'. */
+  readonly instanceId = randomUUID();
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly options: PostgresStorageOptions,
+  ) {
+    this.read = queryableOn(pool);
+    this.signals = new PgSignals({ pool, url: options.url, instanceId: this.instanceId, onError: options.onError });
+  }
+
+  /** Connects, applies the migrations (one instance at a time) and starts listening for signals. */
+  static async open(options: PostgresStorageOptions): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types });
+    // An idle client losing its connection (a server restart) must not crash the process.
+    pool.on('error', (error) => options.onError?.(error, 'idle pool connection'));
+    try {
+      await migratePostgres(options.url, options.migrationsFolder);
+      const storage = new PostgresStorage(pool, options);
+      await storage.signals.start();
+      return storage;
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+
+  async write<T>(work: WriteWork<T>, options: WriteOptions = {}): Promise<T> {
+    options.signal?.throwIfAborted();
+    const client = await this.pool.connect();
+    try {
+      // The abort may have come while waiting for a connection: the closure still has not run.
+      options.signal?.throwIfAborted();
+      for (let attempt = 1; ; attempt += 1) {
+        await client.query('BEGIN');
+        try {
+          const value = await work(pgTx(client));
+          await client.query('COMMIT');
+          return value;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          if (!(RETRYABLE.has(codeOf(error)) && attempt < MAX_TRIES)) throw error;
+        }
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    return codeOf(error) === '23505';
+  }
+
+  async close(): Promise<void> {
+    await this.signals.stop();
+    await this.pool.end();
+  }
+}
+
+/** A transaction on one pooled client; locks are transaction-level advisory locks. */
+function pgTx(client: pg.PoolClient): Tx {
+  const q = queryableOn(client);
+  return { ...q, lock: async (key) => void (await q.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`)) };
+}
+
+function codeOf(error: unknown): string {
+  return String((error as { code?: unknown } | null)?.code ?? '');
+}

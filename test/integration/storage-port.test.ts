@@ -1,0 +1,102 @@
+import { fn, sql, type Fragment } from '../../src/storage/sql';
+import { freshStorage, openStorageOn, type TestStorage } from '../support/backend';
+
+// The storage port's contract, the same on both backends: what the domain may rely on.
+
+let db: TestStorage;
+beforeAll(async () => {
+  db = await freshStorage();
+  await db.storage.write(async (tx) => {
+    const raw = (id: string, body: Buffer | null) =>
+      tx.run(sql`INSERT INTO raw_requests (id, received_at, method, path, headers, body, body_size, status, outcome, source)
+        VALUES (${id}, 1, 'POST', '/Webhooks/Nachocode', '{}', ${body}, 0, 200, 'stored', 'webhook')`);
+    await raw('req_a', Buffer.from('{"userId":"u-1","environment":"sandbox","tokenNotFoundUserIds":["u-2","u-3"],"note":"50% OFF"}'));
+    await raw('req_b', Buffer.from('not json at all'));
+    await raw('req_c', null);
+    await raw('req_d', Buffer.from([0x7b, 0xff, 0xc3, 0x28, 0x7d]));
+    await tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('doc', ${'{"n":42,"at":"2026-03-02T08:15:09.730Z"}'}, 1772439309730)`);
+  });
+});
+afterAll(() => db.remove());
+
+const one = async <T>(expr: Fragment, where: Fragment = sql`id = 'req_a'`) =>
+  (await db.storage.read.get<{ v: T }>(sql`SELECT ${expr} AS v FROM raw_requests WHERE ${where}`))?.v;
+const ids = async (where: Fragment) =>
+  (await db.storage.read.all<{ id: string }>(sql`SELECT id FROM raw_requests WHERE ${where} ORDER BY id`)).map((r) => r.id);
+
+describe('portable functions', () => {
+  it.each([
+    ['bodyField of a JSON body', () => one(sql`${fn.bodyField(sql`body`, 'userId')}`), 'u-1'],
+    ['bodyField of a body that is not JSON', () => one(sql`${fn.bodyField(sql`body`, 'userId')}`, sql`id = 'req_b'`), null],
+    ['bodyField of no body', () => one(sql`${fn.bodyField(sql`body`, 'userId')}`, sql`id = 'req_c'`), null],
+    ['bodyText of a text body', () => one(sql`${fn.bodyText(sql`body`)}`, sql`id = 'req_b'`), 'not json at all'],
+    ['bodyText of bytes that are not UTF-8', () => one(sql`${fn.bodyText(sql`body`)}`, sql`id = 'req_d'`), null],
+  ])('%s', async (_name, read, expected) => {
+    expect(await read()).toEqual(expected);
+  });
+
+  it('bodyArrayHas finds a string in a list of the body, and nothing in a body that is not JSON', async () => {
+    expect(await ids(fn.bodyArrayHas(sql`body`, 'tokenNotFoundUserIds', 'u-3'))).toEqual(['req_a']);
+    expect(await ids(fn.bodyArrayHas(sql`body`, 'tokenNotFoundUserIds', 'u-9'))).toEqual([]);
+  });
+
+  it('likeInsensitive ignores ASCII case, and escapeLike makes wildcards literal', async () => {
+    expect(await ids(sql`${fn.likeInsensitive(sql`path`, '/webhooks/%')}`)).toEqual(['req_a', 'req_b', 'req_c', 'req_d']);
+    expect(await ids(sql`${fn.likeInsensitive(fn.bodyText(sql`body`), '%50\\% off%')}`)).toEqual(['req_a']);
+    expect(await ids(sql`${fn.likeInsensitive(fn.bodyText(sql`body`), '%50\\%x%')}`)).toEqual([]);
+  });
+
+  it('inList matches any of the values with one parameter, and an empty list matches nothing', async () => {
+    expect(await ids(sql`${fn.inList(sql`id`, ['req_c', 'req_a', 'req_x'])}`)).toEqual(['req_a', 'req_c']);
+    expect(await ids(sql`${fn.inList(sql`id`, [])}`)).toEqual([]);
+  });
+
+  it('jsonText, jsonNumber, isoToMs and utcDay read a JSON text column the same way', async () => {
+    const row = await db.storage.read.get<{ n: number; at: string; ms: number; day: string }>(sql`SELECT
+      ${fn.jsonNumber(sql`value`, 'n')} AS n, ${fn.jsonText(sql`value`, 'at')} AS at,
+      ${fn.isoToMs(fn.jsonText(sql`value`, 'at'))} AS ms, ${fn.utcDay(sql`updated_at`)} AS day
+      FROM meta WHERE key = 'doc'`);
+    expect(row).toEqual({ n: 42, at: '2026-03-02T08:15:09.730Z', ms: 1772439309730, day: '2026-03-02' });
+  });
+
+  it('offsetOnly skips rows without a limit', async () => {
+    const rows = await db.storage.read.all<{ id: string }>(sql`SELECT id FROM raw_requests ORDER BY id ${fn.offsetOnly(1)}`);
+    expect(rows.map((r) => r.id)).toEqual(['req_b', 'req_c', 'req_d']);
+  });
+});
+
+describe('transactions', () => {
+  it('when a write closure throws, then none of its writes persist and the error reaches the caller', async () => {
+    const failing = db.storage.write(async (tx) => {
+      await tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('rolled-back', 'x', 0)`);
+      throw new Error('no');
+    });
+    await expect(failing).rejects.toThrow('no');
+    expect(await db.storage.read.all(sql`SELECT key FROM meta WHERE key = 'rolled-back'`)).toEqual([]);
+  });
+
+  it('when an insert breaks a unique index, then isUniqueViolation says so', async () => {
+    const error = await db.storage
+      .write((tx) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('doc', 'again', 0)`))
+      .catch((e: unknown) => e);
+    expect(db.storage.isUniqueViolation(error)).toBe(true);
+    expect(db.storage.isUniqueViolation(new Error('other'))).toBe(false);
+  });
+
+  it('when two instances read-then-write under the same lock, then no update is lost', async () => {
+    const other = await openStorageOn(db.database);
+    try {
+      await db.storage.write((tx) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('counter', '0', 0)`));
+      const bump = (storage: typeof other) =>
+        storage.write(async (tx) => {
+          await tx.lock('test:counter');
+          const row = await tx.get<{ value: string }>(sql`SELECT value FROM meta WHERE key = 'counter'`);
+          await tx.run(sql`UPDATE meta SET value = ${String(Number(row!.value) + 1)} WHERE key = 'counter'`);
+        });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i % 2 === 0 ? db.storage : other)));
+      expect(await db.storage.read.get(sql`SELECT value FROM meta WHERE key = 'counter'`)).toEqual({ value: '20' });
+    } finally {
+      await other.close();
+    }
+  });
+});
