@@ -20,6 +20,8 @@ export interface AppDeps {
   metrics: Metrics;
   receive: Receive;
   jwtSecret: string;
+  /** PUBLIC_URL: an origin the pages may be served from (the cookie's same-origin check). */
+  publicUrl: string | null;
   bodyLimitBytes: number;
   logRequests: boolean;
   readiness(): Promise<Readiness>;
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   for (const router of deps.pageRouters ?? []) app.use(router);
 
   const api = express.Router();
-  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock, { cookie: true }));
+  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock, { cookie: true, publicUrl: deps.publicUrl }));
   api.use(express.json({ limit: '1mb' }));
   api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
   api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));

@@ -242,6 +242,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     metrics,
     receive,
     jwtSecret: config.jwtSecret,
+    publicUrl: config.publicUrl,
     bodyLimitBytes: config.bodyLimitBytes,
     logRequests: config.logRequests,
     readiness,

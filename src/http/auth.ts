@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
+import { crossOriginProblem, originFacts } from './same-origin';
 import { verifyToken, type Principal, type Role } from './tokens';
 
 /** The browser pages' session: an admin JWT in an httpOnly, SameSite=Strict cookie. */
@@ -23,17 +24,27 @@ export function cookieValue(req: Request, name: string): string | null {
 }
 
 export interface RoleOptions {
-  /** Also accept the admin session cookie (pages and the APIs they call). SameSite=Strict blocks cross-site use. */
+  /**
+   * Also accept the admin session cookie (pages and the APIs they call). SameSite=Strict blocks
+   * other sites; a state-changing request must also prove it comes from this origin (same-origin.ts).
+   */
   cookie?: boolean;
+  /** PUBLIC_URL: one of the origins the pages may be served from. */
+  publicUrl?: string | null;
 }
 
 /** Requires a valid JWT with the given role: 401 when absent or invalid, 403 when the role differs. */
 export function requireRole(secret: string, role: Role, clock: Clock, options: RoleOptions = {}): RequestHandler {
   return (req, res, next) => {
-    const token = bearer(req.headers.authorization) ?? (options.cookie === true ? cookieValue(req, ADMIN_COOKIE) : null);
+    const fromHeader = bearer(req.headers.authorization);
+    const token = fromHeader ?? (options.cookie === true ? cookieValue(req, ADMIN_COOKIE) : null);
     if (token === null) throw new AppError('unauthorized', 'missing bearer token: send "Authorization: Bearer <JWT>"');
     const result = verifyToken(secret, token, clock.now());
     if (!result.ok) throw new AppError('unauthorized', result.reason);
+    if (fromHeader === null) {
+      const problem = crossOriginProblem(originFacts(req, options.publicUrl ?? null));
+      if (problem !== null) throw new AppError('forbidden', problem);
+    }
     if (result.principal.role !== role) {
       throw new AppError('forbidden', `this route needs a ${role} token; the token has role ${result.principal.role}`);
     }

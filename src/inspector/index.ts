@@ -67,7 +67,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   apiRouter.use(binsAdminRouter(bins, options.publicUrl));
 
   const publicRouter = express.Router();
-  publicRouter.use(inspectorPageRouter({ jwtSecret: options.jwtSecret, clock }));
+  publicRouter.use(inspectorPageRouter({ jwtSecret: options.jwtSecret, clock, publicUrl: options.publicUrl }));
   publicRouter.use(binCaptureRouter(bins, options.bodyLimitBytes));
 
   return {

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ADMIN_COOKIE, cookieValue } from '../http/auth';
+import { crossOriginProblem, originFacts } from '../http/same-origin';
 import { verifyToken } from '../http/tokens';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
@@ -62,6 +63,7 @@ export function signinFor(originalUrl: string): string {
 export interface PageDeps {
   jwtSecret: string;
   clock: Clock;
+  publicUrl: string | null;
 }
 
 /** The inspector page, its sign-in page and the session cookie they use. Mounted outside /api. */
@@ -82,6 +84,13 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
     res.redirect(303, signinFor(req.originalUrl));
   };
 
+  // Signing in and out change the session: only from the sign-in page and the inspector themselves.
+  const sameOrigin: RequestHandler = (req, _res, next) => {
+    const problem = crossOriginProblem(originFacts(req, deps.publicUrl));
+    if (problem !== null) throw new AppError('forbidden', problem);
+    next();
+  };
+
   router.use(INSPECTOR_PATH, strictCsp);
   router.get(INSPECTOR_PATH, signedIn, (_req, res) => serve(res, 'inspector.html'));
   router.get(SIGNIN_PATH, (_req, res) => serve(res, 'signin.html'));
@@ -89,7 +98,7 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
 
   // The token arrives in a JSON body (from a pasted token or the #token= of a sign-in link, which
   // browsers never send to the server), so it never appears in a URL or a request log line.
-  router.post(`${INSPECTOR_PATH}/session`, express.json({ limit: '8kb' }), (req, res) => {
+  router.post(`${INSPECTOR_PATH}/session`, sameOrigin, express.json({ limit: '8kb' }), (req, res) => {
     const parsed = sessionBody.safeParse(req.body);
     if (!parsed.success) throw new AppError('bad_request', 'expected {"token": "<admin JWT>"}');
     const result = verifyToken(deps.jwtSecret, parsed.data.token, deps.clock.now());
@@ -106,7 +115,7 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
     });
     res.status(204).end();
   });
-  router.delete(`${INSPECTOR_PATH}/session`, (req, res) => {
+  router.delete(`${INSPECTOR_PATH}/session`, sameOrigin, (req, res) => {
     res.clearCookie(ADMIN_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     res.status(204).end();
   });

@@ -16,6 +16,8 @@ afterAll(() => rt.stop());
 
 const PUBLIC = path.join(__dirname, '..', '..', 'src', 'inspector', 'public');
 const cookieOf = (res: { headers: Record<string, unknown> }) => ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? [])[0] ?? '';
+/** What the sign-in page's own script sends with a session change. */
+const FROM_PAGE = { 'Sec-Fetch-Site': 'same-origin', 'X-Iaphook-Csrf': '1' };
 const csp = (res: { headers: Record<string, unknown> }) => String(res.headers['content-security-policy']);
 
 describe('signing in', () => {
@@ -31,7 +33,7 @@ describe('signing in', () => {
 
   it('when an admin token is posted, then an httpOnly, SameSite=Strict cookie holds it as long as the token lives', async () => {
     const token = rt.adminToken();
-    const res = await rt.http.post('/inspector/session').send({ token }).expect(204);
+    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).send({ token }).expect(204);
     const cookie = cookieOf(res);
     expect(cookie).toMatch(new RegExp(`^iaphook_admin=${token};`));
     expect(cookie).toMatch(/; HttpOnly/);
@@ -57,12 +59,12 @@ describe('signing in', () => {
     ['no token', 400, {}],
   ])('when %s is posted, then %i and no cookie', async (_name, status, body) => {
     const payload = (body as { token?: string }).token === 'user' ? { token: rt.userToken('u1') } : body;
-    const res = await rt.http.post('/inspector/session').send(payload as object).expect(status);
+    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).send(payload as object).expect(status);
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
   it('when signing out, then the cookie is cleared', async () => {
-    const res = await rt.http.delete('/inspector/session').expect(204);
+    const res = await rt.http.delete('/inspector/session').set(FROM_PAGE).expect(204);
     expect(cookieOf(res)).toMatch(/^iaphook_admin=;.*Expires=Thu, 01 Jan 1970/);
   });
 
