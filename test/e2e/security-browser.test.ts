@@ -159,3 +159,15 @@ describe('an attacker page on another port of the same host', () => {
     expect((await snapshot('forged-user')).bins).toHaveLength(before.bins.length + 1);
   });
 });
+
+describe('signing in from a link', () => {
+  it.each(['/.//', '/..//', '/inspector/..//', '/%2e//'])('when next starts with %s and names another host, then sign-in stays on iaphook', async (prefix) => {
+    attackPages.set('/phish', '<title>phished</title>');
+    const phish = `localhost:${new URL(attacker.url).port}/phish`;
+    await context.clearCookies();
+    await page.goto(`${server.url}/inspector/signin?next=${encodeURIComponent(prefix + phish)}#token=${adminToken()}`);
+    await page.waitForURL((url) => url.pathname === '/inspector' || url.pathname === '/phish');
+    expect(page.url()).toBe(`${server.url}/inspector`);
+    await page.waitForSelector('#live.on');
+  });
+});
