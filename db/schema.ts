@@ -18,6 +18,8 @@ export const rawRequests = sqliteTable(
     /** The exact body bytes, so a replay sends what the sender sent. */
     body: blob('body', { mode: 'buffer' }),
     bodySize: integer('body_size').notNull(),
+    /** Set when only the first bytes of the body are kept (a request that failed the key check): the SHA-256 of all of it. */
+    bodySha256: text('body_sha256'),
     contentType: text('content_type'),
     remoteAddr: text('remote_addr'),
     requestId: text('request_id'),

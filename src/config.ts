@@ -13,14 +13,17 @@ const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const byteSize = z.string().transform((value, ctx) => {
-  const parsed = bytes.parse(value);
-  if (parsed === null || !Number.isFinite(parsed) || parsed < 1024 || parsed > 64 * 1024 * 1024) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size between 1kb and 64mb, such as 256kb' });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const MB = 1024 * 1024;
+const sizeIn = (min: number, max: number) =>
+  z.string().transform((value, ctx) => {
+    const parsed = bytes.parse(value);
+    if (parsed === null || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+      ctx.addIssue({ code: 'custom', message: `expected a size between ${bytes.format(min)} and ${bytes.format(max)}, such as 256kb` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+const byteSize = sizeIn(1024, 64 * MB);
 
 const keyList = z.string().transform((value, ctx) => {
   const keys = value
@@ -48,11 +51,14 @@ const envSchema = z.object({
   BODY_LIMIT: byteSize.default(256 * 1024),
   RAW_REJECTED_MAX_COUNT: intIn(0, 10_000_000).default(10_000),
   RAW_REJECTED_MAX_AGE_DAYS: intIn(0, 3650).default(30),
+  RAW_UNVERIFIED_BODY_LIMIT: sizeIn(0, 64 * MB).default(4 * 1024),
+  RAW_UNVERIFIED_PER_ADDRESS: intIn(0, 1_000_000).default(100),
   RAW_ACCEPTED_MAX_COUNT: intIn(1000, 1_000_000_000).default(1_000_000),
   RAW_ACCEPTED_MAX_AGE_DAYS: intIn(1, 36500).default(730),
   BINS_MAX_COUNT: intIn(1, 100_000).default(100),
   BIN_MAX_AGE_DAYS: intIn(1, 3650).default(7),
   BIN_MAX_REQUESTS: intIn(1, 1_000_000).default(1000),
+  BIN_MAX_BYTES: sizeIn(1024, 1024 * MB).default(10 * MB),
   WORKER_CONCURRENCY: intIn(1, 1000).default(64),
   JOB_LEASE_MS: intIn(1000, 24 * 3600 * 1000).default(30_000),
   WORKER_IDLE_POLL_MS: intIn(10, 60_000).default(1000),
@@ -88,7 +94,14 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logRequests: boolean;
   readonly bodyLimitBytes: number;
-  readonly retention: { readonly rejectedMaxCount: number; readonly rejectedMaxAgeDays: number };
+  readonly retention: {
+    readonly rejectedMaxCount: number;
+    readonly rejectedMaxAgeDays: number;
+    /** Body bytes kept of a request that failed the webhook key check (its size and SHA-256 are kept whole). */
+    readonly unverifiedBodyBytes: number;
+    /** Requests that failed the key check recorded per remote address and hour; the rest are answered, not kept. */
+    readonly unverifiedPerAddress: number;
+  };
   /** Accepted raw requests (the ledger's evidence) and capture bins: separate, generous limits. */
   readonly inspector: {
     readonly acceptedMaxCount: number;
@@ -96,6 +109,8 @@ export interface Config {
     readonly binsMaxCount: number;
     readonly binMaxAgeDays: number;
     readonly binMaxRequests: number;
+    /** Body bytes a bin keeps at most; its oldest requests go first. */
+    readonly binMaxBytes: number;
   };
   readonly worker: {
     readonly concurrency: number;
@@ -173,13 +188,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS,
     bodyLimitBytes: e.BODY_LIMIT,
-    retention: Object.freeze({ rejectedMaxCount: e.RAW_REJECTED_MAX_COUNT, rejectedMaxAgeDays: e.RAW_REJECTED_MAX_AGE_DAYS }),
+    retention: Object.freeze({
+      rejectedMaxCount: e.RAW_REJECTED_MAX_COUNT,
+      rejectedMaxAgeDays: e.RAW_REJECTED_MAX_AGE_DAYS,
+      unverifiedBodyBytes: e.RAW_UNVERIFIED_BODY_LIMIT,
+      unverifiedPerAddress: e.RAW_UNVERIFIED_PER_ADDRESS,
+    }),
     inspector: Object.freeze({
       acceptedMaxCount: e.RAW_ACCEPTED_MAX_COUNT,
       acceptedMaxAgeDays: e.RAW_ACCEPTED_MAX_AGE_DAYS,
       binsMaxCount: e.BINS_MAX_COUNT,
       binMaxAgeDays: e.BIN_MAX_AGE_DAYS,
       binMaxRequests: e.BIN_MAX_REQUESTS,
+      binMaxBytes: e.BIN_MAX_BYTES,
     }),
     worker: Object.freeze({ concurrency: e.WORKER_CONCURRENCY, leaseMs: e.JOB_LEASE_MS, idlePollMs: e.WORKER_IDLE_POLL_MS }),
     commitMaxBatch: e.COMMIT_MAX_BATCH,

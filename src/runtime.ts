@@ -16,7 +16,7 @@ import {
 } from './ledger';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { createKeyChecker, createReceiver, pruneRejected, SqliteIngestStore, type Receive } from './receiver';
+import { AddressQuota, createKeyChecker, createReceiver, pruneRejected, SqliteIngestStore, type Receive } from './receiver';
 import { createSpool, type SpoolParts } from './receiver/spool-setup';
 import type { ResolvedConfig } from './secrets';
 import { systemClock, type Clock } from './shared/clock';
@@ -182,6 +182,11 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     spool: spool.fallback,
     clock,
     checkKey: createKeyChecker(config.webhookKeys),
+    unverified: {
+      bodyBytes: config.retention.unverifiedBodyBytes,
+      quota: new AddressQuota({ perWindow: config.retention.unverifiedPerAddress, windowMs: 3600 * 1000, maxAddresses: 10_000 }),
+    },
+    onUnrecorded: (answer) => metrics.webhookUnrecorded.inc({ reason: answer.reason ?? 'unknown' }),
     onAccepted: wakeApply,
     onRecorded: (rawRequestId) => feed.recorded(rawRequestId),
     onAnswer: (route, answer) => {
@@ -231,7 +236,12 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     bodyLimitBytes: config.bodyLimitBytes,
     limits: {
       accepted: { maxCount: config.inspector.acceptedMaxCount, maxAgeDays: config.inspector.acceptedMaxAgeDays },
-      bins: { maxCount: config.inspector.binsMaxCount, maxAgeDays: config.inspector.binMaxAgeDays, maxRequests: config.inspector.binMaxRequests },
+      bins: {
+        maxCount: config.inspector.binsMaxCount,
+        maxAgeDays: config.inspector.binMaxAgeDays,
+        maxRequests: config.inspector.binMaxRequests,
+        maxBytes: config.inspector.binMaxBytes,
+      },
     },
   });
 

@@ -6,6 +6,7 @@ import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
 import type { Db } from '../storage/database';
 import type { GroupCommitter } from '../storage/group-commit';
+import { trimBinBytes } from './bin-bytes-repository';
 import { binsBeyond, countBinRequests, deleteBins, getBin, insertBin, insertCapture, listBins, trimBin, type BinRow } from './bins-repository';
 
 export interface BinLimits {
@@ -15,6 +16,8 @@ export interface BinLimits {
   maxAgeDays: number;
   /** Requests kept per bin; older ones go as new ones arrive. */
   maxRequests: number;
+  /** Body bytes kept per bin, enforced the same way. */
+  maxBytes: number;
 }
 
 export const createBinSchema = z.strictObject({
@@ -159,6 +162,7 @@ export class BinsService {
         binId: bin.id,
       });
       trimBin(db, bin.id, this.deps.limits.maxRequests);
+      trimBinBytes(db, bin.id, this.deps.limits.maxBytes);
     });
     this.deps.onRecorded(requestId);
     return { status, contentType, body, delayMs: bin.delayMs, requestId };

@@ -10,3 +10,4 @@ export * from './schemas';
 export type * from './types';
 export { parseEvent } from './validate';
 export { createKeyChecker, keyFingerprint } from './webhook-keys';
+export { AddressQuota, type UnverifiedBounds } from './unverified';

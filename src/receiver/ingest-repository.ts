@@ -132,7 +132,7 @@ const EVENT_COLUMNS: Record<keyof EventValues, true> = {
   iapLogId: true, status: true, rawRequestId: true, source: true, receivedAt: true, updatedAt: true,
 };
 const RAW_COLUMNS: Record<keyof RawValues, true> = {
-  id: true, receivedAt: true, method: true, path: true, query: true, headers: true, body: true, bodySize: true, contentType: true,
+  id: true, receivedAt: true, method: true, path: true, query: true, headers: true, body: true, bodySize: true, bodySha256: true, contentType: true,
   remoteAddr: true, requestId: true, keyFingerprint: true, source: true, status: true, outcome: true, reason: true, response: true,
   durationMs: true, eventId: true,
 };

@@ -11,6 +11,7 @@ import type { EventPayload } from './schemas';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
 import { spooledBody, writeOrSpool, type SpoolFallback } from './spool-fallback';
 import { parseEvent } from './validate';
+import { boundRejected, type UnverifiedBounds } from './unverified';
 import type { KeyMatch } from './webhook-keys';
 
 export interface ReceiverDeps {
@@ -24,6 +25,10 @@ export interface ReceiverDeps {
   onRecorded?(rawRequestId: string): void;
   /** Where a request goes when the database cannot take it within the answer budget (see spool-fallback.ts). */
   spool?: SpoolFallback;
+  /** What is kept of a rejected request that failed the key check (see unverified.ts); everything when absent. */
+  unverified?: UnverifiedBounds;
+  /** A rejected request that was answered but not kept (its address used up its quota). Must return at once. */
+  onUnrecorded?(answer: Answer): void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,6 +49,7 @@ export function createReceiver(deps: ReceiverDeps) {
     const key: KeyMatch = request.replay === undefined ? deps.checkKey(header('authorization')) : { ok: true, fingerprint: request.replay.keyFingerprint };
     const raw = rawRecord(request, deps.clock.now(), key.ok ? key.fingerprint : null);
     let answer: Answer;
+    let recorded = true;
     try {
       if (request.bodyError !== undefined) throw new AppError(request.bodyError.code, request.bodyError.message);
       if (!key.ok) throw new AppError('unauthorized', unauthorizedMessage(key.reason), { reason: key.reason });
@@ -53,10 +59,15 @@ export function createReceiver(deps: ReceiverDeps) {
       if (!(error instanceof AppError)) throw error;
       answer = reject(error);
       // A 503 here means the database and the spool both failed: there is nowhere left to record it.
-      if (error.code !== 'service_unavailable') await recordRejected(deps, raw, answer, elapsed);
+      if (error.code !== 'service_unavailable') {
+        const kept = boundRejected(raw, deps.unverified, deps.clock.now());
+        recorded = kept !== null;
+        if (kept !== null) await recordRejected(deps, kept, answer, elapsed);
+        else deps.onUnrecorded?.(answer);
+      }
     }
     deps.onAnswer?.(route, answer);
-    deps.onRecorded?.(raw.id);
+    if (recorded) deps.onRecorded?.(raw.id);
     return answer;
   };
 }
@@ -174,6 +185,7 @@ function rawRecord(request: InboundRequest, now: number, fingerprint: string | n
     headers: maskHeaders(request.rawHeaders),
     body: request.body,
     bodySize: request.body?.length ?? request.bodyError?.declaredSize ?? 0,
+    bodySha256: null,
     contentType: headerValue(request.rawHeaders, 'content-type') ?? null,
     remoteAddr: request.remoteAddr,
     requestId: request.requestId,

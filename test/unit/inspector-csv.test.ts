@@ -39,6 +39,7 @@ describe('csvRecord', () => {
     headers: '{"authorization":"Bearer ****abcd","content-type":"application/json"}',
     body: Buffer.from('{"a":"x,y\\n"}'),
     bodySize: 13,
+    bodySha256: null,
     contentType: 'application/json',
     remoteAddr: '127.0.0.1',
     requestId: 'r-1',
