@@ -236,6 +236,8 @@ export const bins = sqliteTable('bins', {
   body: text('body'),
   contentType: text('content_type'),
   delayMs: integer('delay_ms').notNull().default(0),
+  /** Store secret-looking headers and query parameters masked (false: as sent, to check a signature). */
+  maskSecrets: integer('mask_secrets', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
   lastRequestAt: integer('last_request_at'),
 });

@@ -22,6 +22,8 @@ export interface AppDeps {
   jwtSecret: string;
   /** PUBLIC_URL: an origin the pages may be served from (the cookie's same-origin check). */
   publicUrl: string | null;
+  /** TRUST_PROXY: Express's `trust proxy` (client address, HTTPS and host from X-Forwarded-*). */
+  trustProxy: boolean | number | readonly string[];
   bodyLimitBytes: number;
   logRequests: boolean;
   readiness(): Promise<Readiness>;
@@ -40,6 +42,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip, req.secure (the cookie's Secure flag) and req.host believe X-Forwarded-* only from these proxies.
+  app.set('trust proxy', Array.isArray(deps.trustProxy) ? [...deps.trustProxy] : deps.trustProxy);
   app.use(requestContext);
   if (deps.logRequests) {
     app.use(

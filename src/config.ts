@@ -1,5 +1,6 @@
 import path from 'node:path';
 import bytes from 'bytes';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 // The only reader of process.env. Every default lives here and in .env.example.
@@ -25,6 +26,31 @@ const sizeIn = (min: number, max: number) =>
   });
 const byteSize = sizeIn(1024, 64 * MB);
 
+// Express's `trust proxy`: false, true (any proxy: X-Forwarded-For is then the client's to write),
+// the number of proxies in front, or the proxies' addresses, subnets and Express's named ranges.
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const v = value.trim().toLowerCase();
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const bad = list.find((p) => !PROXY_RANGES.has(p) && !ipaddr.isValid(p) && !isCidr(p));
+  if (list.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected false, true, a number of proxies, or proxy addresses/subnets such as 10.0.0.1,loopback' });
+    return z.NEVER;
+  }
+  return list;
+});
+function isCidr(text: string): boolean {
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const keyList = z.string().transform((value, ctx) => {
   const keys = value
     .split(',')
@@ -43,6 +69,7 @@ const envSchema = z.object({
   PORT: intIn(0, 65535).default(3000),
   HOST: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
+  TRUST_PROXY: trustProxy.default(false),
   DATABASE_PATH: z.string().min(1).default('./data/iaphook.db'),
   NACHOCODE_WEBHOOK_KEYS: keyList.optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -87,6 +114,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly publicUrl: string | null;
+  /** Express's `trust proxy`: whose X-Forwarded-For/-Proto/-Host to believe (client address, HTTPS, host). */
+  readonly trustProxy: boolean | number | readonly string[];
   readonly databasePath: string;
   /** Empty when not configured: main generates one outside production. */
   readonly webhookKeys: readonly string[];
@@ -182,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A webhook receiver must be reachable in production; on a laptop it stays private by default.
     host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') ?? null,
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze(e.TRUST_PROXY) : e.TRUST_PROXY,
     databasePath: e.DATABASE_PATH,
     webhookKeys: Object.freeze(e.NACHOCODE_WEBHOOK_KEYS ?? []),
     jwtSecret: e.JWT_SECRET ?? null,

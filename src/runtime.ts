@@ -253,6 +253,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     receive,
     jwtSecret: config.jwtSecret,
     publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     logRequests: config.logRequests,
     readiness,

@@ -26,6 +26,7 @@ export function listBins(db: Db): Array<BinRow & { requestCount: number }> {
       body: bins.body,
       contentType: bins.contentType,
       delayMs: bins.delayMs,
+      maskSecrets: bins.maskSecrets,
       createdAt: bins.createdAt,
       lastRequestAt: bins.lastRequestAt,
       requestCount: sql<number>`(SELECT count(*) FROM raw_requests WHERE raw_requests.bin_id = ${bins.id})`,

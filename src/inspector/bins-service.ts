@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { maskHeaders } from '../http/mask';
+import { isCookieHeader, isSecretHeader, maskHeaders, maskQuery } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
@@ -32,6 +32,8 @@ export const createBinSchema = z.strictObject({
     .optional(),
   // Enough to make a sender time out (nachocode waits 10 s, outbound deliveries 5 s).
   delayMs: z.number().int().min(0).max(30_000).default(0),
+  // false keeps signatures and tokens as sent, so a capture can be checked against its secret.
+  maskSecrets: z.boolean().default(true),
 });
 export type CreateBin = z.infer<typeof createBinSchema>;
 
@@ -66,6 +68,7 @@ export function binView(bin: BinRow, baseUrl: string, requestCount?: number) {
     body: bin.body,
     contentType: bin.contentType,
     delayMs: bin.delayMs,
+    maskSecrets: bin.maskSecrets,
     createdAt: new Date(bin.createdAt).toISOString(),
     lastRequestAt: bin.lastRequestAt === null ? null : new Date(bin.lastRequestAt).toISOString(),
     ...(requestCount === undefined ? {} : { requestCount }),
@@ -99,6 +102,7 @@ export class BinsService {
       body: input.body ?? null,
       contentType: input.contentType ?? null,
       delayMs: input.delayMs,
+      maskSecrets: input.maskSecrets,
       createdAt: now,
       lastRequestAt: null,
     };
@@ -134,7 +138,8 @@ export class BinsService {
     const status = failure?.status ?? bin.status;
     const body = failure !== undefined ? JSON.stringify({ received: false, reason: failure.reason }) : (bin.body ?? defaultBinBody(bin.id, requestId));
     const contentType = failure !== undefined || bin.body === null ? 'application/json' : (bin.contentType ?? 'text/plain; charset=utf-8');
-    const headers = maskHeaders(input.rawHeaders);
+    // Even a bin that shows its secrets hides cookies: a browser opening its URL sends the admin's session.
+    const headers = maskHeaders(input.rawHeaders, bin.maskSecrets ? isSecretHeader : isCookieHeader);
     await this.deps.committer.run((db) => {
       // Deleted since it was read: nothing to attach the request to.
       if (getBin(db, bin.id) === undefined) return;
@@ -143,7 +148,7 @@ export class BinsService {
         receivedAt: now,
         method: input.method,
         path: input.path,
-        query: input.query,
+        query: bin.maskSecrets ? maskQuery(input.query) : input.query,
         headers: JSON.stringify(headers),
         body: input.body,
         bodySize: input.bodySize,

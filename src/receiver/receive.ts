@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import sjson from 'secure-json-parse';
-import { maskHeaders } from '../http/mask';
+import { maskHeaders, maskQuery } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
@@ -181,7 +181,7 @@ function rawRecord(request: InboundRequest, now: number, fingerprint: string | n
     receivedAt: now,
     method: request.method,
     path: request.path,
-    query: request.query,
+    query: maskQuery(request.query),
     headers: maskHeaders(request.rawHeaders),
     body: request.body,
     bodySize: request.body?.length ?? request.bodyError?.declaredSize ?? 0,

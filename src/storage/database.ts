@@ -9,6 +9,23 @@ import { cacheStatements } from './statement-cache';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
+/**
+ * The database holds signing secrets and subscription tokens: it is created 0600 (its folder 0700
+ * when we create it), and an existing file is narrowed to 0600. SQLite gives the -wal and -shm
+ * files the database file's mode, so they follow; existing ones are narrowed too.
+ */
+function ownerOnly(file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 export interface Database {
   /** The raw connection: transactions and pragmas. */
   readonly sqlite: BetterSqlite3.Database;
@@ -30,7 +47,7 @@ export interface OpenOptions {
  * disk before it returns, which is what lets us answer 2xx only for events that survive a crash.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:' && !options.readonly) ownerOnly(file);
   const sqlite = new BetterSqlite3(file, { readonly: options.readonly ?? false });
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   if (!options.readonly) {

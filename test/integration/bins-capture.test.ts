@@ -26,6 +26,7 @@ describe('bins', () => {
       body: null,
       contentType: null,
       delayMs: 0,
+      maskSecrets: true,
       createdAt: expect.any(String),
       lastRequestAt: null,
       requestCount: 0,
