@@ -227,6 +227,14 @@ export const meta = sqliteTable('meta', {
     .default(sql`0`),
 });
 
+/** Admin tokens ended by signing out: refused until they would have expired anyway (then pruned). */
+export const revokedTokens = sqliteTable('revoked_tokens', {
+  /** SHA-256 (hex) of the token: the table never holds a usable credential. */
+  tokenHash: text('token_hash').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+  revokedAt: integer('revoked_at').notNull(),
+});
+
 /** Capture bins: URLs that record anything sent to them and answer as configured. */
 export const bins = sqliteTable('bins', {
   id: text('id').primaryKey(),

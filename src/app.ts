@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { requireRole } from './http/auth';
+import type { TokenChecker } from './http/token-checker';
 import { errorHandler, notFound } from './http/error-handler';
 import type { Inspector } from './inspector';
 import { opsRouter, type Readiness } from './http/ops-routes';
@@ -19,7 +20,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   receive: Receive;
-  jwtSecret: string;
+  /** Checks JWTs (signature, JWT_MAX_TTL, sign-out) for the API and the pages. */
+  tokens: TokenChecker;
   /** PUBLIC_URL: an origin the pages may be served from (the cookie's same-origin check). */
   publicUrl: string | null;
   /** TRUST_PROXY: Express's `trust proxy` (client address, HTTPS and host from X-Forwarded-*). */
@@ -69,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   for (const router of deps.pageRouters ?? []) app.use(router);
 
   const api = express.Router();
-  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock, { cookie: true, publicUrl: deps.publicUrl }));
+  api.use(requireRole(deps.tokens, 'admin', { cookie: true, publicUrl: deps.publicUrl }));
   api.use(express.json({ limit: '1mb' }));
   api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
   api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));
@@ -78,7 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', api);
 
   const v1 = express.Router();
-  v1.use(requireRole(deps.jwtSecret, 'user', deps.clock));
+  v1.use(requireRole(deps.tokens, 'user'));
   v1.use(meRouter(deps.db, deps.entitlementsFor));
   app.use('/v1', v1);
 

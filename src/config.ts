@@ -51,6 +51,17 @@ function isCidr(text: string): boolean {
   }
 }
 
+// A duration: seconds, or a number with s, m, h or d (30d).
+const duration = z.string().transform((value, ctx) => {
+  const match = /^(\d{1,9})([smhd]?)$/.exec(value.trim());
+  const seconds = match === null ? 0 : Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  if (seconds < 60 || seconds > 3650 * 86400) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration from 60 s to 3650 days, such as 3600, 12h or 30d' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
 const keyList = z.string().transform((value, ctx) => {
   const keys = value
     .split(',')
@@ -73,6 +84,7 @@ const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default('./data/iaphook.db'),
   NACHOCODE_WEBHOOK_KEYS: keyList.optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_MAX_TTL: duration.default(30 * 86400),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_REQUESTS: boolish.default(true),
   BODY_LIMIT: byteSize.default(256 * 1024),
@@ -120,6 +132,8 @@ export interface Config {
   /** Empty when not configured: main generates one outside production. */
   readonly webhookKeys: readonly string[];
   readonly jwtSecret: string | null;
+  /** JWT_MAX_TTL: a token whose lifetime is longer is refused (401). */
+  readonly jwtMaxTtlSeconds: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logRequests: boolean;
   readonly bodyLimitBytes: number;
@@ -215,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePath: e.DATABASE_PATH,
     webhookKeys: Object.freeze(e.NACHOCODE_WEBHOOK_KEYS ?? []),
     jwtSecret: e.JWT_SECRET ?? null,
+    jwtMaxTtlSeconds: e.JWT_MAX_TTL,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS,
     bodyLimitBytes: e.BODY_LIMIT,

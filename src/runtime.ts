@@ -1,6 +1,7 @@
 import type express from 'express';
 import { sql } from 'drizzle-orm';
 import { createApp } from './app';
+import { createTokenChecker } from './http/token-checker';
 import { createInspector, LiveFeed, type Inspector } from './inspector';
 import { SqliteJobQueue, Worker, type Resolver } from './delivery';
 import { ApplyThread } from './apply-thread/host';
@@ -224,6 +225,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     return { ok: checks.database === 'writable' && checks.worker === 'running', checks };
   };
 
+  const tokens = createTokenChecker({ secret: config.jwtSecret, clock, maxTtlSeconds: config.jwtMaxTtlSeconds, db: database.db, committer });
   const inspector = createInspector({
     db: database.db,
     committer,
@@ -231,7 +233,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     receive,
     feed,
     entriesForEvent,
-    jwtSecret: config.jwtSecret,
+    tokens,
     publicUrl: config.publicUrl,
     bodyLimitBytes: config.bodyLimitBytes,
     limits: {
@@ -251,7 +253,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     logger,
     metrics,
     receive,
-    jwtSecret: config.jwtSecret,
+    tokens,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -261,7 +263,7 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     entriesForEvent,
     inspector,
     apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
-    pageRouters: [reconciliationPageRouter({ ...reconciliation, jwtSecret: config.jwtSecret })],
+    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens })],
   });
 
   if (options.startWorker ?? true) {

@@ -1,13 +1,13 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../shared/errors';
-import type { Clock } from '../shared/clock';
 import { crossOriginProblem, originFacts } from './same-origin';
-import { verifyToken, type Principal, type Role } from './tokens';
+import type { TokenChecker } from './token-checker';
+import type { Principal, Role } from './tokens';
 
 /** The browser pages' session: an admin JWT in an httpOnly, SameSite=Strict cookie. */
 export const ADMIN_COOKIE = 'iaphook_admin';
 
-function bearer(header: string | undefined): string | null {
+export function bearer(header: string | undefined): string | null {
   const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return match === null ? null : match[1];
 }
@@ -34,12 +34,12 @@ export interface RoleOptions {
 }
 
 /** Requires a valid JWT with the given role: 401 when absent or invalid, 403 when the role differs. */
-export function requireRole(secret: string, role: Role, clock: Clock, options: RoleOptions = {}): RequestHandler {
+export function requireRole(tokens: TokenChecker, role: Role, options: RoleOptions = {}): RequestHandler {
   return (req, res, next) => {
     const fromHeader = bearer(req.headers.authorization);
     const token = fromHeader ?? (options.cookie === true ? cookieValue(req, ADMIN_COOKIE) : null);
     if (token === null) throw new AppError('unauthorized', 'missing bearer token: send "Authorization: Bearer <JWT>"');
-    const result = verifyToken(secret, token, clock.now());
+    const result = tokens.verify(token);
     if (!result.ok) throw new AppError('unauthorized', result.reason);
     if (fromHeader === null) {
       const problem = crossOriginProblem(originFacts(req, options.publicUrl ?? null));

@@ -1,4 +1,5 @@
 import express from 'express';
+import type { TokenChecker } from '../http/token-checker';
 import type { Receive } from '../receiver';
 import type { Clock } from '../shared/clock';
 import type { Db } from '../storage/database';
@@ -32,7 +33,7 @@ export interface InspectorOptions {
   /** Created first, because the receiver reports to it (onRecorded). */
   feed: LiveFeed;
   entriesForEvent(db: Db, eventId: string): unknown[];
-  jwtSecret: string;
+  tokens: TokenChecker;
   publicUrl: string | null;
   bodyLimitBytes: number;
   limits: InspectorLimits;
@@ -67,7 +68,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   apiRouter.use(binsAdminRouter(bins, options.publicUrl));
 
   const publicRouter = express.Router();
-  publicRouter.use(inspectorPageRouter({ jwtSecret: options.jwtSecret, clock, publicUrl: options.publicUrl }));
+  publicRouter.use(inspectorPageRouter({ tokens: options.tokens, clock, publicUrl: options.publicUrl }));
   publicRouter.use(binCaptureRouter(bins, options.bodyLimitBytes));
 
   return {

@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ADMIN_COOKIE, cookieValue } from '../http/auth';
 import { crossOriginProblem, originFacts } from '../http/same-origin';
-import { verifyToken } from '../http/tokens';
+import type { TokenChecker } from '../http/token-checker';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import { projectRoot } from '../shared/project-root';
@@ -61,7 +60,7 @@ export function signinFor(originalUrl: string): string {
 }
 
 export interface PageDeps {
-  jwtSecret: string;
+  tokens: TokenChecker;
   clock: Clock;
   publicUrl: string | null;
 }
@@ -79,7 +78,7 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
   };
   const signedIn: RequestHandler = (req, res, next) => {
     const token = cookieValue(req, ADMIN_COOKIE);
-    const result = token === null ? null : verifyToken(deps.jwtSecret, token, deps.clock.now());
+    const result = token === null ? null : deps.tokens.verify(token);
     if (result?.ok === true && result.principal.role === 'admin') return next();
     res.redirect(303, signinFor(req.originalUrl));
   };
@@ -101,21 +100,24 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
   router.post(`${INSPECTOR_PATH}/session`, sameOrigin, express.json({ limit: '8kb' }), (req, res) => {
     const parsed = sessionBody.safeParse(req.body);
     if (!parsed.success) throw new AppError('bad_request', 'expected {"token": "<admin JWT>"}');
-    const result = verifyToken(deps.jwtSecret, parsed.data.token, deps.clock.now());
+    const result = deps.tokens.verify(parsed.data.token);
     if (!result.ok) throw new AppError('unauthorized', result.reason);
     if (result.principal.role !== 'admin') throw new AppError('forbidden', 'the inspector needs an admin token');
-    const exp = (jwt.decode(parsed.data.token) as { exp: number }).exp;
     res.cookie(ADMIN_COOKIE, parsed.data.token, {
       httpOnly: true,
       sameSite: 'strict',
       secure: req.secure,
       path: '/',
-      // The cookie lives as long as the token: an expired session is gone from the browser too.
-      maxAge: Math.max(0, exp * 1000 - deps.clock.now()),
+      // The cookie lives as long as the token (at most JWT_MAX_TTL): an expired session is gone from the browser too.
+      maxAge: Math.max(0, deps.tokens.expiresAt(parsed.data.token) - deps.clock.now()),
     });
     res.status(204).end();
   });
-  router.delete(`${INSPECTOR_PATH}/session`, sameOrigin, (req, res) => {
+  // Signing out ends the session on the server too: the token is refused from now on, by cookie
+  // or Bearer, so a copy (a sign-in link left in the browser's history) no longer works.
+  router.delete(`${INSPECTOR_PATH}/session`, sameOrigin, async (req, res) => {
+    const token = cookieValue(req, ADMIN_COOKIE);
+    if (token !== null) await deps.tokens.revoke(token);
     res.clearCookie(ADMIN_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     res.status(204).end();
   });

@@ -135,4 +135,14 @@ describe('npm run token -- --link', () => {
     const { exp, iat } = jwt.decode(match![1]) as { exp: number; iat: number };
     expect(exp - iat).toBe(12 * 3600);
   }, 30_000);
+
+  it('when a token longer than JWT_MAX_TTL is asked for, then the command refuses to mint it', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const run = promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--expires', '3650d'], {
+      cwd: root,
+      env: { ...process.env, JWT_SECRET, JWT_MAX_TTL: '30d', DATABASE_PATH: path.join(rt.dir, 'iaphook.db'), NODE_ENV: 'test' },
+      timeout: 20_000,
+    });
+    await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('longer than JWT_MAX_TTL') });
+  }, 30_000);
 });

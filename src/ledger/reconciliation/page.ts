@@ -1,9 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
-import { ADMIN_COOKIE, cookieValue } from '../../http/auth';
+import { ADMIN_COOKIE, bearer, cookieValue } from '../../http/auth';
+import type { TokenChecker } from '../../http/token-checker';
 import { SIGNIN_PATH } from '../../inspector';
-import { verifyToken } from '../../http/tokens';
 import { environmentSchema } from '../../receiver/schemas';
 import { renderReportPage, renderSignInPage, type PageView } from './page-render';
 import { PAGE_CSS } from './page-style';
@@ -45,12 +45,10 @@ export function chartWindow(report: ReconciliationReport, range: TimeRange, now:
 }
 
 /** The admin session: the inspector's cookie, or a bearer token for scripted checks. */
-function session(req: Request, secret: string, now: number): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
-  const header = req.headers.authorization;
-  const bearer = header === undefined ? null : (/^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] ?? null);
-  const token = bearer ?? cookieValue(req, ADMIN_COOKIE);
+function session(req: Request, tokens: TokenChecker): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
+  const token = bearer(req.headers.authorization) ?? cookieValue(req, ADMIN_COOKIE);
   if (token === null) return { ok: false, status: 401, reason: 'You are not signed in.' };
-  const result = verifyToken(secret, token, now);
+  const result = tokens.verify(token);
   if (!result.ok) return { ok: false, status: 401, reason: `Your session is no longer valid (${result.reason}).` };
   if (result.principal.role !== 'admin') return { ok: false, status: 403, reason: 'This page needs an admin session.' };
   return { ok: true };
@@ -66,7 +64,7 @@ function sendHtml(res: Response, status: number, body: string): void {
  * holds), with an inline SVG chart and links into the inspector. Bad query values fall back to
  * all time rather than failing: a page should always show something.
  */
-export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret: string }): express.Router {
+export function reconciliationPageRouter(deps: ReconciliationDeps & { tokens: TokenChecker }): express.Router {
   const router = express.Router();
   router.get('/reconciliation/style.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=300' }).send(PAGE_CSS);
@@ -74,7 +72,7 @@ export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret:
   router.use('/reconciliation', strictCsp);
   router.get('/reconciliation', (req, res) => {
     const now = deps.clock.now();
-    const auth = session(req, deps.jwtSecret, now);
+    const auth = session(req, deps.tokens);
     if (!auth.ok) return sendHtml(res, auth.status, renderSignInPage(SIGNIN_PATH, req.originalUrl, auth.reason));
     const q = pageQuery.parse(req.query);
     let from = q.from === undefined ? null : (parseBound(q.from, 'from') ?? null);
