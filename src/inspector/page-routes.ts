@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Response } from 'express';
-import helmet from 'helmet';
 import { z } from 'zod';
 import { ADMIN_COOKIE, cookieValue } from '../http/auth';
 import { crossOriginProblem, originFacts } from '../http/same-origin';
@@ -9,27 +8,8 @@ import type { TokenChecker } from '../http/token-checker';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import { projectRoot } from '../shared/project-root';
-
+import { inspectorCsp } from './csp';
 import { INSPECTOR_PATH, SIGNIN_PATH } from './paths';
-
-/**
- * The page loads its scripts and styles from this origin only; no inline code, no frames, no
- * third parties. Together with building every element with textContent, a webhook body can show
- * markup but never run it.
- */
-const strictCsp = helmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    connectSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-  },
-});
 
 const ASSET_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -90,7 +70,8 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
     next();
   };
 
-  router.use(INSPECTOR_PATH, strictCsp);
+  const named = (ext: string) => [...assets.keys()].filter((name) => name.endsWith(ext));
+  router.use(INSPECTOR_PATH, inspectorCsp(deps.publicUrl, named('.js'), named('.css')));
   router.get(INSPECTOR_PATH, signedIn, (_req, res) => serve(res, 'inspector.html'));
   router.get(SIGNIN_PATH, (_req, res) => serve(res, 'signin.html'));
   router.get(`${INSPECTOR_PATH}/assets/:name`, (req, res) => serve(res, req.params.name));

@@ -171,3 +171,29 @@ describe('signing in from a link', () => {
     await page.waitForSelector('#live.on');
   });
 });
+
+describe("the inspector's Content-Security-Policy", () => {
+  it('when a script tag points at a bin answering text/javascript, then the browser refuses to run it while the page runs its own', async () => {
+    const bin = await api<{ id: string }>('POST', '/api/bins', { contentType: 'text/javascript', body: 'window.__binRan = true;' });
+    expect(bin.status).toBe(201);
+    await signIn();
+    const outcome = await page.evaluate(async (src) => {
+      const w = globalThis as unknown as {
+        document: { createElement(tag: string): Record<string, unknown>; head: { append(node: unknown): void }; addEventListener(type: string, fn: (e: { blockedURI: string }) => void): void };
+        __binRan?: boolean;
+      };
+      const violations: string[] = [];
+      w.document.addEventListener('securitypolicyviolation', (e) => violations.push(e.blockedURI));
+      const loaded = await new Promise<string>((resolve) => {
+        const script = w.document.createElement('script');
+        script.onload = () => resolve('loaded');
+        script.onerror = () => resolve('refused');
+        script.src = src;
+        w.document.head.append(script);
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      return { loaded, ran: w.__binRan === true, violations };
+    }, `/bins/${bin.body.id}`);
+    expect(outcome).toEqual({ loaded: 'refused', ran: false, violations: [`${server.url}/bins/${bin.body.id}`] });
+  });
+});

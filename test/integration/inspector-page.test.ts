@@ -81,11 +81,32 @@ describe('what the page sends', () => {
     const res = await rt.http.get(url).expect(200);
     const policy = csp(res);
     expect(policy).toContain("default-src 'none'");
-    expect(policy).toContain("script-src 'self'");
-    expect(policy).toContain("style-src 'self'");
     expect(policy).toContain("frame-ancestors 'none'");
     expect(policy).not.toContain('unsafe-inline');
     expect(policy).not.toContain('unsafe-eval');
+    // Scripts and styles: exactly the inspector's files, never 'self' (which would let in /bins/<id>).
+    const directive = (name: string) => (policy.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `)) ?? '').split(' ').slice(1);
+    const origin = new URL((res as unknown as { request: { url: string } }).request.url).origin;
+    const scripts = fs.readdirSync(PUBLIC).filter((f) => f.endsWith('.js'));
+    expect(directive('script-src').sort()).toEqual(scripts.map((f) => `${origin}/inspector/assets/${f}`).sort());
+    expect(directive('style-src')).toEqual([`${origin}/inspector/assets/inspector.css`]);
+  });
+
+  it('when PUBLIC_URL is set, then its origin is allowed beside the one the browser used', async () => {
+    const other = startRuntime({ PUBLIC_URL: 'https://iaphook.example.com/base/' }, { startWorker: false });
+    try {
+      const policy = csp(await other.http.get('/inspector/signin').expect(200));
+      expect(policy).toContain('https://iaphook.example.com/inspector/assets/signin.js');
+      expect(policy).toMatch(/http:\/\/127\.0\.0\.1:\d+\/inspector\/assets\/signin\.js/);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('when the Host header is malformed, then no script source is allowed at all', async () => {
+    const res = await rt.http.get('/inspector/signin').set('Host', 'a b;script-src *').expect(200);
+    expect(csp(res)).toContain("script-src 'none'");
+    expect(csp(res)).not.toContain('script-src *');
   });
 
   it.each([
