@@ -1,4 +1,4 @@
-import { ipLiteral, isBlockedAddress } from '../delivery';
+import { refusedHost } from '../delivery';
 import { maskSecret } from '../http/mask';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
@@ -152,12 +152,11 @@ export class WebhookService {
     if (fields.length > 0) throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
   }
 
-  /** Literal internal addresses are refused up front; names are checked at every connection. */
+  /** Internal literals and local names are refused up front, by the check every connection makes too; DNS is checked at each connection. */
   private checkUrl(url: string): void {
     if (this.deps.allowPrivate) return;
     const { hostname } = new URL(url);
-    const literal = ipLiteral(hostname);
-    if ((literal !== null && isBlockedAddress(literal)) || hostname === 'localhost' || hostname.endsWith('.localhost')) {
+    if (refusedHost(hostname) !== null) {
       const message = `${hostname} is a loopback, private or otherwise internal address; outbound webhooks may not reach it`;
       throw new AppError('validation_failed', message, { fields: [{ field: 'url', message }] });
     }
