@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { requireRole } from './http/auth';
 import type { TokenChecker } from './http/token-checker';
 import { errorHandler, notFound } from './http/error-handler';
+import { jsonBody } from './http/json-body';
 import type { Inspector } from './inspector';
 import { opsRouter, type Readiness } from './http/ops-routes';
 import { requestContext } from './http/request-context';
@@ -72,7 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(requireRole(deps.tokens, 'admin', { cookie: true, publicUrl: deps.publicUrl }));
-  api.use(express.json({ limit: '1mb' }));
+  api.use(...jsonBody('1mb'));
   api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
   api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));
   if (deps.inspector !== undefined) api.use(deps.inspector.apiRouter);

@@ -1,3 +1,4 @@
+import { parse as parseCookie } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../shared/errors';
 import { crossOriginProblem, originFacts } from './same-origin';
@@ -12,15 +13,15 @@ export function bearer(header: string | undefined): string | null {
   return match === null ? null : match[1];
 }
 
-/** Reads one cookie without a parser dependency: the only cookie we ever read is our own. */
+/**
+ * One cookie's value, parsed by the `cookie` package Express uses: a value that does not
+ * percent-decode (iaphook_admin=%E0%A4%A) comes back as written and then fails as a token (401),
+ * where decodeURIComponent used to throw (500).
+ */
 export function cookieValue(req: Request, name: string): string | null {
   const header = req.headers.cookie;
   if (header === undefined) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
+  return parseCookie(header)[name] ?? null;
 }
 
 export interface RoleOptions {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { ADMIN_COOKIE, cookieValue } from '../http/auth';
+import { jsonBody } from '../http/json-body';
 import { crossOriginProblem, originFacts } from '../http/same-origin';
 import type { TokenChecker } from '../http/token-checker';
 import { AppError } from '../shared/errors';
@@ -78,7 +79,7 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
 
   // The token arrives in a JSON body (from a pasted token or the #token= of a sign-in link, which
   // browsers never send to the server), so it never appears in a URL or a request log line.
-  router.post(`${INSPECTOR_PATH}/session`, sameOrigin, express.json({ limit: '8kb' }), (req, res) => {
+  router.post(`${INSPECTOR_PATH}/session`, sameOrigin, ...jsonBody('8kb'), (req, res) => {
     const parsed = sessionBody.safeParse(req.body);
     if (!parsed.success) throw new AppError('bad_request', 'expected {"token": "<admin JWT>"}');
     const result = deps.tokens.verify(parsed.data.token);

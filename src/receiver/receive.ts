@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import sjson from 'secure-json-parse';
+import { MAX_JSON_DEPTH, nestedDeeperThan, tooDeep } from '../http/json-body';
 import { maskHeaders, maskQuery } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
@@ -132,27 +133,11 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer | nu
     throw new AppError('invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
   // Hashing and storing walk the body recursively; thousands of levels would overflow the stack.
-  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
-    throw new AppError('validation_failed', `the body is nested more than ${MAX_JSON_DEPTH} levels deep`, {
-      fields: [{ field: '(body)', message: `nested more than ${MAX_JSON_DEPTH} levels deep` }],
-    });
-  }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeep();
   return value;
 }
 
-const MAX_JSON_DEPTH = 64;
-
-/** Iterative, so the check itself cannot overflow the stack. */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop() as [unknown, number];
-    if (item === null || typeof item !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
+export { nestedDeeperThan };
 
 function isJsonType(contentType: string): boolean {
   const [type, ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
