@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock';
 import type { Db } from '../storage/database';
 import type { GroupCommitter } from '../storage/group-commit';
 import { trimBinBytes } from './bin-bytes-repository';
+import { isMediaType } from './media-type';
 import { binsBeyond, countBinRequests, deleteBins, getBin, insertBin, insertCapture, listBins, trimBin, type BinRow } from './bins-repository';
 
 export interface BinLimits {
@@ -25,11 +26,7 @@ export const createBinSchema = z.strictObject({
   // 1xx cannot be sent as a final answer; everything from 200 to 599 can.
   status: z.number().int().min(200).max(599).default(200),
   body: z.string().max(64 * 1024).optional(),
-  contentType: z
-    .string()
-    .max(200)
-    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'expected a media type such as application/json')
-    .optional(),
+  contentType: z.string().max(200).refine(isMediaType, 'expected a media type such as application/json or text/plain; charset=utf-8').optional(),
   // Enough to make a sender time out (nachocode waits 10 s, outbound deliveries 5 s).
   delayMs: z.number().int().min(0).max(30_000).default(0),
   // false keeps signatures and tokens as sent, so a capture can be checked against its secret.
@@ -137,7 +134,9 @@ export class BinsService {
     const { failure } = input;
     const status = failure?.status ?? bin.status;
     const body = failure !== undefined ? JSON.stringify({ received: false, reason: failure.reason }) : (bin.body ?? defaultBinBody(bin.id, requestId));
-    const contentType = failure !== undefined || bin.body === null ? 'application/json' : (bin.contentType ?? 'text/plain; charset=utf-8');
+    // A type stored before it was validated as a media type is not sent as it is.
+    const configured = bin.contentType !== null && isMediaType(bin.contentType) ? bin.contentType : 'text/plain; charset=utf-8';
+    const contentType = failure !== undefined || bin.body === null ? 'application/json' : configured;
     // Even a bin that shows its secrets hides cookies: a browser opening its URL sends the admin's session.
     const headers = maskHeaders(input.rawHeaders, bin.maskSecrets ? isSecretHeader : isCookieHeader);
     await this.deps.committer.run((db) => {
