@@ -92,6 +92,7 @@ const envSchema = z.object({
   RAW_REJECTED_MAX_AGE_DAYS: intIn(0, 3650).default(30),
   RAW_UNVERIFIED_BODY_LIMIT: sizeIn(0, 64 * MB).default(4 * 1024),
   RAW_UNVERIFIED_PER_ADDRESS: intIn(0, 1_000_000).default(100),
+  RAW_UNVERIFIED_PER_HOUR: intIn(0, 10_000_000).default(10_000),
   RAW_ACCEPTED_MAX_COUNT: intIn(1000, 1_000_000_000).default(1_000_000),
   RAW_ACCEPTED_MAX_AGE_DAYS: intIn(1, 36500).default(730),
   BINS_MAX_COUNT: intIn(1, 100_000).default(100),
@@ -144,6 +145,8 @@ export interface Config {
     readonly unverifiedBodyBytes: number;
     /** Requests that failed the key check recorded per remote address and hour; the rest are answered, not kept. */
     readonly unverifiedPerAddress: number;
+    /** The same, for all addresses together. */
+    readonly unverifiedPerHour: number;
   };
   /** Accepted raw requests (the ledger's evidence) and capture bins: separate, generous limits. */
   readonly inspector: {
@@ -238,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rejectedMaxAgeDays: e.RAW_REJECTED_MAX_AGE_DAYS,
       unverifiedBodyBytes: e.RAW_UNVERIFIED_BODY_LIMIT,
       unverifiedPerAddress: e.RAW_UNVERIFIED_PER_ADDRESS,
+      unverifiedPerHour: e.RAW_UNVERIFIED_PER_HOUR,
     }),
     inspector: Object.freeze({
       acceptedMaxCount: e.RAW_ACCEPTED_MAX_COUNT,

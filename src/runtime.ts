@@ -64,6 +64,8 @@ export interface RuntimeOptions {
   applyThread?: boolean;
 }
 
+const HOUR_MS = 3600 * 1000;
+
 /** Longest a commit blocks the event loop waiting for another process's write lock before retrying later. */
 const LOCK_POLL_MS = 10;
 
@@ -183,9 +185,11 @@ export function buildRuntime(config: ResolvedConfig, options: RuntimeOptions): R
     spool: spool.fallback,
     clock,
     checkKey: createKeyChecker(config.webhookKeys),
+    // Per hour: so many keyless requests per address, and so many from all addresses together.
     unverified: {
       bodyBytes: config.retention.unverifiedBodyBytes,
-      quota: new AddressQuota({ perWindow: config.retention.unverifiedPerAddress, windowMs: 3600 * 1000, maxAddresses: 10_000 }),
+      quota: new AddressQuota({ perWindow: config.retention.unverifiedPerAddress, windowMs: HOUR_MS, maxAddresses: 10_000 }),
+      total: new AddressQuota({ perWindow: config.retention.unverifiedPerHour, windowMs: HOUR_MS, maxAddresses: 1 }),
     },
     onUnrecorded: (answer) => metrics.webhookUnrecorded.inc({ reason: answer.reason ?? 'unknown' }),
     onAccepted: wakeApply,

@@ -68,12 +68,17 @@ export class AddressQuota {
 
 export interface UnverifiedBounds {
   bodyBytes: number;
+  /** Per remote address. */
   quota: AddressQuota;
+  /** For all addresses together (one key): many addresses cannot add up to an unbounded write rate. */
+  total: AddressQuota;
 }
 
-/** The record to keep for a rejected request, or null when its address has used up its quota. */
+const ALL = '*';
+
+/** The record to keep for a rejected request, or null when its address, or everyone, has used up the quota. */
 export function boundRejected(raw: RawRequestRecord, bounds: UnverifiedBounds | undefined, now: number): RawRequestRecord | null {
   if (bounds === undefined || !isUnverified(raw)) return raw;
-  if (!bounds.quota.take(raw.remoteAddr, now)) return null;
+  if (!bounds.quota.take(raw.remoteAddr, now) || !bounds.total.take(ALL, now)) return null;
   return cutBody(raw, bounds.bodyBytes);
 }

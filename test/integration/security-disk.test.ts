@@ -50,8 +50,8 @@ describe('a keyless flood', () => {
     expect(metrics.text).toMatch(/iaphook_webhook_unrecorded_total\{reason="unauthorized"\} 200/);
   });
 
-  it('when the flood comes from 300 addresses, then keyless requests only push out keyless ones', async () => {
-    rt = startRuntime({ RAW_REJECTED_MAX_COUNT: '100' }, { startWorker: false });
+  it('when the flood comes from 300 addresses, then keyless requests only push out keyless ones, and no more than the hourly total is kept', async () => {
+    rt = startRuntime({ RAW_REJECTED_MAX_COUNT: '100', RAW_UNVERIFIED_PER_HOUR: '200' }, { startWorker: false });
     const genuine = await genuineRejection();
     for (let i = 0; i < 300; i += 1) {
       const answer = await rt.receive('purchase', {
@@ -67,6 +67,7 @@ describe('a keyless flood', () => {
       });
       expect(answer.status).toBe(401);
     }
+    expect(rt.database.sqlite.prepare(`SELECT count(*) AS n FROM raw_requests WHERE key_fingerprint IS NULL`).get()).toEqual({ n: 200 });
     await rt.prune();
     const listed = await rejectedIds();
     expect(listed).toContain(genuine);

@@ -77,13 +77,20 @@ describe('cutBody and boundRejected', () => {
     ['is a replay an admin asked for', { source: 'replay' }],
     ['is an import', { source: 'import', keyFingerprint: 'import' }],
   ])('when the rejected request %s, then it is kept whole and uses no quota', (_name, overrides) => {
-    const bounds = { bodyBytes: 10, quota: new AddressQuota({ ...policy, perWindow: 0 }) };
+    const bounds = { bodyBytes: 10, quota: new AddressQuota({ ...policy, perWindow: 0 }), total: new AddressQuota({ ...policy, perWindow: 0 }) };
     expect(boundRejected(raw(overrides), bounds, T0)).toEqual(raw(overrides));
   });
 
   it('when a keyless address has used up its quota, then nothing is kept', () => {
-    const bounds = { bodyBytes: 10, quota: new AddressQuota({ ...policy, perWindow: 1 }) };
+    const bounds = { bodyBytes: 10, quota: new AddressQuota({ ...policy, perWindow: 1 }), total: new AddressQuota({ ...policy, perWindow: 100 }) };
     expect(boundRejected(raw(), bounds, T0)?.body).toHaveLength(10);
     expect(boundRejected(raw(), bounds, T0)).toBeNull();
+  });
+
+  it('when many addresses together reach the total, then nothing more is kept this hour, whatever the address', () => {
+    const bounds = { bodyBytes: 10, quota: new AddressQuota({ ...policy, maxAddresses: 100 }), total: new AddressQuota({ ...policy, perWindow: 2, maxAddresses: 1 }) };
+    const kept = ['a', 'b', 'c', 'd'].map((remoteAddr) => boundRejected(raw({ remoteAddr }), bounds, T0) !== null);
+    expect(kept).toEqual([true, true, false, false]);
+    expect(boundRejected(raw({ remoteAddr: 'e' }), bounds, T0 + HOUR)).not.toBeNull();
   });
 });
