@@ -37,6 +37,9 @@ const program = new Command()
       const config = loadConfig();
       const missing = missingProductionSecrets(config);
       if (missing.length > 0) program.error(`NODE_ENV=production needs ${missing.join(' and ')}`);
+      if (options.expires > config.jwtMaxTtlSeconds) {
+        program.error(`--expires ${options.expires} s is longer than JWT_MAX_TTL (${config.jwtMaxTtlSeconds} s): the server would refuse the token`);
+      }
       const { jwtSecret } = resolveSecrets(config).config;
       const token = signToken(jwtSecret, { role: options.role, sub: options.sub, expiresInSeconds: options.expires });
       process.stdout.write(options.link === true ? `${signInLink(config, token)}\n` : `${token}\n`);

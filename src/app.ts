@@ -3,7 +3,9 @@ import helmet from 'helmet';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { requireRole } from './http/auth';
+import type { TokenChecker } from './http/token-checker';
 import { errorHandler, notFound } from './http/error-handler';
+import { jsonBody } from './http/json-body';
 import type { Inspector } from './inspector';
 import { opsRouter, type Readiness } from './http/ops-routes';
 import { requestContext } from './http/request-context';
@@ -19,7 +21,12 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   receive: Receive;
-  jwtSecret: string;
+  /** Checks JWTs (signature, JWT_MAX_TTL, sign-out) for the API and the pages. */
+  tokens: TokenChecker;
+  /** PUBLIC_URL: an origin the pages may be served from (the cookie's same-origin check). */
+  publicUrl: string | null;
+  /** TRUST_PROXY: Express's `trust proxy` (client address, HTTPS and host from X-Forwarded-*). */
+  trustProxy: boolean | number | readonly string[];
   bodyLimitBytes: number;
   logRequests: boolean;
   readiness(): Promise<Readiness>;
@@ -38,6 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip, req.secure (the cookie's Secure flag) and req.host believe X-Forwarded-* only from these proxies.
+  app.set('trust proxy', Array.isArray(deps.trustProxy) ? [...deps.trustProxy] : deps.trustProxy);
   app.use(requestContext);
   if (deps.logRequests) {
     app.use(
@@ -63,8 +72,8 @@ export function createApp(deps: AppDeps): express.Express {
   for (const router of deps.pageRouters ?? []) app.use(router);
 
   const api = express.Router();
-  api.use(requireRole(deps.jwtSecret, 'admin', deps.clock, { cookie: true }));
-  api.use(express.json({ limit: '1mb' }));
+  api.use(requireRole(deps.tokens, 'admin', { cookie: true, publicUrl: deps.publicUrl }));
+  api.use(...jsonBody('1mb'));
   api.use(eventsRouter({ db: deps.db, entriesForEvent: deps.entriesForEvent }));
   api.use(adminEntitlementsRouter(deps.db, deps.entitlementsFor));
   if (deps.inspector !== undefined) api.use(deps.inspector.apiRouter);
@@ -72,7 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', api);
 
   const v1 = express.Router();
-  v1.use(requireRole(deps.jwtSecret, 'user', deps.clock));
+  v1.use(requireRole(deps.tokens, 'user'));
   v1.use(meRouter(deps.db, deps.entitlementsFor));
   app.use('/v1', v1);
 

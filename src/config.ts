@@ -1,5 +1,6 @@
 import path from 'node:path';
 import bytes from 'bytes';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 // The only reader of process.env. Every default lives here and in .env.example.
@@ -14,13 +15,52 @@ const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const byteSize = z.string().transform((value, ctx) => {
-  const parsed = bytes.parse(value);
-  if (parsed === null || !Number.isFinite(parsed) || parsed < 1024 || parsed > 64 * 1024 * 1024) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size between 1kb and 64mb, such as 256kb' });
+const MB = 1024 * 1024;
+const sizeIn = (min: number, max: number) =>
+  z.string().transform((value, ctx) => {
+    const parsed = bytes.parse(value);
+    if (parsed === null || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+      ctx.addIssue({ code: 'custom', message: `expected a size between ${bytes.format(min)} and ${bytes.format(max)}, such as 256kb` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+const byteSize = sizeIn(1024, 64 * MB);
+
+// Express's `trust proxy`: false, true (any proxy: X-Forwarded-For is then the client's to write),
+// the number of proxies in front, or the proxies' addresses, subnets and Express's named ranges.
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const v = value.trim().toLowerCase();
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const bad = list.find((p) => !PROXY_RANGES.has(p) && !ipaddr.isValid(p) && !isCidr(p));
+  if (list.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected false, true, a number of proxies, or proxy addresses/subnets such as 10.0.0.1,loopback' });
     return z.NEVER;
   }
-  return parsed;
+  return list;
+});
+function isCidr(text: string): boolean {
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A duration: seconds, or a number with s, m, h or d (30d).
+const duration = z.string().transform((value, ctx) => {
+  const match = /^(\d{1,9})([smhd]?)$/.exec(value.trim());
+  const seconds = match === null ? 0 : Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  if (seconds < 60 || seconds > 3650 * 86400) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration from 60 s to 3650 days, such as 3600, 12h or 30d' });
+    return z.NEVER;
+  }
+  return seconds;
 });
 
 const keyList = z.string().transform((value, ctx) => {
@@ -41,6 +81,7 @@ const envSchema = z.object({
   PORT: intIn(0, 65535).default(3000),
   HOST: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
+  TRUST_PROXY: trustProxy.default(false),
   DATABASE_PATH: z.string().min(1).default('./data/iaphook.db'),
   DATABASE_URL: z
     .string()
@@ -49,16 +90,21 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: intIn(2, 1000).default(10),
   NACHOCODE_WEBHOOK_KEYS: keyList.optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_MAX_TTL: duration.default(30 * 86400),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_REQUESTS: boolish.default(true),
   BODY_LIMIT: byteSize.default(256 * 1024),
   RAW_REJECTED_MAX_COUNT: intIn(0, 10_000_000).default(10_000),
   RAW_REJECTED_MAX_AGE_DAYS: intIn(0, 3650).default(30),
+  RAW_UNVERIFIED_BODY_LIMIT: sizeIn(0, 64 * MB).default(4 * 1024),
+  RAW_UNVERIFIED_PER_ADDRESS: intIn(0, 1_000_000).default(100),
+  RAW_UNVERIFIED_PER_HOUR: intIn(0, 10_000_000).default(10_000),
   RAW_ACCEPTED_MAX_COUNT: intIn(1000, 1_000_000_000).default(1_000_000),
   RAW_ACCEPTED_MAX_AGE_DAYS: intIn(1, 36500).default(730),
   BINS_MAX_COUNT: intIn(1, 100_000).default(100),
   BIN_MAX_AGE_DAYS: intIn(1, 3650).default(7),
   BIN_MAX_REQUESTS: intIn(1, 1_000_000).default(1000),
+  BIN_MAX_BYTES: sizeIn(1024, 1024 * MB).default(10 * MB),
   WORKER_CONCURRENCY: intIn(1, 1000).default(64),
   JOB_LEASE_MS: intIn(1000, 24 * 3600 * 1000).default(30_000),
   WORKER_IDLE_POLL_MS: intIn(10, 60_000).default(1000),
@@ -90,14 +136,27 @@ export interface Config {
   /** SQLite at a path (the embedded default), or PostgreSQL when DATABASE_URL is set. */
   readonly database: DatabaseConfig;
   /** The data folder's anchor: generated secrets (and, for SQLite, the database) live beside it. */
+  /** Express's `trust proxy`: whose X-Forwarded-For/-Proto/-Host to believe (client address, HTTPS, host). */
+  readonly trustProxy: boolean | number | readonly string[];
   readonly databasePath: string;
   /** Empty when not configured: main generates one outside production. */
   readonly webhookKeys: readonly string[];
   readonly jwtSecret: string | null;
+  /** JWT_MAX_TTL: a token whose lifetime is longer is refused (401). */
+  readonly jwtMaxTtlSeconds: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logRequests: boolean;
   readonly bodyLimitBytes: number;
-  readonly retention: { readonly rejectedMaxCount: number; readonly rejectedMaxAgeDays: number };
+  readonly retention: {
+    readonly rejectedMaxCount: number;
+    readonly rejectedMaxAgeDays: number;
+    /** Body bytes kept of a request that failed the webhook key check (its size and SHA-256 are kept whole). */
+    readonly unverifiedBodyBytes: number;
+    /** Requests that failed the key check recorded per remote address and hour; the rest are answered, not kept. */
+    readonly unverifiedPerAddress: number;
+    /** The same, for all addresses together. */
+    readonly unverifiedPerHour: number;
+  };
   /** Accepted raw requests (the ledger's evidence) and capture bins: separate, generous limits. */
   readonly inspector: {
     readonly acceptedMaxCount: number;
@@ -105,6 +164,8 @@ export interface Config {
     readonly binsMaxCount: number;
     readonly binMaxAgeDays: number;
     readonly binMaxRequests: number;
+    /** Body bytes a bin keeps at most; its oldest requests go first. */
+    readonly binMaxBytes: number;
   };
   readonly worker: {
     readonly concurrency: number;
@@ -185,19 +246,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { backend: 'sqlite' as const, path: e.DATABASE_PATH }
         : { backend: 'postgres' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     ),
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze(e.TRUST_PROXY) : e.TRUST_PROXY,
     databasePath: e.DATABASE_PATH,
     webhookKeys: Object.freeze(e.NACHOCODE_WEBHOOK_KEYS ?? []),
     jwtSecret: e.JWT_SECRET ?? null,
+    jwtMaxTtlSeconds: e.JWT_MAX_TTL,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS,
     bodyLimitBytes: e.BODY_LIMIT,
-    retention: Object.freeze({ rejectedMaxCount: e.RAW_REJECTED_MAX_COUNT, rejectedMaxAgeDays: e.RAW_REJECTED_MAX_AGE_DAYS }),
+    retention: Object.freeze({
+      rejectedMaxCount: e.RAW_REJECTED_MAX_COUNT,
+      rejectedMaxAgeDays: e.RAW_REJECTED_MAX_AGE_DAYS,
+      unverifiedBodyBytes: e.RAW_UNVERIFIED_BODY_LIMIT,
+      unverifiedPerAddress: e.RAW_UNVERIFIED_PER_ADDRESS,
+      unverifiedPerHour: e.RAW_UNVERIFIED_PER_HOUR,
+    }),
     inspector: Object.freeze({
       acceptedMaxCount: e.RAW_ACCEPTED_MAX_COUNT,
       acceptedMaxAgeDays: e.RAW_ACCEPTED_MAX_AGE_DAYS,
       binsMaxCount: e.BINS_MAX_COUNT,
       binMaxAgeDays: e.BIN_MAX_AGE_DAYS,
       binMaxRequests: e.BIN_MAX_REQUESTS,
+      binMaxBytes: e.BIN_MAX_BYTES,
     }),
     worker: Object.freeze({ concurrency: e.WORKER_CONCURRENCY, leaseMs: e.JOB_LEASE_MS, idlePollMs: e.WORKER_IDLE_POLL_MS }),
     commitMaxBatch: e.COMMIT_MAX_BATCH,

@@ -12,6 +12,7 @@ export interface Metrics {
   webhookRequests: Counter<'route' | 'outcome'>;
   webhookDuplicates: Counter<'route'>;
   webhookRejections: Counter<'reason'>;
+  webhookUnrecorded: Counter<'reason'>;
   applyLatency: Histogram;
   jobsFinished: Counter<'kind' | 'result'>;
 }
@@ -40,6 +41,12 @@ export function createMetrics(queueSnapshot: () => Promise<QueueSnapshot[]>, opt
     webhookRejections: new Counter({
       name: 'iaphook_webhook_rejections_total',
       help: 'Webhook requests rejected, by reason (error code).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    webhookUnrecorded: new Counter({
+      name: 'iaphook_webhook_unrecorded_total',
+      help: 'Rejected webhook requests without a valid key that were answered but not kept: their address used up RAW_UNVERIFIED_PER_ADDRESS.',
       labelNames: ['reason'],
       registers: [registry],
     }),

@@ -49,4 +49,14 @@ export {
   type Outcome,
 } from './http-outcome';
 export { createHttpSender, SendError, type HttpRequest, type HttpResponseInfo, type HttpSender, type HttpSenderOptions } from './http-sender';
-export { assertLiteralAllowed, BlockedAddressError, guardedLookup, ipLiteral, isBlockedAddress, systemResolver, type Resolver } from './ssrf-guard';
+export {
+  assertLiteralAllowed,
+  BlockedAddressError,
+  embeddedIPv4,
+  guardedLookup,
+  ipLiteral,
+  isBlockedAddress,
+  refusedHost,
+  systemResolver,
+  type Resolver,
+} from './ssrf-guard';

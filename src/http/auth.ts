@@ -1,39 +1,51 @@
+import { parse as parseCookie } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../shared/errors';
-import type { Clock } from '../shared/clock';
-import { verifyToken, type Principal, type Role } from './tokens';
+import { crossOriginProblem, originFacts } from './same-origin';
+import type { TokenChecker } from './token-checker';
+import type { Principal, Role } from './tokens';
 
 /** The browser pages' session: an admin JWT in an httpOnly, SameSite=Strict cookie. */
 export const ADMIN_COOKIE = 'iaphook_admin';
 
-function bearer(header: string | undefined): string | null {
+export function bearer(header: string | undefined): string | null {
   const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return match === null ? null : match[1];
 }
 
-/** Reads one cookie without a parser dependency: the only cookie we ever read is our own. */
+/**
+ * One cookie's value, parsed by the `cookie` package Express uses: a value that does not
+ * percent-decode (iaphook_admin=%E0%A4%A) comes back as written and then fails as a token (401),
+ * where decodeURIComponent used to throw (500).
+ */
 export function cookieValue(req: Request, name: string): string | null {
   const header = req.headers.cookie;
   if (header === undefined) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
+  return parseCookie(header)[name] ?? null;
 }
 
 export interface RoleOptions {
-  /** Also accept the admin session cookie (pages and the APIs they call). SameSite=Strict blocks cross-site use. */
+  /**
+   * Also accept the admin session cookie (pages and the APIs they call). SameSite=Strict blocks
+   * other sites; a state-changing request must also prove it comes from this origin (same-origin.ts).
+   */
   cookie?: boolean;
+  /** PUBLIC_URL: one of the origins the pages may be served from. */
+  publicUrl?: string | null;
 }
 
 /** Requires a valid JWT with the given role: 401 when absent or invalid, 403 when the role differs. */
-export function requireRole(secret: string, role: Role, clock: Clock, options: RoleOptions = {}): RequestHandler {
-  return (req, res, next) => {
-    const token = bearer(req.headers.authorization) ?? (options.cookie === true ? cookieValue(req, ADMIN_COOKIE) : null);
+export function requireRole(tokens: TokenChecker, role: Role, options: RoleOptions = {}): RequestHandler {
+  return async (req, res, next) => {
+    const fromHeader = bearer(req.headers.authorization);
+    const token = fromHeader ?? (options.cookie === true ? cookieValue(req, ADMIN_COOKIE) : null);
     if (token === null) throw new AppError('unauthorized', 'missing bearer token: send "Authorization: Bearer <JWT>"');
-    const result = verifyToken(secret, token, clock.now());
+    const result = await tokens.verify(token);
     if (!result.ok) throw new AppError('unauthorized', result.reason);
+    if (fromHeader === null) {
+      const problem = crossOriginProblem(originFacts(req, options.publicUrl ?? null));
+      if (problem !== null) throw new AppError('forbidden', problem);
+    }
     if (result.principal.role !== role) {
       throw new AppError('forbidden', `this route needs a ${role} token; the token has role ${result.principal.role}`);
     }

@@ -11,6 +11,8 @@ export interface BinRow {
   body: string | null;
   contentType: string | null;
   delayMs: number;
+  /** false: captures keep signatures and tokens as sent (cookies are still masked). */
+  maskSecrets: boolean;
   createdAt: number;
   lastRequestAt: number | null;
 }
@@ -23,8 +25,11 @@ export type CapturedRequest = Pick<RawRequestRow, 'id' | 'receivedAt' | 'method'
   Partial<Omit<RawRequestRow, 'id' | 'receivedAt' | 'method' | 'path' | 'headers' | 'bodySize' | 'status' | 'outcome'>>;
 
 /** Every column of a bins row, named as BinRow names them. */
-const BIN_COLUMNS = sql.raw(`id, name, status, body, content_type AS "contentType", delay_ms AS "delayMs", created_at AS "createdAt",
-  last_request_at AS "lastRequestAt"`);
+const BIN_COLUMNS = sql.raw(`id, name, status, body, content_type AS "contentType", delay_ms AS "delayMs", mask_secrets AS "maskSecrets",
+  created_at AS "createdAt", last_request_at AS "lastRequestAt"`);
+
+/** SQLite gives booleans back as 0/1. */
+const withBoolean = <T extends BinRow>(row: T): T => ({ ...row, maskSecrets: Boolean(row.maskSecrets) });
 
 /** When a bin was last useful: its last request, or its creation if it never got one. */
 const lastActivity = sql.raw('coalesce(last_request_at, created_at)');
@@ -41,19 +46,21 @@ export const binLock = (binId: string): string => `inspector:bin:${binId}`;
 const CHUNK = 500;
 
 export async function insertBin(tx: Tx, bin: NewBin): Promise<void> {
-  await tx.run(sql`INSERT INTO bins (id, name, status, body, content_type, delay_ms, created_at, last_request_at)
+  await tx.run(sql`INSERT INTO bins (id, name, status, body, content_type, delay_ms, mask_secrets, created_at, last_request_at)
     VALUES (${bin.id}, ${bin.name ?? null}, ${bin.status ?? 200}, ${bin.body ?? null}, ${bin.contentType ?? null}, ${bin.delayMs ?? 0},
-      ${bin.createdAt}, ${bin.lastRequestAt ?? null})`);
+      ${bin.maskSecrets ?? true}, ${bin.createdAt}, ${bin.lastRequestAt ?? null})`);
 }
 
-export function getBin(db: Queryable, id: string): Promise<BinRow | undefined> {
-  return db.get<BinRow>(sql`SELECT ${BIN_COLUMNS} FROM bins WHERE id = ${id}`);
+export async function getBin(db: Queryable, id: string): Promise<BinRow | undefined> {
+  const row = await db.get<BinRow>(sql`SELECT ${BIN_COLUMNS} FROM bins WHERE id = ${id}`);
+  return row === undefined ? undefined : withBoolean(row);
 }
 
-export function listBins(db: Queryable): Promise<Array<BinRow & { requestCount: number }>> {
-  return db.all<BinRow & { requestCount: number }>(sql`SELECT ${BIN_COLUMNS},
+export async function listBins(db: Queryable): Promise<Array<BinRow & { requestCount: number }>> {
+  const rows = await db.all<BinRow & { requestCount: number }>(sql`SELECT ${BIN_COLUMNS},
       (SELECT count(*) FROM raw_requests WHERE raw_requests.bin_id = bins.id) AS "requestCount"
     FROM bins ORDER BY created_at DESC, id DESC`);
+  return rows.map(withBoolean);
 }
 
 export async function countBinRequests(db: Queryable, id: string): Promise<number> {

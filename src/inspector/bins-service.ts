@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { maskHeaders } from '../http/mask';
+import { isCookieHeader, isSecretHeader, maskHeaders, maskQuery } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
+import { trimBinBytes } from './bin-bytes-repository';
+import { isMediaType } from './media-type';
 import {
   BINS_LOCK,
   binLock,
@@ -26,6 +28,8 @@ export interface BinLimits {
   maxAgeDays: number;
   /** Requests kept per bin; older ones go as new ones arrive. */
   maxRequests: number;
+  /** Body bytes kept per bin, enforced the same way. */
+  maxBytes: number;
 }
 
 export const createBinSchema = z.strictObject({
@@ -33,13 +37,11 @@ export const createBinSchema = z.strictObject({
   // 1xx cannot be sent as a final answer; everything from 200 to 599 can.
   status: z.number().int().min(200).max(599).default(200),
   body: z.string().max(64 * 1024).optional(),
-  contentType: z
-    .string()
-    .max(200)
-    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'expected a media type such as application/json')
-    .optional(),
+  contentType: z.string().max(200).refine(isMediaType, 'expected a media type such as application/json or text/plain; charset=utf-8').optional(),
   // Enough to make a sender time out (nachocode waits 10 s, outbound deliveries 5 s).
   delayMs: z.number().int().min(0).max(30_000).default(0),
+  // false keeps signatures and tokens as sent, so a capture can be checked against its secret.
+  maskSecrets: z.boolean().default(true),
 });
 export type CreateBin = z.infer<typeof createBinSchema>;
 
@@ -74,6 +76,7 @@ export function binView(bin: BinRow, baseUrl: string, requestCount?: number) {
     body: bin.body,
     contentType: bin.contentType,
     delayMs: bin.delayMs,
+    maskSecrets: bin.maskSecrets,
     createdAt: new Date(bin.createdAt).toISOString(),
     lastRequestAt: bin.lastRequestAt === null ? null : new Date(bin.lastRequestAt).toISOString(),
     ...(requestCount === undefined ? {} : { requestCount }),
@@ -106,6 +109,7 @@ export class BinsService {
       body: input.body ?? null,
       contentType: input.contentType ?? null,
       delayMs: input.delayMs,
+      maskSecrets: input.maskSecrets,
       createdAt: now,
       lastRequestAt: null,
     };
@@ -146,8 +150,11 @@ export class BinsService {
     const { failure } = input;
     const status = failure?.status ?? bin.status;
     const body = failure !== undefined ? JSON.stringify({ received: false, reason: failure.reason }) : (bin.body ?? defaultBinBody(bin.id, requestId));
-    const contentType = failure !== undefined || bin.body === null ? 'application/json' : (bin.contentType ?? 'text/plain; charset=utf-8');
-    const headers = maskHeaders(input.rawHeaders);
+    // A type stored before it was validated as a media type is not sent as it is.
+    const configured = bin.contentType !== null && isMediaType(bin.contentType) ? bin.contentType : 'text/plain; charset=utf-8';
+    const contentType = failure !== undefined || bin.body === null ? 'application/json' : configured;
+    // Even a bin that shows its secrets hides cookies: a browser opening its URL sends the admin's session.
+    const headers = maskHeaders(input.rawHeaders, bin.maskSecrets ? isSecretHeader : isCookieHeader);
     await this.deps.storage.write(async (tx) => {
       // The bin's requests are counted and trimmed below; a deletion of the bin takes the same lock.
       await tx.lock(binLock(bin.id));
@@ -158,7 +165,7 @@ export class BinsService {
         receivedAt: now,
         method: input.method,
         path: input.path,
-        query: input.query,
+        query: bin.maskSecrets ? maskQuery(input.query) : input.query,
         headers: JSON.stringify(headers),
         body: input.body,
         bodySize: input.bodySize,
@@ -177,6 +184,7 @@ export class BinsService {
         binId: bin.id,
       });
       await trimBin(tx, bin.id, this.deps.limits.maxRequests);
+      await trimBinBytes(tx, bin.id, this.deps.limits.maxBytes);
     });
     this.deps.onRecorded(requestId);
     return { status, contentType, body, delayMs: bin.delayMs, requestId };

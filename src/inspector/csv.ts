@@ -1,15 +1,19 @@
 import type { RawRequestRow } from './repository';
 import { decodeUtf8 } from './views';
 
+// A formula character (= + - @, or their full-width forms) after any leading whitespace or line
+// breaks, which spreadsheets skip before they decide a cell is a formula; or a tab or CR first.
+const FORMULA = /^(?:[\s\u00a0\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r])/;
+
 /**
- * One CSV cell (RFC 4180). Text that a spreadsheet would run as a formula (= + - @, tab, CR at the
- * start) gets a leading apostrophe: an exported webhook body is untrusted input, and opening the
- * export must not execute it. Numbers are ours and pass unchanged.
+ * One CSV cell (RFC 4180). Text that a spreadsheet would run as a formula gets a leading
+ * apostrophe: an exported webhook body is untrusted input, and opening the export must not
+ * execute it. Numbers are ours and pass unchanged.
  */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const guarded = FORMULA.test(value) ? `'${value}` : value;
   return /[",\r\n]|^\s|\s$/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 

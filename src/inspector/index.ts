@@ -1,4 +1,5 @@
 import express from 'express';
+import type { TokenChecker } from '../http/token-checker';
 import type { Receive } from '../receiver';
 import type { Clock } from '../shared/clock';
 import type { DeliveryAttemptRow } from '../outbound';
@@ -35,7 +36,7 @@ export interface InspectorOptions {
   entriesForEvent(db: Queryable, eventId: string): Promise<unknown[]>;
   /** The outbound capability's delivery attempts that sent a request (it owns the delivery tables). */
   deliveryAttempts(messageId: string, binId: string | null): Promise<DeliveryAttemptRow[]>;
-  jwtSecret: string;
+  tokens: TokenChecker;
   publicUrl: string | null;
   bodyLimitBytes: number;
   limits: InspectorLimits;
@@ -76,7 +77,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   apiRouter.use(binsAdminRouter(bins, options.publicUrl));
 
   const publicRouter = express.Router();
-  publicRouter.use(inspectorPageRouter({ jwtSecret: options.jwtSecret, clock }));
+  publicRouter.use(inspectorPageRouter({ tokens: options.tokens, clock, publicUrl: options.publicUrl }));
   publicRouter.use(binCaptureRouter(bins, options.bodyLimitBytes));
 
   return {

@@ -1,35 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Response } from 'express';
-import helmet from 'helmet';
-import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ADMIN_COOKIE, cookieValue } from '../http/auth';
-import { verifyToken } from '../http/tokens';
+import { jsonBody } from '../http/json-body';
+import { crossOriginProblem, originFacts } from '../http/same-origin';
+import type { TokenChecker } from '../http/token-checker';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import { projectRoot } from '../shared/project-root';
-
+import { inspectorCsp } from './csp';
 import { INSPECTOR_PATH, SIGNIN_PATH } from './paths';
-
-/**
- * The page loads its scripts and styles from this origin only; no inline code, no frames, no
- * third parties. Together with building every element with textContent, a webhook body can show
- * markup but never run it.
- */
-const strictCsp = helmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    connectSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-  },
-});
 
 const ASSET_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -60,8 +41,9 @@ export function signinFor(originalUrl: string): string {
 }
 
 export interface PageDeps {
-  jwtSecret: string;
+  tokens: TokenChecker;
   clock: Clock;
+  publicUrl: string | null;
 }
 
 /** The inspector page, its sign-in page and the session cookie they use. Mounted outside /api. */
@@ -75,38 +57,49 @@ export function inspectorPageRouter(deps: PageDeps): express.Router {
     res.setHeader('Cache-Control', 'no-cache');
     res.send(asset.content);
   };
-  const signedIn: RequestHandler = (req, res, next) => {
+  const signedIn: RequestHandler = async (req, res, next) => {
     const token = cookieValue(req, ADMIN_COOKIE);
-    const result = token === null ? null : verifyToken(deps.jwtSecret, token, deps.clock.now());
+    const result = token === null ? null : await deps.tokens.verify(token);
     if (result?.ok === true && result.principal.role === 'admin') return next();
     res.redirect(303, signinFor(req.originalUrl));
   };
 
-  router.use(INSPECTOR_PATH, strictCsp);
+  // Signing in and out change the session: only from the sign-in page and the inspector themselves.
+  const sameOrigin: RequestHandler = (req, _res, next) => {
+    const problem = crossOriginProblem(originFacts(req, deps.publicUrl));
+    if (problem !== null) throw new AppError('forbidden', problem);
+    next();
+  };
+
+  const named = (ext: string) => [...assets.keys()].filter((name) => name.endsWith(ext));
+  router.use(INSPECTOR_PATH, inspectorCsp(deps.publicUrl, named('.js'), named('.css')));
   router.get(INSPECTOR_PATH, signedIn, (_req, res) => serve(res, 'inspector.html'));
   router.get(SIGNIN_PATH, (_req, res) => serve(res, 'signin.html'));
   router.get(`${INSPECTOR_PATH}/assets/:name`, (req, res) => serve(res, req.params.name));
 
   // The token arrives in a JSON body (from a pasted token or the #token= of a sign-in link, which
   // browsers never send to the server), so it never appears in a URL or a request log line.
-  router.post(`${INSPECTOR_PATH}/session`, express.json({ limit: '8kb' }), (req, res) => {
+  router.post(`${INSPECTOR_PATH}/session`, sameOrigin, ...jsonBody('8kb'), async (req, res) => {
     const parsed = sessionBody.safeParse(req.body);
     if (!parsed.success) throw new AppError('bad_request', 'expected {"token": "<admin JWT>"}');
-    const result = verifyToken(deps.jwtSecret, parsed.data.token, deps.clock.now());
+    const result = await deps.tokens.verify(parsed.data.token);
     if (!result.ok) throw new AppError('unauthorized', result.reason);
     if (result.principal.role !== 'admin') throw new AppError('forbidden', 'the inspector needs an admin token');
-    const exp = (jwt.decode(parsed.data.token) as { exp: number }).exp;
     res.cookie(ADMIN_COOKIE, parsed.data.token, {
       httpOnly: true,
       sameSite: 'strict',
       secure: req.secure,
       path: '/',
-      // The cookie lives as long as the token: an expired session is gone from the browser too.
-      maxAge: Math.max(0, exp * 1000 - deps.clock.now()),
+      // The cookie lives as long as the token (at most JWT_MAX_TTL): an expired session is gone from the browser too.
+      maxAge: Math.max(0, deps.tokens.expiresAt(parsed.data.token) - deps.clock.now()),
     });
     res.status(204).end();
   });
-  router.delete(`${INSPECTOR_PATH}/session`, (req, res) => {
+  // Signing out ends the session on the server too: the token is refused from now on, by cookie
+  // or Bearer, so a copy (a sign-in link left in the browser's history) no longer works.
+  router.delete(`${INSPECTOR_PATH}/session`, sameOrigin, async (req, res) => {
+    const token = cookieValue(req, ADMIN_COOKIE);
+    if (token !== null) await deps.tokens.revoke(token);
     res.clearCookie(ADMIN_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     res.status(204).end();
   });

@@ -43,6 +43,9 @@ export function planReplay(row: RawRequestRow, context: ReplayContext): ReplayPl
   if (row.body === null && row.reason === 'payload_too_large') {
     return { ok: false, reason: 'the body was larger than the limit and was not stored' };
   }
+  if (row.bodySha256 !== null) {
+    return { ok: false, reason: `only the first ${row.body?.length ?? 0} of ${row.bodySize} body bytes were kept (the request failed the webhook key check)` };
+  }
   const rawHeaders: string[] = [];
   for (const [name, value] of Object.entries(headersOf(row))) {
     if (isSecretHeader(name) || name === REPLAY_OF_HEADER || name === ACCEPTED_UNVERIFIED_HEADER) continue;

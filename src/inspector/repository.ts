@@ -16,6 +16,8 @@ export interface RawRequestRow {
   /** The exact body bytes, so a replay sends what the sender sent. */
   body: Buffer | null;
   bodySize: number;
+  /** Set when only the first bytes of the body are kept (a request that failed the key check): the SHA-256 of all of it. */
+  bodySha256: string | null;
   contentType: string | null;
   remoteAddr: string | null;
   requestId: string | null;
@@ -44,7 +46,7 @@ const SUMMARY_COLUMNS = sql.raw(`id, received_at AS "receivedAt", method, path, 
 
 /** Every column of a raw_requests row, named as RawRequestRow names them. */
 export const RAW_REQUEST_COLUMNS = sql.raw(`id, received_at AS "receivedAt", method, path, query, headers, body, body_size AS "bodySize",
-  content_type AS "contentType", remote_addr AS "remoteAddr", request_id AS "requestId", key_fingerprint AS "keyFingerprint", status,
+  body_sha256 AS "bodySha256", content_type AS "contentType", remote_addr AS "remoteAddr", request_id AS "requestId", key_fingerprint AS "keyFingerprint", status,
   outcome, reason, response, duration_ms AS "durationMs", event_id AS "eventId", source, bin_id AS "binId"`);
 
 export interface Page<T> {

@@ -27,14 +27,18 @@ const exportQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).optional(),
 });
 const streamQuery = z.strictObject({ ...filterShape, lastEventId: z.string().optional() });
-const replayQuery = z.strictObject({ acceptUnverified: z.enum(['true', 'false']).optional() });
+// No query parameters: a confirmation in the URL could ride on a link or a plain form.
+const replayQuery = z.strictObject({});
 const replayBody = z.strictObject({ acceptUnverified: z.boolean().optional() });
 
-/** The admin's confirmation for a request that failed the key check, as a body or a query flag. */
+/** The admin's confirmation for a request that failed the key check: only in a JSON body. */
 function acceptsUnverified(req: Request): boolean {
-  const query = parseQuery(replayQuery, req.query);
-  const body = parseBody(replayBody, req.body, 'replay options');
-  return body.acceptUnverified === true || query.acceptUnverified === 'true';
+  if (typeof req.query === 'object' && req.query !== null && 'acceptUnverified' in req.query) {
+    const fields = [{ field: 'acceptUnverified', message: 'send it in a JSON body instead' }];
+    throw new AppError('invalid_query', 'acceptUnverified is accepted only in a JSON body: {"acceptUnverified": true}', { fields });
+  }
+  parseQuery(replayQuery, req.query);
+  return parseBody(replayBody, req.body, 'replay options').acceptUnverified === true;
 }
 
 /** Where this server is reached: PUBLIC_URL, or the host the admin's browser used. */

@@ -67,7 +67,7 @@ export class InspectorService {
       replayOf: storedHeader(headers, REPLAY_OF_HEADER) ?? null,
       acceptedUnverified: row.source === 'replay' && unverifiedOrigin(row) !== null,
       headers,
-      body: bodyView(row.body),
+      body: bodyView(row.body, row),
       response: { status: row.status, body: parseStored(row.response), durationMs: row.durationMs },
       event:
         event === undefined

@@ -45,15 +45,21 @@ export interface BodyView {
   text: string | null;
   /** The exact bytes, always: what a replay sends and what a download returns. */
   base64: string;
+  /** The bytes kept. */
   size: number;
   /** Whether `text` parses as JSON (the page then offers a pretty view). */
   json: boolean;
+  /** Only the first `size` bytes were kept (the request failed the key check): its whole size and SHA-256. */
+  truncated: { receivedSize: number; sha256: string } | null;
 }
 
-export function bodyView(body: Buffer | null): BodyView | null {
+export function bodyView(body: Buffer | null, whole: { bodySize: number; bodySha256: string | null } | null = null): BodyView | null {
   if (body === null) return null;
-  const text = decodeUtf8(body);
-  return { text, base64: body.toString('base64'), size: body.length, json: text !== null && isJson(text) };
+  const truncated = whole?.bodySha256 ? { receivedSize: whole.bodySize, sha256: whole.bodySha256 } : null;
+  // A cut can fall inside a character: drop its first bytes rather than show no text at all.
+  let text = decodeUtf8(body);
+  for (let drop = 1; text === null && truncated !== null && drop <= 3 && drop < body.length; drop += 1) text = decodeUtf8(body.subarray(0, body.length - drop));
+  return { text, base64: body.toString('base64'), size: body.length, json: text !== null && isJson(text), truncated };
 }
 
 export function decodeUtf8(bytes: Buffer): string | null {

@@ -8,6 +8,8 @@ import { CHANNEL_EVENT_TYPES, EVENT_TYPES } from './types';
 // events with channelIds on feedback events only) plus iaphook's own fields.
 
 const TOKEN = /^[A-Za-z0-9._-]{16,255}$/;
+/** A token as answers show it (its last four characters): sent back, it keeps the current token. */
+export const MASKED_TOKEN = /^\*{4}[A-Za-z0-9._-]{4}$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 // Headers the transport or the receiver's checks own; a template must not be able to forge them.
 const RESERVED_HEADERS = new Set([
@@ -84,7 +86,7 @@ export const webhookBody = z
     status,
     token: z
       .string()
-      .regex(TOKEN, 'must be at least 16 characters of letters, digits, ".", "_" or "-"')
+      .refine((t) => TOKEN.test(t) || MASKED_TOKEN.test(t), 'must be at least 16 characters of letters, digits, ".", "_" or "-" (or the masked value an answer shows, to keep the current token)')
       .nullable()
       .optional(),
     events: z.array(eventSchema).max(EVENT_TYPES.length),

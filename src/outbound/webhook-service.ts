@@ -1,8 +1,9 @@
-import { ipLiteral, isBlockedAddress, type JobQueue } from '../delivery';
+import { refusedHost, type JobQueue } from '../delivery';
+import { maskSecret } from '../http/mask';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Queryable, Storage, Tx } from '../storage/port';
-import type { WebhookBody } from './schemas';
+import { MASKED_TOKEN, type WebhookBody } from './schemas';
 import type { Webhook } from './types';
 import {
   channelIdsOf,
@@ -43,6 +44,19 @@ function pickSigning(w: Signing): Signing {
   return { signingSecret: w.signingSecret, previousSigningSecret: w.previousSigningSecret, previousSecretExpiresAt: w.previousSecretExpiresAt };
 }
 
+/**
+ * The token after a create or update. Answers show it masked, so a client that sends back what a
+ * GET showed keeps the current token; a masked value that is not the current token's is refused
+ * rather than stored. Absent or null removes it (PUT replaces the subscription, as in ABC).
+ */
+export function nextToken(current: string | null, requested: string | null | undefined): string | null {
+  if (requested === undefined || requested === null) return null;
+  if (!MASKED_TOKEN.test(requested)) return requested;
+  if (current !== null && maskSecret(current) === requested) return current;
+  const message = 'is masked and is not the current token: send the whole token, or the masked value an answer showed to keep it';
+  throw new AppError('validation_failed', `token ${message}`, { fields: [{ field: 'token', message }] });
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** What the API shows: everything but the secrets themselves. */
@@ -54,7 +68,8 @@ export function webhookView(w: Webhook, now: number) {
     name: w.name,
     url: w.url,
     status: w.status,
-    token: w.token,
+    // Shown like the other secrets: enough to tell tokens apart, not enough to use one.
+    token: w.token === null ? null : maskSecret(w.token),
     events: w.events,
     retryPolicy: w.retryPolicy,
     template: w.template,
@@ -146,12 +161,11 @@ export class WebhookService {
     if (fields.length > 0) throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
   }
 
-  /** Literal internal addresses are refused up front; names are checked at every connection. */
+  /** Internal literals and local names are refused up front, by the check every connection makes too; DNS is checked at each connection. */
   private checkUrl(url: string): void {
     if (this.deps.allowPrivate) return;
     const { hostname } = new URL(url);
-    const literal = ipLiteral(hostname);
-    if ((literal !== null && isBlockedAddress(literal)) || hostname === 'localhost' || hostname.endsWith('.localhost')) {
+    if (refusedHost(hostname) !== null) {
       const message = `${hostname} is a loopback, private or otherwise internal address; outbound webhooks may not reach it`;
       throw new AppError('validation_failed', message, { fields: [{ field: 'url', message }] });
     }
@@ -163,7 +177,7 @@ function fieldsOf(body: WebhookBody, current: Webhook | null, now: number): Webh
     name: body.name,
     url: body.url,
     status: body.status,
-    token: body.token ?? null,
+    token: nextToken(current?.token ?? null, body.token),
     events: body.events.map((e) => ({ type: e.type, status: e.status, channelIds: e.channelIds ?? [] })),
     ...nextSigning(current, body.signingSecret, now),
     retryPolicy: body.retryPolicy ?? 'abc',

@@ -6,3 +6,4 @@ export { pruneRejected, type RetentionPolicy } from './retention';
 export { receiverRouter, ROUTES as WEBHOOK_ROUTES, toInbound, type Receive } from './routes';
 export type * from './types';
 export { createKeyChecker, keyFingerprint } from './webhook-keys';
+export { AddressQuota, type UnverifiedBounds } from './unverified';

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import sjson from 'secure-json-parse';
-import { maskHeaders } from '../http/mask';
+import { MAX_JSON_DEPTH, nestedDeeperThan, tooDeep } from '../http/json-body';
+import { maskHeaders, maskQuery } from '../http/mask';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
@@ -11,6 +12,7 @@ import type { EventPayload } from '../nachocode';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
 import { spooledBody, writeOrSpool, type SpoolFallback } from '../spool/fallback';
 import { parseEvent } from '../nachocode';
+import { boundRejected, type UnverifiedBounds } from './unverified';
 import type { KeyMatch } from './webhook-keys';
 
 export interface ReceiverDeps {
@@ -24,6 +26,10 @@ export interface ReceiverDeps {
   onRecorded?(rawRequestId: string): void;
   /** Where a request goes when the database cannot take it within the answer budget (see spool-fallback.ts). */
   spool?: SpoolFallback;
+  /** What is kept of a rejected request that failed the key check (see unverified.ts); everything when absent. */
+  unverified?: UnverifiedBounds;
+  /** A rejected request that was answered but not kept (its address used up its quota). Must return at once. */
+  onUnrecorded?(answer: Answer): void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,6 +50,7 @@ export function createReceiver(deps: ReceiverDeps) {
     const key: KeyMatch = request.replay === undefined ? deps.checkKey(header('authorization')) : { ok: true, fingerprint: request.replay.keyFingerprint };
     const raw = rawRecord(request, deps.clock.now(), key.ok ? key.fingerprint : null);
     let answer: Answer;
+    let recorded = true;
     try {
       if (request.bodyError !== undefined) throw new AppError(request.bodyError.code, request.bodyError.message);
       if (!key.ok) throw new AppError('unauthorized', unauthorizedMessage(key.reason), { reason: key.reason });
@@ -53,10 +60,15 @@ export function createReceiver(deps: ReceiverDeps) {
       if (!(error instanceof AppError)) throw error;
       answer = reject(error);
       // A 503 here means the database and the spool both failed: there is nowhere left to record it.
-      if (error.code !== 'service_unavailable') await recordRejected(deps, raw, answer, elapsed);
+      if (error.code !== 'service_unavailable') {
+        const kept = boundRejected(raw, deps.unverified, deps.clock.now());
+        recorded = kept !== null;
+        if (kept !== null) await recordRejected(deps, kept, answer, elapsed);
+        else deps.onUnrecorded?.(answer);
+      }
     }
     deps.onAnswer?.(route, answer);
-    deps.onRecorded?.(raw.id);
+    if (recorded) deps.onRecorded?.(raw.id);
     return answer;
   };
 }
@@ -123,27 +135,11 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer | nu
     throw new AppError('invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
   // Hashing and storing walk the body recursively; thousands of levels would overflow the stack.
-  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
-    throw new AppError('validation_failed', `the body is nested more than ${MAX_JSON_DEPTH} levels deep`, {
-      fields: [{ field: '(body)', message: `nested more than ${MAX_JSON_DEPTH} levels deep` }],
-    });
-  }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeep();
   return value;
 }
 
-const MAX_JSON_DEPTH = 64;
-
-/** Iterative, so the check itself cannot overflow the stack. */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop() as [unknown, number];
-    if (item === null || typeof item !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
+export { nestedDeeperThan };
 
 function isJsonType(contentType: string): boolean {
   const [type, ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
@@ -172,10 +168,11 @@ function rawRecord(request: InboundRequest, now: number, fingerprint: string | n
     receivedAt: now,
     method: request.method,
     path: request.path,
-    query: request.query,
+    query: maskQuery(request.query),
     headers: maskHeaders(request.rawHeaders),
     body: request.body,
     bodySize: request.body?.length ?? request.bodyError?.declaredSize ?? 0,
+    bodySha256: null,
     contentType: headerValue(request.rawHeaders, 'content-type') ?? null,
     remoteAddr: request.remoteAddr,
     requestId: request.requestId,

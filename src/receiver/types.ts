@@ -35,7 +35,10 @@ export interface RawRequestRecord {
   query: string | null;
   headers: Record<string, string | string[]>;
   body: Buffer | null;
+  /** The whole body's size, also when only its first bytes are kept. */
   bodySize: number;
+  /** Set when only the first bytes of the body are kept: the SHA-256 (hex) of all of it. */
+  bodySha256: string | null;
   contentType: string | null;
   remoteAddr: string | null;
   requestId: string | null;

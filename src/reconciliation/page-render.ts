@@ -137,3 +137,14 @@ export function renderSignInPage(signinPath: string, next: string, reason: strin
     html`<h1>Reconciliation</h1><p class="notice">${reason}</p><p><a href="${href}">Sign in</a> with an admin token to see the report.</p>`,
   );
 }
+
+/** A query the API would refuse (400): its message and the fields it names, and a way back. */
+export function renderQueryErrorPage(error: { message: string; details?: unknown }): string {
+  const fields = ((error.details as { fields?: Array<{ field: string; message: string }> } | undefined)?.fields ?? []).map(
+    (f) => html`<li><code>${f.field}</code>: ${f.message}</li>`,
+  );
+  return layout(
+    'Reconciliation · iaphook',
+    html`<h1>Reconciliation</h1><p class="notice">${error.message}</p><ul>${fields}</ul><p><a href="/reconciliation">Show all time</a></p>`,
+  );
+}

@@ -1,15 +1,16 @@
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
-import { ADMIN_COOKIE, cookieValue } from '../http/auth';
+import { ADMIN_COOKIE, bearer, cookieValue } from '../http/auth';
+import type { TokenChecker } from '../http/token-checker';
 import { SIGNIN_PATH } from '../inspector';
-import { verifyToken } from '../http/tokens';
+import { parseQuery } from '../receiver/events-routes';
 import { environmentSchema } from '../nachocode';
-import { renderReportPage, renderSignInPage, type PageView } from './page-render';
+import { AppError } from '../shared/errors';
+import { renderQueryErrorPage, renderReportPage, renderSignInPage, type PageView } from './page-render';
 import { PAGE_CSS } from './page-style';
-import { parseBound } from './range';
 import { buildReport } from './report';
-import type { ReconciliationDeps } from './routes';
+import { bound, rangeOf, type ReconciliationDeps } from './routes';
 import type { ReconciliationReport, TimeRange } from './types';
 
 
@@ -26,11 +27,9 @@ const strictCsp = helmet.contentSecurityPolicy({
   },
 });
 
-const pageQuery = z.object({
-  environment: environmentSchema.catch('production'),
-  from: z.string().optional().catch(undefined),
-  to: z.string().optional().catch(undefined),
-});
+// The API's rules (routes.ts), so a bad value gets the API's 400 instead of a silent "all time".
+// Empty fields are the page's own form leaving a date blank: no bound.
+const pageQuery = z.object({ environment: environmentSchema.default('production'), from: bound('from'), to: bound('to') });
 
 /**
  * The days the chart spans: the chosen range, with an open end closed at the data's first or last
@@ -38,19 +37,23 @@ const pageQuery = z.object({
  * quarter) must not hide behind a default window.
  */
 export function chartWindow(report: ReconciliationReport, range: TimeRange, now: number): PageView {
-  const days = report.daily.map((p) => Date.parse(`${p.day}T00:00:00Z`));
-  const first = days.length > 0 ? Math.min(...days) : now;
-  const last = days.length > 0 ? Math.max(...days) : now;
+  // A loop, not Math.min(...days): spreading 150,000 days into arguments overflows the stack.
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const point of report.daily) {
+    const day = Date.parse(`${point.day}T00:00:00Z`);
+    if (day < first) first = day;
+    if (day > last) last = day;
+  }
+  if (report.daily.length === 0) first = last = now;
   return { from: range.from ?? Math.min(first, range.to ?? first), to: range.to ?? Math.max(last, range.from ?? last), chosen: range };
 }
 
 /** The admin session: the inspector's cookie, or a bearer token for scripted checks. */
-function session(req: Request, secret: string, now: number): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
-  const header = req.headers.authorization;
-  const bearer = header === undefined ? null : (/^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] ?? null);
-  const token = bearer ?? cookieValue(req, ADMIN_COOKIE);
+async function session(req: Request, tokens: TokenChecker): Promise<{ ok: true } | { ok: false; status: 401 | 403; reason: string }> {
+  const token = bearer(req.headers.authorization) ?? cookieValue(req, ADMIN_COOKIE);
   if (token === null) return { ok: false, status: 401, reason: 'You are not signed in.' };
-  const result = verifyToken(secret, token, now);
+  const result = await tokens.verify(token);
   if (!result.ok) return { ok: false, status: 401, reason: `Your session is no longer valid (${result.reason}).` };
   if (result.principal.role !== 'admin') return { ok: false, status: 403, reason: 'This page needs an admin session.' };
   return { ok: true };
@@ -63,10 +66,11 @@ function sendHtml(res: Response, status: number, body: string): void {
 
 /**
  * GET /reconciliation: the report as a server-rendered page (no script at all, so a strict CSP
- * holds), with an inline SVG chart and links into the inspector. Bad query values fall back to
- * all time rather than failing: a page should always show something.
+ * holds), with an inline SVG chart and links into the inspector. A bad query value gets the
+ * API's 400 and its message, shown on the page: falling back to all time would show a report
+ * that was not asked for as if it were.
  */
-export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret: string }): express.Router {
+export function reconciliationPageRouter(deps: ReconciliationDeps & { tokens: TokenChecker }): express.Router {
   const router = express.Router();
   router.get('/reconciliation/style.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=300' }).send(PAGE_CSS);
@@ -74,14 +78,19 @@ export function reconciliationPageRouter(deps: ReconciliationDeps & { jwtSecret:
   router.use('/reconciliation', strictCsp);
   router.get('/reconciliation', async (req, res) => {
     const now = deps.clock.now();
-    const auth = session(req, deps.jwtSecret, now);
+    const auth = await session(req, deps.tokens);
     if (!auth.ok) return sendHtml(res, auth.status, renderSignInPage(SIGNIN_PATH, req.originalUrl, auth.reason));
-    const q = pageQuery.parse(req.query);
-    let from = q.from === undefined ? null : (parseBound(q.from, 'from') ?? null);
-    const to = q.to === undefined ? null : (parseBound(q.to, 'to') ?? null);
-    if (from !== null && to !== null && from > to) from = null;
-    const report = await buildReport(deps.storage.read, { environment: q.environment, range: { from, to }, settings: deps.settings, now });
-    sendHtml(res, 200, renderReportPage(report, chartWindow(report, { from, to }, now)));
+    let q: z.infer<typeof pageQuery>;
+    let range: TimeRange;
+    try {
+      q = parseQuery(pageQuery, Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== '')));
+      range = rangeOf(q);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return sendHtml(res, error.status, renderQueryErrorPage(error));
+    }
+    const report = await buildReport(deps.storage.read, { environment: q.environment, range, settings: deps.settings, now });
+    sendHtml(res, 200, renderReportPage(report, chartWindow(report, range, now)));
   });
   return router;
 }

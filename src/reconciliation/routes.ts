@@ -22,7 +22,7 @@ export interface ReconciliationDeps {
   importReceive: Receive;
 }
 
-const bound = (edge: 'from' | 'to') =>
+export const bound = (edge: 'from' | 'to') =>
   z
     .string()
     .transform((value, ctx) => {

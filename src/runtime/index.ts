@@ -2,12 +2,13 @@ import type express from 'express';
 import { createApp } from '../app';
 import { SqlJobQueue, Worker, type JobQueue, type Resolver } from '../delivery';
 import { ensureDefaults, feedbackRouter, FeedbackService, type FeedbackDefaults } from '../feedback';
+import { createTokenChecker } from '../http/token-checker';
 import { createInspector, LiveFeed, type Inspector } from '../inspector';
 import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent } from '../ledger';
 import type { Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createOutbound, DELIVER_WEBHOOK_JOB, deliveryAttemptsForMessage, type Outbound } from '../outbound';
-import { createKeyChecker, createReceiver, pruneRejected, type Receive } from '../receiver';
+import { AddressQuota, createKeyChecker, createReceiver, pruneRejected, type Receive } from '../receiver';
 import { reconciliationApiRouter, reconciliationPageRouter } from '../reconciliation';
 import type { ResolvedConfig } from '../secrets';
 import { systemClock, type Clock } from '../shared/clock';
@@ -41,6 +42,8 @@ export interface Runtime {
   /** Stops the workers (finishing in-flight jobs), flushes pending writes and closes the database. */
   close(deadlineMs?: number): Promise<void>;
 }
+
+const HOUR_MS = 3600 * 1000;
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -147,6 +150,13 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     checkKey: createKeyChecker(config.webhookKeys),
     onAccepted: wakeApply,
     onRecorded: recorded,
+    // Per hour: so many keyless requests per address, and so many from all addresses together.
+    unverified: {
+      bodyBytes: config.retention.unverifiedBodyBytes,
+      quota: new AddressQuota({ perWindow: config.retention.unverifiedPerAddress, windowMs: HOUR_MS, maxAddresses: 10_000 }),
+      total: new AddressQuota({ perWindow: config.retention.unverifiedPerHour, windowMs: HOUR_MS, maxAddresses: 1 }),
+    },
+    onUnrecorded: (answer) => metrics.webhookUnrecorded.inc({ reason: answer.reason ?? 'unknown' }),
     onAnswer: (route, answer) => {
       metrics.webhookRequests.inc({ route, outcome: answer.outcome });
       if (answer.outcome === 'duplicate') metrics.webhookDuplicates.inc({ route });
@@ -186,6 +196,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     return { ok: checks.database === 'writable' && checks.worker === 'running', checks };
   };
 
+  const tokens = createTokenChecker({ secret: config.jwtSecret, clock, maxTtlSeconds: config.jwtMaxTtlSeconds, storage });
   const inspector = createInspector({
     storage,
     clock,
@@ -194,12 +205,17 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     onRecorded: recorded,
     entriesForEvent,
     deliveryAttempts: (messageId, binId) => deliveryAttemptsForMessage(storage.read, queue, messageId, binId),
-    jwtSecret: config.jwtSecret,
+    tokens,
     publicUrl: config.publicUrl,
     bodyLimitBytes: config.bodyLimitBytes,
     limits: {
       accepted: { maxCount: config.inspector.acceptedMaxCount, maxAgeDays: config.inspector.acceptedMaxAgeDays },
-      bins: { maxCount: config.inspector.binsMaxCount, maxAgeDays: config.inspector.binMaxAgeDays, maxRequests: config.inspector.binMaxRequests },
+      bins: {
+        maxCount: config.inspector.binsMaxCount,
+        maxAgeDays: config.inspector.binMaxAgeDays,
+        maxRequests: config.inspector.binMaxRequests,
+        maxBytes: config.inspector.binMaxBytes,
+      },
     },
   });
 
@@ -209,15 +225,17 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     logger,
     metrics,
     receive,
-    jwtSecret: config.jwtSecret,
     bodyLimitBytes: config.bodyLimitBytes,
     logRequests: config.logRequests,
+    tokens,
+    publicUrl: config.publicUrl,
+    trustProxy: config.trustProxy,
     readiness,
     entitlementsFor,
     entriesForEvent,
     inspector,
     apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
-    pageRouters: [reconciliationPageRouter({ ...reconciliation, jwtSecret: config.jwtSecret })],
+    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens })],
   });
 
   if (options.startWorker ?? true) {

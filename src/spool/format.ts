@@ -29,6 +29,8 @@ const rawSchema = z.looseObject({
   headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   body: z.base64().nullable(),
   bodySize: z.number(),
+  // Absent in lines written before it existed.
+  bodySha256: nullableString.default(null),
   contentType: nullableString,
   remoteAddr: nullableString,
   requestId: nullableString,

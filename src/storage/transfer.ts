@@ -24,6 +24,7 @@ export const TABLES = [
   'anomalies',
   'unavailable_users',
   'bins',
+  'revoked_tokens',
   'meta',
 ] as const;
 

@@ -25,6 +25,7 @@ describe('bins', () => {
       body: null,
       contentType: null,
       delayMs: 0,
+      maskSecrets: true,
       createdAt: expect.any(String),
       lastRequestAt: null,
       requestCount: 0,

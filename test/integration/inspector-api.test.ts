@@ -154,7 +154,7 @@ describe('GET /api/inspector/requests/:id', () => {
       id: sent.get('ios'),
       outcome: 'stored',
       headers: expect.objectContaining({ authorization: `Bearer ****${WEBHOOK_KEY.slice(-4)}`, 'content-type': 'application/json' }),
-      body: { text, base64: Buffer.from(text).toString('base64'), size: Buffer.byteLength(text), json: true },
+      body: { text, base64: Buffer.from(text).toString('base64'), size: Buffer.byteLength(text), json: true, truncated: null },
       response: { status: 200, body: { received: true, duplicate: false, eventId: expect.stringMatching(/^evt_/) } },
       event: { relation: 'created', type: 'purchase', status: 'applied', userId: 'user-7f3a', rawRequestId: sent.get('ios') },
       replayable: { ok: true, reason: null },

@@ -16,6 +16,8 @@ afterAll(() => rt.stop());
 
 const PUBLIC = path.join(__dirname, '..', '..', 'src', 'inspector', 'public');
 const cookieOf = (res: { headers: Record<string, unknown> }) => ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? [])[0] ?? '';
+/** What the sign-in page's own script sends with a session change. */
+const FROM_PAGE = { 'Sec-Fetch-Site': 'same-origin', 'X-Iaphook-Csrf': '1' };
 const csp = (res: { headers: Record<string, unknown> }) => String(res.headers['content-security-policy']);
 
 describe('signing in', () => {
@@ -31,7 +33,7 @@ describe('signing in', () => {
 
   it('when an admin token is posted, then an httpOnly, SameSite=Strict cookie holds it as long as the token lives', async () => {
     const token = rt.adminToken();
-    const res = await rt.http.post('/inspector/session').send({ token }).expect(204);
+    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).send({ token }).expect(204);
     const cookie = cookieOf(res);
     expect(cookie).toMatch(new RegExp(`^iaphook_admin=${token};`));
     expect(cookie).toMatch(/; HttpOnly/);
@@ -57,12 +59,12 @@ describe('signing in', () => {
     ['no token', 400, {}],
   ])('when %s is posted, then %i and no cookie', async (_name, status, body) => {
     const payload = (body as { token?: string }).token === 'user' ? { token: rt.userToken('u1') } : body;
-    const res = await rt.http.post('/inspector/session').send(payload as object).expect(status);
+    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).send(payload as object).expect(status);
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
   it('when signing out, then the cookie is cleared', async () => {
-    const res = await rt.http.delete('/inspector/session').expect(204);
+    const res = await rt.http.delete('/inspector/session').set(FROM_PAGE).expect(204);
     expect(cookieOf(res)).toMatch(/^iaphook_admin=;.*Expires=Thu, 01 Jan 1970/);
   });
 
@@ -79,11 +81,32 @@ describe('what the page sends', () => {
     const res = await rt.http.get(url).expect(200);
     const policy = csp(res);
     expect(policy).toContain("default-src 'none'");
-    expect(policy).toContain("script-src 'self'");
-    expect(policy).toContain("style-src 'self'");
     expect(policy).toContain("frame-ancestors 'none'");
     expect(policy).not.toContain('unsafe-inline');
     expect(policy).not.toContain('unsafe-eval');
+    // Scripts and styles: exactly the inspector's files, never 'self' (which would let in /bins/<id>).
+    const directive = (name: string) => (policy.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `)) ?? '').split(' ').slice(1);
+    const origin = new URL((res as unknown as { request: { url: string } }).request.url).origin;
+    const scripts = fs.readdirSync(PUBLIC).filter((f) => f.endsWith('.js'));
+    expect(directive('script-src').sort()).toEqual(scripts.map((f) => `${origin}/inspector/assets/${f}`).sort());
+    expect(directive('style-src')).toEqual([`${origin}/inspector/assets/inspector.css`]);
+  });
+
+  it('when PUBLIC_URL is set, then its origin is allowed beside the one the browser used', async () => {
+    const other = await startRuntime({ PUBLIC_URL: 'https://iaphook.example.com/base/' }, { startWorker: false });
+    try {
+      const policy = csp(await other.http.get('/inspector/signin').expect(200));
+      expect(policy).toContain('https://iaphook.example.com/inspector/assets/signin.js');
+      expect(policy).toMatch(/http:\/\/127\.0\.0\.1:\d+\/inspector\/assets\/signin\.js/);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('when the Host header is malformed, then no script source is allowed at all', async () => {
+    const res = await rt.http.get('/inspector/signin').set('Host', 'a b;script-src *').expect(200);
+    expect(csp(res)).toContain("script-src 'none'");
+    expect(csp(res)).not.toContain('script-src *');
   });
 
   it.each([
@@ -132,5 +155,15 @@ describe('npm run token -- --link', () => {
     expect(result).toEqual({ ok: true, principal: { role: 'admin', sub: null } });
     const { exp, iat } = jwt.decode(match![1]) as { exp: number; iat: number };
     expect(exp - iat).toBe(12 * 3600);
+  }, 30_000);
+
+  it('when a token longer than JWT_MAX_TTL is asked for, then the command refuses to mint it', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const run = promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--expires', '3650d'], {
+      cwd: root,
+      env: { ...process.env, JWT_SECRET, JWT_MAX_TTL: '30d', ...rt.database.env, NODE_ENV: 'test' },
+      timeout: 20_000,
+    });
+    await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('longer than JWT_MAX_TTL') });
   }, 30_000);
 });

@@ -140,10 +140,13 @@ describe('replaying a request that failed the webhook key check', () => {
     expect((await detailOf(original)).acceptedUnverified).toBe(false);
   });
 
-  it('when the admin confirms with ?acceptUnverified=true, then it is replayed the same way', async () => {
+  it('when the confirmation comes as ?acceptUnverified=true, then 400 asks for it in a JSON body and nothing is replayed', async () => {
     await rt.post(PURCHASE, nacho.purchaseAndroid(), null).expect(401);
-    const res = await rt.http.post(`/api/inspector/requests/${await newestId()}/replay?acceptUnverified=true`).set('Authorization', admin()).expect(200);
-    expect(res.body).toMatchObject({ outcome: 'stored', acceptedUnverified: true });
+    const before = await count('raw_requests');
+    const res = await rt.http.post(`/api/inspector/requests/${await newestId()}/replay?acceptUnverified=true`).set('Authorization', admin()).expect(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_query', message: expect.stringContaining('only in a JSON body') });
+    expect(await count('raw_requests')).toBe(before);
+    expect(await count('events')).toBe(0);
   });
 
   it('when a replay accepted unverified is replayed, then it asks again and names the request that failed the check', async () => {

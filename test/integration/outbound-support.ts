@@ -1,5 +1,4 @@
-import { signToken } from '../../src/http/tokens';
-import { JWT_SECRET, type TestRuntime } from '../support/runtime';
+import type { TestRuntime } from '../support/runtime';
 import type { Recorded } from '../support/subscriber';
 
 // Shared steps of the outbound and feedback tests: the admin API as a test client.
@@ -30,9 +29,9 @@ export interface DeliveryView {
 }
 
 export function adminApi(rt: TestRuntime) {
-  // Long-lived: tests move a ManualClock days ahead, and the JWT check reads the same clock.
-  const token = signToken(JWT_SECRET, { role: 'admin', expiresInSeconds: 30 * 86400 });
-  const auth = () => `Bearer ${token}`;
+  // A token per call, issued on the runtime's clock: tests move a ManualClock days ahead, and the
+  // JWT check reads the same clock.
+  const auth = () => `Bearer ${rt.adminToken()}`;
   const projectId = rt.feedbackDefaults.projectId;
   const channelId = rt.feedbackDefaults.channelId;
   return {

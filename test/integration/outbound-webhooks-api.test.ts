@@ -1,4 +1,4 @@
-import { startRuntime, type TestRuntime } from '../support/runtime';
+import { sql, startRuntime, type TestRuntime } from '../support/runtime';
 import { adminApi, ALL_EVENTS, webhookBody } from './outbound-support';
 
 // The subscription API: ABC's CRUD and validation, each error a clear 4xx.
@@ -27,7 +27,7 @@ describe('CRUD', () => {
       name: 'Slack',
       url: URL,
       status: 'ACTIVE',
-      token: 'abcdefghijklmnop',
+      token: '****mnop',
       events: [{ type: 'FEEDBACK_CREATION', status: 'ACTIVE', channelIds: [api.channelId] }],
       retryPolicy: 'abc',
       template: null,
@@ -36,6 +36,7 @@ describe('CRUD', () => {
       health: { consecutiveFailures: 0, disabledReason: null, disabledAt: null },
     });
     expect(JSON.stringify(created.body)).not.toContain(secret);
+    expect(JSON.stringify(created.body)).not.toContain('abcdefghijklmnop');
     const id = created.body.id as number;
     expect((await api.get(`${base()}/${id}`).expect(200)).body).toEqual(created.body);
     expect((await api.get(base()).expect(200)).body.webhooks).toEqual([created.body]);
@@ -47,6 +48,24 @@ describe('CRUD', () => {
     await api.del(`${base()}/${id}`).expect(204);
     await api.get(`${base()}/${id}`).expect(404);
     await api.del(`${base()}/${id}`).expect(404);
+  });
+
+  it('when a client sends back the masked token a GET showed, then the token is kept; another masked value is refused', async () => {
+    const token = 'keep-this-token-0123456789';
+    const created = await api.post(base(), webhookBody(URL, { name: 'Echo', token })).expect(201);
+    const id = created.body.id as number;
+    const shown = (await api.get(`${base()}/${id}`).expect(200)).body;
+    expect(shown.token).toBe('****6789');
+    const stored = async () => (await rt.rows<{ token: string | null }>(sql`SELECT token FROM webhooks WHERE id = ${id}`))[0].token;
+
+    const { id: _id, projectId: _p, signing: _s, health: _h, createdAt: _c, updatedAt: _u, ...echo } = shown;
+    await api.put(`${base()}/${id}`, echo).expect(200);
+    expect(await stored()).toBe(token);
+
+    const wrong = await api.put(`${base()}/${id}`, { ...echo, token: '****abcd' }).expect(422);
+    expect(wrong.body.error.details.fields).toEqual([expect.objectContaining({ field: 'token' })]);
+    expect(await stored()).toBe(token);
+    await api.post(base(), webhookBody(URL, { name: 'Masked from the start', token: '****6789' })).expect(422);
   });
 
   it('when two subscriptions of a project share a name, then the second is a 409', async () => {

@@ -70,8 +70,21 @@ describe('the reconciliation page', () => {
     await rt.http.get('/reconciliation').set('Authorization', `Bearer ${rt.adminToken()}`).expect(200);
   });
 
-  it('when the query is malformed, then the page falls back to production over all time', async () => {
-    const res = await page(rt.adminToken(), '?environment=staging&from=yesterday&to=2026-13-01').expect(200);
+  it.each<[string, string, RegExp]>([
+    ['from=garbage', '?from=garbage', /<code>from<\/code>: expected a date \(2026-03-01\) or an ISO date-time/],
+    ['a month 13', '?to=2026-13-01', /<code>to<\/code>/],
+    ['an unknown environment', '?environment=staging', /<code>environment<\/code>/],
+    ['from after to', '?from=2026-03-10&to=2026-03-01', /from is after to/],
+  ])('when the query has %s, then the page answers the API’s 400 with its message, not a report', async (_name, query, shown) => {
+    const res = await page(rt.adminToken(), query).expect(400);
+    expect(res.text).toMatch(shown);
+    expect(res.text).not.toContain('all time,');
+    const api = await rt.http.get(`/api/reconciliation${query}`).set('Authorization', `Bearer ${rt.adminToken()}`).expect(400);
+    expect(res.text).toContain(api.body.error.message.replace(/"/g, '&quot;'));
+  });
+
+  it('when the form leaves the dates empty, then the page shows all time', async () => {
+    const res = await page(rt.adminToken(), '?environment=production&from=&to=').expect(200);
     expect(res.text).toContain('production, all time');
   });
 

@@ -69,6 +69,13 @@ describe('SSRF in production mode', () => {
     'http://192.168.1.1/hook',
     'http://100.64.0.1/hook',
     'http://0.0.0.0/hook',
+    'http://[::127.0.0.1]:38300/n',
+    'http://[::10.0.0.5]/hook',
+    'http://[64:ff9b::127.0.0.1]/hook',
+    'http://[2002:7f00:1::1]/hook',
+    'http://[2001:0:7f00:1::1]/hook',
+    'http://LOCALHOST.:38200/',
+    'http://api.localhost./hook',
   ])('when a subscription points at %s, then it is refused', async (url) => {
     rt = await startRuntime({ NODE_ENV: 'production' }, { resolve });
     const res = await createWebhook(rt, url);

@@ -77,8 +77,10 @@ export async function startRuntime(env: Record<string, string> = {}, options: St
     database,
     worker: runtime.worker,
     http,
-    adminToken: () => signToken(JWT_SECRET, { role: 'admin' }),
-    userToken: (sub: string) => signToken(JWT_SECRET, { role: 'user', sub }),
+    // Issued on the runtime's clock, as a token CLI on the same machine would: a ManualClock set
+    // months back or moved days ahead must not make a fresh token look too long-lived or expired.
+    adminToken: () => signToken(JWT_SECRET, { role: 'admin', now: options.clock?.now() }),
+    userToken: (sub: string) => signToken(JWT_SECRET, { role: 'user', sub, now: options.clock?.now() }),
     post(route: string, body: unknown, key: string | null = WEBHOOK_KEY) {
       const req = http.post(route).set('Content-Type', 'application/json');
       if (key !== null) req.set('Authorization', `Bearer ${key}`);

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 
 describe('inspector configuration', () => {
   it('when the environment is empty, then accepted requests and bins get generous defaults', () => {
-    expect(loadConfig({}).inspector).toEqual({ acceptedMaxCount: 1_000_000, acceptedMaxAgeDays: 730, binsMaxCount: 100, binMaxAgeDays: 7, binMaxRequests: 1000 });
+    expect(loadConfig({}).inspector).toEqual({ acceptedMaxCount: 1_000_000, acceptedMaxAgeDays: 730, binsMaxCount: 100, binMaxAgeDays: 7, binMaxRequests: 1000, binMaxBytes: 10 * 1024 * 1024 });
     expect(Object.isFrozen(loadConfig({}).inspector)).toBe(true);
   });
 
@@ -12,6 +12,7 @@ describe('inspector configuration', () => {
     ['BINS_MAX_COUNT', { BINS_MAX_COUNT: '3' }, { binsMaxCount: 3 }],
     ['BIN_MAX_AGE_DAYS', { BIN_MAX_AGE_DAYS: '1' }, { binMaxAgeDays: 1 }],
     ['BIN_MAX_REQUESTS', { BIN_MAX_REQUESTS: '10' }, { binMaxRequests: 10 }],
+    ['BIN_MAX_BYTES', { BIN_MAX_BYTES: '2mb' }, { binMaxBytes: 2 * 1024 * 1024 }],
   ])('when %s is set, then the config reflects it', (_name, env, expected) => {
     expect(loadConfig(env).inspector).toMatchObject(expected);
   });

@@ -20,6 +20,14 @@ describe('csvCell', () => {
     ['text starting with -', '-cmd', "'-cmd"],
     ['text starting with @', '@SUM(A1)', "'@SUM(A1)"],
     ['text starting with a tab', '\tx', "'\tx"],
+    ['a formula after a space', ' =1+1', "' =1+1"],
+    ['a formula after spaces and tabs', ' \t=CMD()', "' \t=CMD()"],
+    ['a formula after a newline', '\n=HYPERLINK("x")', `"'\n=HYPERLINK(""x"")"`],
+    ['a formula after a CRLF', '\r\n+1', `"'\r\n+1"`],
+    ['@ after a no-break space', '\u00a0@SUM(A1)', "'\u00a0@SUM(A1)"],
+    ['- after a byte order mark', '\ufeff-2', "'\ufeff-2"],
+    ['a full-width equals sign', '\uff1dSUM(A1)', "'\uff1dSUM(A1)"],
+    ['text after a space', ' a=1', '" a=1"'],
   ])('when the value is %s, then the cell is escaped for a spreadsheet', (_name, value, expected) => {
     expect(csvCell(value)).toBe(expected);
   });
@@ -39,6 +47,7 @@ describe('csvRecord', () => {
     headers: '{"authorization":"Bearer ****abcd","content-type":"application/json"}',
     body: Buffer.from('{"a":"x,y\\n"}'),
     bodySize: 13,
+    bodySha256: null,
     contentType: 'application/json',
     remoteAddr: '127.0.0.1',
     requestId: 'r-1',

@@ -12,6 +12,7 @@ const row = (overrides: Partial<RawRequestRow> = {}): RawRequestRow => ({
   headers: JSON.stringify({ 'content-type': 'application/json', authorization: 'Bearer ****abcd', cookie: '****', 'x-tag': ['a', 'b'] }),
   body: Buffer.from('{"a":1}'),
   bodySize: 7,
+  bodySha256: null,
   contentType: 'application/json',
   remoteAddr: '10.0.0.1',
   requestId: 'r-1',
@@ -119,10 +120,28 @@ describe('failedKeyCheck', () => {
 describe('bodyView', () => {
   it.each<[string, Buffer | null, unknown]>([
     ['no body', null, null],
-    ['JSON', Buffer.from(' {"a": 1} '), { text: ' {"a": 1} ', base64: Buffer.from(' {"a": 1} ').toString('base64'), size: 10, json: true }],
-    ['text that is not JSON', Buffer.from('{bad'), { text: '{bad', base64: 'e2JhZA==', size: 4, json: false }],
-    ['bytes that are not UTF-8', Buffer.from([0xc3, 0x28]), { text: null, base64: 'wyg=', size: 2, json: false }],
+    ['JSON', Buffer.from(' {"a": 1} '), { text: ' {"a": 1} ', base64: Buffer.from(' {"a": 1} ').toString('base64'), size: 10, json: true, truncated: null }],
+    ['text that is not JSON', Buffer.from('{bad'), { text: '{bad', base64: 'e2JhZA==', size: 4, json: false, truncated: null }],
+    ['bytes that are not UTF-8', Buffer.from([0xc3, 0x28]), { text: null, base64: 'wyg=', size: 2, json: false, truncated: null }],
   ])('when the body is %s, then the view keeps the exact bytes', (_name, body, expected) => {
     expect(bodyView(body)).toEqual(expected);
+  });
+
+  it('when only the first bytes were kept and the cut fell inside a character, then the text stops before it and the whole size and hash are shown', () => {
+    const kept = Buffer.from('{"name":"é', 'utf8').subarray(0, 10); // the é cut after its first byte
+    expect(bodyView(kept, { bodySize: 5000, bodySha256: 'ab'.repeat(32) })).toEqual({
+      text: '{"name":"',
+      base64: kept.toString('base64'),
+      size: 10,
+      json: false,
+      truncated: { receivedSize: 5000, sha256: 'ab'.repeat(32) },
+    });
+  });
+});
+
+describe('planReplay of a cut body', () => {
+  it('when only the first bytes of the body were kept, then it cannot be replayed', () => {
+    const plan = planReplay(row({ reason: 'unauthorized', outcome: 'rejected', bodySize: 300_000, bodySha256: 'cd'.repeat(32) }), { newId: 'req_x', remoteAddr: null, requestId: null });
+    expect(plan).toEqual({ ok: false, reason: 'only the first 7 of 300000 body bytes were kept (the request failed the webhook key check)' });
   });
 });

@@ -35,6 +35,13 @@ describe('safeNext', () => {
     ['a javascript: URL', 'javascript:alert(1)'],
     ['a relative path', 'inspector'],
     ['the sign-in page itself', '/inspector/signin?next=/x'],
+    ['a dot segment before two slashes', '/.//localhost:38202/phish'],
+    ['a parent segment before two slashes', '/..//localhost:38202/phish'],
+    ['a parent segment after a path', '/inspector/..//localhost:38202/phish'],
+    ['an encoded dot segment', '/%2e//localhost:38202/phish'],
+    ['an encoded parent segment', '/%2e%2e//evil.example'],
+    ['dot segments that leave a backslash-free double slash', '/a/b/../..//evil.example/x?y=1'],
+    ['an encoded dot before a slash and a backslash', '/%2E/\\evil.example'],
   ])('when next is %s, then sign-in goes to the inspector', (_name, next) => {
     expect(link.safeNext(next, ORIGIN)).toBe('/inspector');
   });
@@ -60,7 +67,10 @@ describe('there and back', () => {
     expect(link.afterSignin({ search: url.search, hash: url.hash, origin: ORIGIN })).toBe('/inspector?outcome=rejected#event=evt_01K');
   });
 
-  it('when the sign-in page is reached with a hostile next, then the deep link still survives but the site is not left', () => {
-    expect(link.afterSignin({ search: '?next=%2F%2Fevil.example', hash: '#request=req_1', origin: ORIGIN })).toBe('/inspector#request=req_1');
-  });
+  it.each(['%2F%2Fevil.example', '%2F.%2F%2Flocalhost%3A38202%2Fphish', '%2Finspector%2F..%2F%2Flocalhost%3A38202%2Fphish'])(
+    'when the sign-in page is reached with next=%s, then the deep link still survives but the site is not left',
+    (next) => {
+      expect(link.afterSignin({ search: `?next=${next}`, hash: '#request=req_1', origin: ORIGIN })).toBe('/inspector#request=req_1');
+    },
+  );
 });

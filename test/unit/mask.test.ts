@@ -1,4 +1,4 @@
-import { isSecretHeader, maskHeaders, maskSecret } from '../../src/http/mask';
+import { isCookieHeader, isSecretHeader, maskHeaders, maskQuery, maskSecret } from '../../src/http/mask';
 
 const SECRET = 'whk_s3cr3t_0123456789abcdefXYZ9';
 
@@ -18,6 +18,15 @@ describe('maskHeaders hiding secret headers', () => {
     ['x-api-key', SECRET, '****XYZ9'],
     ['webhook-signature', `v1,${SECRET}`, '****XYZ9'],
     ['Webhook-Signature', `v1,${SECRET} v1,${SECRET}`, '****XYZ9'],
+    ['x-auth-token', SECRET, '****XYZ9'],
+    ['api-key', SECRET, '****XYZ9'],
+    ['x-hub-signature-256', `sha256=${SECRET}`, '****XYZ9'],
+    ['x-shopify-hmac-sha256', SECRET, '****XYZ9'],
+    ['stripe-signature', `t=1,v1=${SECRET}`, '****XYZ9'],
+    ['x-webhook-secret', SECRET, '****XYZ9'],
+    ['x-session-id', SECRET, '****XYZ9'],
+    ['x-password', SECRET, '****XYZ9'],
+    ['x-sig', SECRET, '****XYZ9'],
     ['authorization', 'Bearer short', 'Bearer ****'],
     ['x-webhook-token', 'short', '****'],
     ['authorization', '', '****'],
@@ -46,7 +55,9 @@ describe('maskHeaders leaving other headers alone', () => {
     ['x-request-id', 'req_01HZX0000000000000000000'],
     ['content-length', '512'],
     ['x-forwarded-for', '203.0.113.7, 10.0.0.1'],
-    ['x-signature-version', 'Bearer not-a-secret-header-value'],
+    ['x-design', 'Bearer not-a-secret-header-value'],
+    ['accept', 'application/json'],
+    ['x-iaphook-replay-of', 'req_01HZX0000000000000000000'],
   ])('when the header is %s, then its value is kept as is', (name, value) => {
     expect(maskHeaders([name, value])).toEqual({ [name]: value });
   });
@@ -102,9 +113,41 @@ describe('isSecretHeader', () => {
     ['cookie', true],
     ['x-webhook-token', true],
     ['webhook-signature', true],
+    ['x-authorization-hint', true],
+    ['X-Shopify-Hmac-Sha256', true],
     ['content-type', false],
-    ['x-authorization-hint', false],
+    ['webhook-id', false],
+    ['keep-alive', false],
   ])('when the name is %s, then isSecretHeader is %s', (name, secret) => {
     expect(isSecretHeader(name)).toBe(secret);
+  });
+});
+
+describe('maskQuery', () => {
+  it.each<[string | null, string | null]>([
+    [null, null],
+    ['', ''],
+    ['a=1&b=2', 'a=1&b=2'],
+    [`api_key=${SECRET}`, 'api_key=****XYZ9'],
+    [`apiKey=${SECRET}&page=2`, 'apiKey=****XYZ9&page=2'],
+    [`access_token=${SECRET}&token=short`, 'access_token=****XYZ9&token=****'],
+    [`x=1&Signature=${encodeURIComponent(SECRET)}&x=2`, 'x=1&Signature=****XYZ9&x=2'],
+    [`%61pi_key=${SECRET}`, '%61pi_key=****XYZ9'],
+    [`password=${SECRET.replace('_', '%20')}`, 'password=****XYZ9'],
+    ['flag&key', 'flag&key'],
+    ['key=%E0%A4%A', 'key=****'],
+  ])('when the query is %p, then it is stored as %p', (query, masked) => {
+    expect(maskQuery(query)).toBe(masked);
+  });
+});
+
+describe('isCookieHeader', () => {
+  it.each<[string, boolean]>([
+    ['cookie', true],
+    ['Cookie', true],
+    ['authorization', false],
+    ['x-hub-signature-256', false],
+  ])('when the name is %s, then a bin that shows its secrets still hides it: %s', (name, hidden) => {
+    expect(isCookieHeader(name)).toBe(hidden);
   });
 });

@@ -1,5 +1,6 @@
 import type { LookupAddress } from 'node:dns';
-import { assertLiteralAllowed, BlockedAddressError, guardedLookup, ipLiteral, isBlockedAddress } from '../../src/delivery';
+import ipaddr from 'ipaddr.js';
+import { assertLiteralAllowed, BlockedAddressError, embeddedIPv4, guardedLookup, ipLiteral, isBlockedAddress, refusedHost } from '../../src/delivery';
 
 describe('isBlockedAddress', () => {
   it.each([
@@ -24,13 +25,65 @@ describe('isBlockedAddress', () => {
     ['::ffff:10.0.0.1', 'IPv4-mapped private'],
     ['64:ff9b::7f00:1', 'NAT64 of loopback'],
     ['2002:7f00:1::', '6to4 of loopback'],
+    ['::127.0.0.1', 'IPv4-compatible loopback'],
+    ['::7f00:1', 'IPv4-compatible loopback, hex form'],
+    ['::10.0.0.1', 'IPv4-compatible private'],
+    ['::169.254.169.254', 'IPv4-compatible cloud metadata'],
+    ['::ffff:0:127.0.0.1', 'IPv4-translated loopback'],
+    ['64:ff9b::10.0.0.1', 'NAT64 of private'],
+    ['64:ff9b:1::7f00:1', 'local-use NAT64 of loopback'],
+    ['2002:a00:1::1', '6to4 of private'],
+    ['2002:c0a8:101::1', '6to4 of 192.168.1.1'],
+    ['2001:0:7f00:1::1', 'Teredo with a loopback server'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'Teredo with a loopback client (bits inverted)'],
     ['not-an-ip', 'garbage'],
   ])('when the address is %s (%s), then it is blocked', (address) => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:93.184.216.34'])('when the address is public %s, then it passes', (address) => {
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:93.184.216.34', '::93.184.216.34'])('when the address is public %s, then it passes', (address) => {
     expect(isBlockedAddress(address)).toBe(false);
+  });
+});
+
+describe('embeddedIPv4', () => {
+  it.each<[string, string[]]>([
+    ['::7f00:1', ['127.0.0.1']],
+    ['::ffff:10.0.0.1', ['10.0.0.1']],
+    ['::ffff:0:192.168.0.1', ['192.168.0.1']],
+    ['64:ff9b::93.184.216.34', ['93.184.216.34']],
+    ['64:ff9b:1::a00:1', ['10.0.0.1']],
+    ['2002:5db8:d822::1', ['93.184.216.34']],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', ['65.54.227.120', '192.0.2.45']],
+    ['::', []],
+    ['::1', []],
+    ['2606:4700:4700::1111', []],
+  ])('when the address is %s, then it carries %p', (address, expected) => {
+    expect(embeddedIPv4(ipaddr.IPv6.parse(address)).map(String)).toEqual(expected);
+  });
+});
+
+describe('refusedHost', () => {
+  it.each<[string, boolean]>([
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['localhost.', true],
+    ['LOCALHOST.', true],
+    ['localhost..', true],
+    ['api.localhost', true],
+    ['api.localhost.', true],
+    ['127.0.0.1', true],
+    ['[::7f00:1]', true],
+    ['[64:ff9b::a00:1]', true],
+    ['[2002:7f00:1::]', true],
+    ['example.com', false],
+    ['example.com.', false],
+    ['localhost.example.com', false],
+    ['mylocalhost', false],
+    ['93.184.216.34', false],
+    ['[2606:4700:4700::1111]', false],
+  ])('when the URL host is %s, then refused is %s', (host, refused) => {
+    expect(refusedHost(host) !== null).toBe(refused);
   });
 });
 
@@ -47,7 +100,7 @@ describe('URL hosts', () => {
     expect(ipLiteral(new URL(url).hostname)).toBe(literal);
   });
 
-  it.each(['http://127.1/', 'http://2130706433/', 'http://[::ffff:127.0.0.1]/', 'http://[fd00::1]/', 'http://10.0.0.1/'])(
+  it.each(['http://127.1/', 'http://2130706433/', 'http://[::ffff:127.0.0.1]/', 'http://[fd00::1]/', 'http://10.0.0.1/', 'http://[::127.0.0.1]:38300/n', 'http://LOCALHOST.:38200/'])(
     'when private addresses are not allowed and the URL is %s, then it is refused',
     (url) => {
       expect(() => assertLiteralAllowed(new URL(url), false)).toThrow(BlockedAddressError);

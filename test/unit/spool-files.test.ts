@@ -19,6 +19,7 @@ function entry(n: number): SpoolEntry {
       headers: {},
       body: Buffer.from(`{"n":${n}}`),
       bodySize: 7,
+      bodySha256: null,
       contentType: 'application/json',
       remoteAddr: null,
       requestId: null,

@@ -9,6 +9,7 @@ const raw = {
   headers: { 'content-type': 'application/json', authorization: 'Bearer ****abcd', 'x-dup': ['a', 'b'] },
   body: Buffer.from('{"iapLogId":1}'),
   bodySize: 14,
+  bodySha256: null,
   contentType: 'application/json',
   remoteAddr: '127.0.0.1',
   requestId: 'r-1',
@@ -40,11 +41,18 @@ describe('spool format', () => {
     ['an accepted event', eventEntry],
     ['a rejected request without a body', rejectedEntry],
     ['a body that is not UTF-8', { ...eventEntry, raw: { ...raw, body: Buffer.from([0xff, 0xfe, 0x00, 0x80]) } }],
+    ['a keyless request whose body was cut', { ...rejectedEntry, raw: { ...raw, body: Buffer.from('{"a"'), bodySize: 9000, bodySha256: 'ef'.repeat(32) } }],
   ])('when %s is encoded and decoded, then it comes back byte for byte', (_name, entry) => {
     const line = encodeEntry(entry);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1)).not.toContain('\n');
     expect(decodeLine(line)).toEqual(entry);
+  });
+
+  it('when a line written before bodySha256 existed is read, then the hash is null', () => {
+    const old = encodeEntry(eventEntry).replace(',"bodySha256":null', '');
+    expect(old).not.toContain('bodySha256');
+    expect(decodeLine(old)).toEqual(eventEntry);
   });
 
   const good = encodeEntry(eventEntry).trimEnd();

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { signToken, verifyToken, type Principal, type SignOptions } from '../../src/http/tokens';
+import { lifetimeProblem, signToken, verifyToken, type Principal, type SignOptions } from '../../src/http/tokens';
 
 const SECRET = 'test-jwt-secret-0123456789abcdefghij';
 const OTHER_SECRET = 'other-jwt-secret-0123456789abcdefgh';
@@ -95,5 +95,38 @@ describe('verifyToken with rejected tokens', () => {
   it('when the token is not yet valid (nbf in the future of now), then it is rejected', () => {
     const token = jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS256', expiresIn: 7200, notBefore: 3600 });
     expect(rejected(token)).toMatch(/^invalid token: jwt not active/);
+  });
+});
+
+describe('token lifetime (JWT_MAX_TTL)', () => {
+  const NOW = 1_800_000_000;
+  const DAY = 86_400;
+  const MAX = 30 * DAY;
+
+  it.each<[string, { exp: number; iat?: number }, RegExp | null]>([
+    ['an hour-long token', { exp: NOW + 3600, iat: NOW }, null],
+    ['exactly the maximum', { exp: NOW + MAX, iat: NOW }, null],
+    ['no iat, ending within the maximum', { exp: NOW + DAY }, null],
+    ['a 31-day token on its first day', { exp: NOW + 31 * DAY, iat: NOW }, /further ahead than JWT_MAX_TTL/],
+    ['a 10-year token on its last day', { exp: NOW + DAY, iat: NOW + DAY - 3650 * DAY }, /lifetime is longer than JWT_MAX_TTL/],
+    ['exp: 1e20', { exp: 1e20 }, /further ahead/],
+    ['exp: 1e20 with iat just before it', { exp: 1e20, iat: 1e20 - 60 }, /further ahead/],
+    ['an infinite iat', { exp: NOW + 60, iat: -Infinity }, /lifetime/],
+  ])('when the token is %s, then the lifetime check says %p', (_name, claims, problem) => {
+    const found = lifetimeProblem(claims, NOW, MAX);
+    if (problem === null) expect(found).toBeNull();
+    else expect(found).toMatch(problem);
+  });
+
+  it.each<[string, () => string]>([
+    ['exp: 1e20', () => jwt.sign({ role: 'admin', exp: 1e20 }, SECRET, { algorithm: 'HS256' })],
+    ['a 10-year token', () => signToken(SECRET, { role: 'admin', expiresInSeconds: 3650 * DAY })],
+  ])('when verifying %s, then it is refused for its lifetime', (_name, token) => {
+    expect(rejected(token())).toMatch(/JWT_MAX_TTL/);
+  });
+
+  it('when the maximum is an hour, then a two-hour token is refused and a 30-minute one passes', () => {
+    expect(verifyToken(SECRET, signToken(SECRET, { role: 'admin', expiresInSeconds: 7200 }), Date.now(), 3600).ok).toBe(false);
+    expect(verifyToken(SECRET, signToken(SECRET, { role: 'admin', expiresInSeconds: 1800 }), Date.now(), 3600).ok).toBe(true);
   });
 });

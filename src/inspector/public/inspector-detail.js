@@ -18,7 +18,9 @@
     var bytes = d.body.size > HEX_LIMIT ? d.body.base64.slice(0, (HEX_LIMIT / 3) * 4) : d.body.base64;
     views.push(['Hex', R.hexDump(bytes) + (d.body.size > HEX_LIMIT ? '\n… (first 64 KB; download the body for all of it)' : '')]);
     var note = d.body.text === null ? 'The body is not UTF-8 text: shown as bytes.' : 'Raw is the exact text received; Pretty re-formats it.';
-    return R.section('Body · ' + R.fmtBytes(d.body.size), [R.tabs(views), h('p', { class: 'muted small' }, note)]);
+    var cut = d.body.truncated;
+    if (cut) note = 'Only the first ' + R.fmtBytes(d.body.size) + ' of ' + R.fmtBytes(cut.receivedSize) + ' were kept: the request failed the webhook key check. SHA-256 of the whole body: ' + cut.sha256 + '.';
+    return R.section('Body · ' + R.fmtBytes(cut ? cut.receivedSize : d.body.size), [R.tabs(views), h('p', { class: 'muted small' }, note)]);
   }
 
   function headersSection(d) {

@@ -9,8 +9,12 @@
   var rows = $('rows');
   var state = { ids: new Set(), nextCursor: null, selected: null, source: null, bins: [] };
 
+  // Every call says it comes from this page: the server refuses a cookie-carried change without it.
+  var CSRF = { 'X-Iaphook-Csrf': '1' };
   async function api(path, options) {
-    var res = await fetch(path, Object.assign({ credentials: 'same-origin' }, options));
+    var opts = Object.assign({ credentials: 'same-origin' }, options);
+    opts.headers = Object.assign({}, CSRF, opts.headers);
+    var res = await fetch(path, opts);
     if (res.status === 401) {
       // Back to this very view after signing in: filters, and the #request= or #event= in view.
       location.assign(window.SigninLink.signinUrl(location));
@@ -229,7 +233,7 @@
     filtersChanged();
   });
   $('sign-out').addEventListener('click', async function () {
-    await fetch('/inspector/session', { method: 'DELETE', credentials: 'same-origin' });
+    await fetch('/inspector/session', { method: 'DELETE', credentials: 'same-origin', headers: CSRF });
     location.assign('/inspector/signin');
   });
 

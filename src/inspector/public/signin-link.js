@@ -8,17 +8,23 @@
 
   // A path on this origin, with its query: one leading slash (not "//host"), no backslash (read as
   // a slash) and no control characters (tabs and newlines are dropped by URL parsers, so "/\t/host"
-  // would become "//host"); the parsed result must still be this origin, and not sign-in itself.
+  // would become "//host"). The same holds for the result after the parser has normalised it:
+  // dot segments go ("/.//host", "/%2e//host" and "/x/..//host" all become "//host"), and a path
+  // starting with two slashes would be read as another host once the browser is sent there. The
+  // result, parsed again, must still be this origin, and not sign-in itself.
+  var ONE_SLASH = /^\/(?![/\\])/;
   function safeNext(next, origin) {
-    if (typeof next !== 'string' || !/^\/(?![/\\])/.test(next) || /[\\\u0000-\u001f\u007f]/.test(next)) return DEFAULT_NEXT;
+    if (typeof next !== 'string' || !ONE_SLASH.test(next) || /[\\\u0000-\u001f\u007f]/.test(next)) return DEFAULT_NEXT;
+    var here = new URL(origin).origin;
     var url;
     try {
       url = new URL(next, origin);
     } catch (e) {
       return DEFAULT_NEXT;
     }
-    if (url.origin !== new URL(origin).origin || url.pathname.replace(/\/+$/, '') === SIGNIN_PATH) return DEFAULT_NEXT;
-    return url.pathname + url.search;
+    if (url.origin !== here || !ONE_SLASH.test(url.pathname) || url.pathname.replace(/\/+$/, '') === SIGNIN_PATH) return DEFAULT_NEXT;
+    var result = url.pathname + url.search;
+    return new URL(result, origin).origin === here ? result : DEFAULT_NEXT;
   }
 
   // The fragment to keep, without the sign-in token (which must leave the address bar at once).

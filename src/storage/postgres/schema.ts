@@ -23,6 +23,8 @@ export const rawRequests = pgTable(
     /** The exact body bytes, so a replay sends what the sender sent. */
     body: bytea('body'),
     bodySize: integer('body_size').notNull(),
+    /** Set when only the first bytes of the body are kept (a request that failed the key check): the SHA-256 of all of it. */
+    bodySha256: text('body_sha256'),
     contentType: text('content_type'),
     remoteAddr: text('remote_addr'),
     requestId: text('request_id'),
@@ -230,6 +232,14 @@ export const meta = pgTable('meta', {
     .default(sql`0`),
 });
 
+/** Admin tokens ended by signing out: refused until they would have expired anyway (then pruned). */
+export const revokedTokens = pgTable('revoked_tokens', {
+  /** SHA-256 (hex) of the token: the table never holds a usable credential. */
+  tokenHash: text('token_hash').primaryKey(),
+  expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+  revokedAt: bigint('revoked_at', { mode: 'number' }).notNull(),
+});
+
 /** Capture bins: URLs that record anything sent to them and answer as configured. */
 export const bins = pgTable('bins', {
   id: text('id').primaryKey(),
@@ -239,6 +249,8 @@ export const bins = pgTable('bins', {
   body: text('body'),
   contentType: text('content_type'),
   delayMs: integer('delay_ms').notNull().default(0),
+  /** Store secret-looking headers and query parameters masked (false: as sent, to check a signature). */
+  maskSecrets: boolean('mask_secrets').notNull().default(true),
   createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   lastRequestAt: bigint('last_request_at', { mode: 'number' }),
 });

@@ -5,6 +5,23 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { projectRoot } from '../../shared/project-root';
 
+/**
+ * The database holds signing secrets and subscription tokens: it is created 0600 (its folder 0700
+ * when we create it), and an existing file is narrowed to 0600. SQLite gives the -wal and -shm
+ * files the database file's mode, so they follow; existing ones are narrowed too.
+ */
+function ownerOnly(file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 export interface OpenOptions {
   busyTimeoutMs?: number;
   migrationsFolder?: string;
@@ -21,7 +38,7 @@ export const SQLITE_MIGRATIONS = path.join(projectRoot(), 'db', 'migrations', 's
  * disk before it returns, which is what lets us answer 2xx only for events that survive a crash.
  */
 export function openSqlite(file: string, options: OpenOptions = {}): BetterSqlite3.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:' && !options.readonly) ownerOnly(file);
   const sqlite = new BetterSqlite3(file, { readonly: options.readonly ?? false });
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   if (!options.readonly) {

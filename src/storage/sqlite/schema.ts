@@ -18,6 +18,8 @@ export const rawRequests = sqliteTable(
     /** The exact body bytes, so a replay sends what the sender sent. */
     body: blob('body', { mode: 'buffer' }),
     bodySize: integer('body_size').notNull(),
+    /** Set when only the first bytes of the body are kept (a request that failed the key check): the SHA-256 of all of it. */
+    bodySha256: text('body_sha256'),
     contentType: text('content_type'),
     remoteAddr: text('remote_addr'),
     requestId: text('request_id'),
@@ -225,6 +227,14 @@ export const meta = sqliteTable('meta', {
     .default(sql`0`),
 });
 
+/** Admin tokens ended by signing out: refused until they would have expired anyway (then pruned). */
+export const revokedTokens = sqliteTable('revoked_tokens', {
+  /** SHA-256 (hex) of the token: the table never holds a usable credential. */
+  tokenHash: text('token_hash').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+  revokedAt: integer('revoked_at').notNull(),
+});
+
 /** Capture bins: URLs that record anything sent to them and answer as configured. */
 export const bins = sqliteTable('bins', {
   id: text('id').primaryKey(),
@@ -234,6 +244,8 @@ export const bins = sqliteTable('bins', {
   body: text('body'),
   contentType: text('content_type'),
   delayMs: integer('delay_ms').notNull().default(0),
+  /** Store secret-looking headers and query parameters masked (false: as sent, to check a signature). */
+  maskSecrets: integer('mask_secrets', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
   lastRequestAt: integer('last_request_at'),
 });

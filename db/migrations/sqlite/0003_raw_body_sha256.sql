@@ -1,0 +1,1 @@
+ALTER TABLE `raw_requests` ADD `body_sha256` text;

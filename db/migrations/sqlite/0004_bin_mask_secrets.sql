@@ -1,0 +1,1 @@
+ALTER TABLE `bins` ADD `mask_secrets` integer DEFAULT true NOT NULL;
