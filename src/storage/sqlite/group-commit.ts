@@ -166,7 +166,11 @@ export class GroupCommitter {
       outcomes = await this.runAll(batch);
       sql('COMMIT');
     } catch (error) {
-      if (this.connection.sqlite.inTransaction) sql('ROLLBACK');
+      try {
+        if (this.connection.sqlite.inTransaction) sql('ROLLBACK');
+      } catch {
+        // the connection failed as a whole: there is nothing left to undo on it
+      }
       for (const item of batch) item.reject(error);
       return 'done';
     }
