@@ -11,6 +11,7 @@ import {
   issuesOfFeedback,
   linkIssue,
   lockIssueNames,
+  touchFeedback,
   updateIssue,
   type FeedbackRow,
   type IssueRow,
@@ -56,27 +57,51 @@ async function requireIssue(db: Queryable, projectId: number, issueId: number): 
   return issue;
 }
 
-export type FeedbackInput = Omit<NewFeedback, 'projectId' | 'channelId'> & { issueIds: number[] };
+export type FeedbackInput = Omit<NewFeedback, 'projectId' | 'channelId'> & {
+  /** Existing issues of the project to file the feedback under. */
+  issueIds: number[];
+  /** Issues named; the missing ones are created (ISSUE_CREATION each), as ABC's issueNames. */
+  issueNames: string[];
+};
 
-/** FEEDBACK_CREATION, with the issues it was filed under. */
+async function requireIssueIds(db: Queryable, projectId: number, ids: number[]): Promise<void> {
+  const found = new Set((await issuesByIds(db, projectId, ids)).map((i) => i.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length === 0) return;
+  const fields = missing.map((id) => ({ field: 'issueIds', message: `issue ${id} is not in project ${projectId}` }));
+  throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
+}
+
+/** The ids of the named issues, creating the missing ones under the project's issue-name lock. */
+async function issuesNamed(ctx: ChangeContext, project: ProjectRow, names: string[]): Promise<number[]> {
+  if (names.length === 0) return [];
+  await lockIssueNames(ctx.tx, project.id);
+  const ids: number[] = [];
+  for (const name of names) {
+    const existing = await issueByName(ctx.tx, project.id, name);
+    ids.push(existing?.id ?? (await newIssue(ctx, project, { name, description: null, externalIssueId: null })).issue.id);
+  }
+  return ids;
+}
+
+/**
+ * FEEDBACK_CREATION, with the issues it was filed under; `input.values` are already checked (or
+ * written by iaphook itself). Issues created for `issueNames` emit ISSUE_CREATION first, showing
+ * them as created; being filed under at creation is part of FEEDBACK_CREATION, so no ISSUE_ADDITION.
+ */
 export async function createFeedback(ctx: ChangeContext, projectId: number, channelId: number, input: FeedbackInput) {
   const { project, channel } = await requireChannel(ctx.tx, projectId, channelId);
-  const issueIds = [...new Set(input.issueIds)];
-  const found = new Set((await issuesByIds(ctx.tx, projectId, issueIds)).map((i) => i.id));
-  const missing = issueIds.filter((id) => !found.has(id));
-  if (missing.length > 0) {
-    const fields = missing.map((id) => ({ field: 'issueIds', message: `issue ${id} is not in project ${projectId}` }));
-    throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
-  }
-  const { issueIds: _ignored, ...fields } = input;
-  const feedback = await insertFeedback(ctx.tx, { ...fields, projectId, channelId }, ctx.now);
+  const byId = [...new Set(input.issueIds)];
+  await requireIssueIds(ctx.tx, projectId, byId);
+  const byName = await issuesNamed(ctx, project, [...new Set(input.issueNames)]);
+  const feedback = await insertFeedback(ctx.tx, { values: input.values, sourceKey: input.sourceKey, projectId, channelId }, ctx.now);
   // In id order, so two feedbacks filed under the same issues at once take the issues' row locks in
   // the same order (no deadlock). Links made together share a time and are read back by id anyway.
-  for (const issueId of [...issueIds].sort((x, y) => x - y)) await linkIssue(ctx.tx, feedback.id, issueId, ctx.now);
+  for (const issueId of [...new Set([...byId, ...byName])].sort((x, y) => x - y)) await linkIssue(ctx.tx, feedback.id, issueId, ctx.now);
   const issues = await issuesOfFeedback(ctx.tx, feedback.id);
   const envelope = abcEvents.feedbackCreation(project, channel, feedbackSnapshot(feedback, issues));
   const emitted = await ctx.emit(ctx.tx, { projectId, channelId, envelope }, ctx.now);
-  return { feedback, issues, eventId: emitted.eventId };
+  return { feedback, channel, issues, eventId: emitted.eventId };
 }
 
 export interface IssueInput {
@@ -92,8 +117,13 @@ export async function createIssue(ctx: ChangeContext, projectId: number, input: 
   if (await issueByName(ctx.tx, projectId, input.name)) {
     throw new AppError('conflict', `an issue named "${input.name}" already exists in project ${projectId}`);
   }
-  const issue = await insertIssue(ctx.tx, { ...input, projectId }, ctx.now);
-  const emitted = await ctx.emit(ctx.tx, { projectId, envelope: abcEvents.issueCreation(project, issueSnapshot(issue)) }, ctx.now);
+  return newIssue(ctx, project, input);
+}
+
+/** Inserts an issue and emits its ISSUE_CREATION; the caller holds the issue-name lock and checked the name. */
+async function newIssue(ctx: ChangeContext, project: ProjectRow, input: IssueInput) {
+  const issue = await insertIssue(ctx.tx, { ...input, projectId: project.id }, ctx.now);
+  const emitted = await ctx.emit(ctx.tx, { projectId: project.id, envelope: abcEvents.issueCreation(project, issueSnapshot(issue)) }, ctx.now);
   return { issue, eventId: emitted.eventId };
 }
 
@@ -121,18 +151,25 @@ export async function changeIssue(ctx: ChangeContext, projectId: number, issueId
   return { issue, eventId: (await ctx.emit(ctx.tx, { projectId, envelope }, ctx.now)).eventId };
 }
 
-/** ISSUE_ADDITION: an existing feedback filed under one more issue. */
+/**
+ * ISSUE_ADDITION: an existing feedback filed under one more issue. As in ABC, the addition moves
+ * the feedback's and the issue's updatedAt to now and counts the feedback on the issue.
+ */
 export async function addIssueToFeedback(ctx: ChangeContext, projectId: number, channelId: number, feedbackId: number, issueId: number) {
   const { project, channel } = await requireChannel(ctx.tx, projectId, channelId);
-  const feedback = await requireFeedback(ctx.tx, channelId, feedbackId);
+  await requireFeedback(ctx.tx, channelId, feedbackId);
   await requireIssue(ctx.tx, projectId, issueId);
   // The link's primary key decides: a second link of the same pair (here or on another instance) inserts nothing.
   if (!(await linkIssue(ctx.tx, feedbackId, issueId, ctx.now))) {
     throw new AppError('conflict', `feedback ${feedbackId} is already filed under issue ${issueId}`);
   }
-  const added = await requireIssue(ctx.tx, projectId, issueId);
+  const feedback = await touchFeedback(ctx.tx, feedbackId, ctx.now);
   const issues = await issuesOfFeedback(ctx.tx, feedbackId);
-  const envelope = abcEvents.issueAddition(project, channel, feedbackSnapshot(feedback, issues), issueSnapshot(added));
+  const snapshot = feedbackSnapshot(feedback, issues);
+  // ABC's listener takes the added issue from the feedback's own list, so both show the same times.
+  const added = snapshot.issues.find((i) => i.id === issueId);
+  if (added === undefined) throw new Error(`addIssueToFeedback: issue ${issueId} is not among the issues of feedback ${feedbackId}`);
+  const envelope = abcEvents.issueAddition(project, channel, snapshot, added);
   const emitted = await ctx.emit(ctx.tx, { projectId, channelId, envelope }, ctx.now);
-  return { feedback, issues, eventId: emitted.eventId };
+  return { feedback, channel, issues, eventId: emitted.eventId };
 }

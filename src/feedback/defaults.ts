@@ -1,4 +1,5 @@
 import type { Tx } from '../storage/port';
+import { LEGACY_FIELDS } from './fields';
 import { ensureRefundsChannel } from './refunds';
 import { ensureChannel, findProject, insertProject, lockProjectNames, projectByName, readMeta, writeMeta } from './repository';
 
@@ -30,7 +31,7 @@ export async function ensureDefaults(tx: Tx, now: number, options: { recordRefun
     project = (await projectByName(tx, DEFAULT_NAME)) ?? (await insertProject(tx, DEFAULT_NAME, options.recordRefunds, now));
   }
   if (remembered !== String(project.id)) await writeMeta(tx, META_KEY, String(project.id), now);
-  const channel = await ensureChannel(tx, project.id, DEFAULT_NAME, now);
+  const channel = await ensureChannel(tx, project.id, DEFAULT_NAME, LEGACY_FIELDS, now);
   const refunds = project.recordRefunds ? await ensureRefundsChannel(tx, project.id, now) : null;
   return { projectId: project.id, channelId: channel.id, refundsChannelId: refunds?.id ?? null };
 }

@@ -20,8 +20,10 @@ export interface FeedbackRow {
   channelId: number;
   message: string;
   userEmail: string | null;
-  /** JSON object text, or null. */
+  /** JSON object text, or null: extra values of a row from before channel fields. */
   fields: string | null;
+  /** JSON object text of every field value; null on a row from before channel fields. */
+  data: string | null;
   sourceKey: string | null;
   createdAt: number;
   updatedAt: number;
@@ -33,7 +35,7 @@ const ISSUE_COLUMNS = sql.raw(`id, project_id AS "projectId", name, description,
 
 /** Every column of a feedbacks row, named as FeedbackRow names them. */
 const FEEDBACK_COLUMNS = sql.raw(`id, project_id AS "projectId", channel_id AS "channelId", message, user_email AS "userEmail", fields,
-  source_key AS "sourceKey", created_at AS "createdAt", updated_at AS "updatedAt"`);
+  data, source_key AS "sourceKey", created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 /** Serialises creates and renames of a project's issues (see the note in repository.ts). */
 export const lockIssueNames = (tx: Tx, projectId: number): Promise<void> => tx.lock(`feedback:issue-name:${projectId}`);
@@ -92,12 +94,15 @@ export async function listIssues(db: Queryable, projectId: number): Promise<Issu
   return db.all<IssueRow>(sql`SELECT ${ISSUE_COLUMNS} FROM issues WHERE project_id = ${projectId} ORDER BY id`);
 }
 
-/** Links an issue to a feedback and counts it; false when they were linked already. */
+/**
+ * Links an issue to a feedback and counts it, moving the issue's updatedAt to now as ABC does (its
+ * feedbackCount changed); false when they were linked already.
+ */
 export async function linkIssue(tx: Tx, feedbackId: number, issueId: number, now: number): Promise<boolean> {
   const inserted = await tx.run(sql`INSERT INTO feedback_issues (feedback_id, issue_id, created_at) VALUES (${feedbackId}, ${issueId}, ${now})
     ON CONFLICT (feedback_id, issue_id) DO NOTHING`);
   if (inserted === 0) return false;
-  await tx.run(sql`UPDATE issues SET feedback_count = feedback_count + 1 WHERE id = ${issueId}`);
+  await tx.run(sql`UPDATE issues SET feedback_count = feedback_count + 1, updated_at = ${now} WHERE id = ${issueId}`);
   return true;
 }
 
@@ -113,18 +118,26 @@ export async function issuesOfFeedback(db: Queryable, feedbackId: number): Promi
 export interface NewFeedback {
   projectId: number;
   channelId: number;
-  message: string;
-  userEmail: string | null;
-  fields: Record<string, unknown> | null;
+  /** Every field value (checked against the channel's fields, or written by iaphook itself). */
+  values: Record<string, unknown>;
   sourceKey: string | null;
 }
 
 export async function insertFeedback(tx: Tx, feedback: NewFeedback, now: number): Promise<FeedbackRow> {
-  const fields = feedback.fields === null ? null : JSON.stringify(feedback.fields);
-  const row = await tx.get<FeedbackRow>(sql`INSERT INTO feedbacks (project_id, channel_id, message, user_email, fields, source_key, created_at, updated_at)
-    VALUES (${feedback.projectId}, ${feedback.channelId}, ${feedback.message}, ${feedback.userEmail}, ${fields}, ${feedback.sourceKey}, ${now}, ${now})
+  // data holds the values; message and user_email keep copies for whoever reads the table.
+  const { message, userEmail } = feedback.values;
+  const row = await tx.get<FeedbackRow>(sql`INSERT INTO feedbacks (project_id, channel_id, message, user_email, data, source_key, created_at, updated_at)
+    VALUES (${feedback.projectId}, ${feedback.channelId}, ${typeof message === 'string' ? message : ''}, ${typeof userEmail === 'string' ? userEmail : null},
+      ${JSON.stringify(feedback.values)}, ${feedback.sourceKey}, ${now}, ${now})
     RETURNING ${FEEDBACK_COLUMNS}`);
   if (row === undefined) throw new Error('insertFeedback: the insert returned no row');
+  return row;
+}
+
+/** A feedback changed (an issue was added): its updatedAt moves to now, as in ABC. */
+export async function touchFeedback(tx: Tx, id: number, now: number): Promise<FeedbackRow> {
+  const row = await tx.get<FeedbackRow>(sql`UPDATE feedbacks SET updated_at = ${now} WHERE id = ${id} RETURNING ${FEEDBACK_COLUMNS}`);
+  if (row === undefined) throw new Error(`touchFeedback: no feedback ${id}`);
   return row;
 }
 

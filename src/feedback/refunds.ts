@@ -1,8 +1,9 @@
 import type { Queryable, Tx } from '../storage/port';
 import { sql } from '../storage/sql';
 import { createFeedback, type ChangeContext } from './changes';
+import { LEGACY_FIELDS, REFUND_FIELDS, sameFields } from './fields';
 import { feedbackBySource } from './issue-repository';
-import { ensureChannel, projectsRecordingRefunds, type ChannelRow } from './repository';
+import { ensureChannel, projectsRecordingRefunds, setChannelFields, type ChannelRow } from './repository';
 
 export const REFUNDS_CHANNEL = 'Refunds';
 
@@ -44,8 +45,14 @@ export function refundMessage(facts: RefundFacts): string {
   return `Refund: ${quantity} × ${facts.productId ?? 'unknown product'} for user ${facts.userId ?? 'unknown'} (${facts.environment ?? 'unknown environment'})`;
 }
 
-export function ensureRefundsChannel(tx: Tx, projectId: number, now: number): Promise<ChannelRow> {
-  return ensureChannel(tx, projectId, REFUNDS_CHANNEL, now);
+/**
+ * The project's Refunds channel, declaring the fields a recorded refund carries. One made before
+ * channels declared fields got message and userEmail from the migration; it is given the refund
+ * fields here (what its feedback always carried), unless someone changed its fields since.
+ */
+export async function ensureRefundsChannel(tx: Tx, projectId: number, now: number): Promise<ChannelRow> {
+  const channel = await ensureChannel(tx, projectId, REFUNDS_CHANNEL, REFUND_FIELDS, now);
+  return sameFields(channel.fields, LEGACY_FIELDS) ? setChannelFields(tx, channel.id, REFUND_FIELDS, now) : channel;
 }
 
 /**
@@ -68,10 +75,10 @@ export async function recordRefunds(ctx: ChangeContext, eventIds: string[]): Pro
       // Two applies of one refund at once (a replay on another instance) must not both insert it.
       await ctx.tx.lock(`feedback:${sourceKey}`);
       if (await feedbackBySource(ctx.tx, sourceKey)) continue;
+      // Written by iaphook, not checked against the channel's fields; nulls are kept, as they always were.
       await createFeedback(ctx, project.id, channel.id, {
-        message: refundMessage(facts),
-        userEmail: null,
-        fields: {
+        values: {
+          message: refundMessage(facts),
           userId: facts.userId,
           productId: facts.productId,
           quantity: facts.revoked ?? facts.requested,
@@ -82,6 +89,7 @@ export async function recordRefunds(ctx: ChangeContext, eventIds: string[]): Pro
         },
         sourceKey,
         issueIds: [],
+        issueNames: [],
       });
       recorded += 1;
     }

@@ -1,5 +1,6 @@
 import type { Queryable, Tx } from '../storage/port';
 import { sql } from '../storage/sql';
+import { parseStoredFields, type ChannelField } from './fields';
 
 export interface ProjectRow {
   id: number;
@@ -13,6 +14,7 @@ export interface ChannelRow {
   id: number;
   projectId: number;
   name: string;
+  fields: ChannelField[];
   createdAt: number;
   updatedAt: number;
 }
@@ -21,7 +23,11 @@ export interface ChannelRow {
 const PROJECT_COLUMNS = sql.raw(`id, name, record_refunds AS "recordRefunds", created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 /** Every column of a channels row, named as ChannelRow names them. */
-const CHANNEL_COLUMNS = sql.raw(`id, project_id AS "projectId", name, created_at AS "createdAt", updated_at AS "updatedAt"`);
+const CHANNEL_COLUMNS = sql.raw(`id, project_id AS "projectId", name, fields, created_at AS "createdAt", updated_at AS "updatedAt"`);
+
+type StoredChannel = Omit<ChannelRow, 'fields'> & { fields: string };
+
+const toChannel = (row: StoredChannel): ChannelRow => ({ ...row, fields: parseStoredFields(row.fields) });
 
 type StoredProject = Omit<ProjectRow, 'recordRefunds'> & { recordRefunds: boolean | number };
 
@@ -71,12 +77,19 @@ export async function projectsRecordingRefunds(db: Queryable): Promise<ProjectRo
   return (await db.all<StoredProject>(sql`SELECT ${PROJECT_COLUMNS} FROM projects WHERE record_refunds ORDER BY id`)).map(toProject);
 }
 
-export async function insertChannel(tx: Tx, projectId: number, name: string, now: number): Promise<ChannelRow> {
-  const row = await tx.get<ChannelRow>(sql`INSERT INTO channels (project_id, name, created_at, updated_at)
-    VALUES (${projectId}, ${name}, ${now}, ${now})
+export async function insertChannel(tx: Tx, projectId: number, name: string, fields: readonly ChannelField[], now: number): Promise<ChannelRow> {
+  const row = await tx.get<StoredChannel>(sql`INSERT INTO channels (project_id, name, fields, created_at, updated_at)
+    VALUES (${projectId}, ${name}, ${JSON.stringify(fields)}, ${now}, ${now})
     RETURNING ${CHANNEL_COLUMNS}`);
   if (row === undefined) throw new Error('insertChannel: the insert returned no row');
-  return row;
+  return toChannel(row);
+}
+
+export async function setChannelFields(tx: Tx, id: number, fields: readonly ChannelField[], now: number): Promise<ChannelRow> {
+  const row = await tx.get<StoredChannel>(sql`UPDATE channels SET fields = ${JSON.stringify(fields)}, updated_at = ${now} WHERE id = ${id}
+    RETURNING ${CHANNEL_COLUMNS}`);
+  if (row === undefined) throw new Error(`setChannelFields: no channel ${id}`);
+  return toChannel(row);
 }
 
 /**
@@ -84,11 +97,11 @@ export async function insertChannel(tx: Tx, projectId: number, name: string, now
  * is only taken when it is missing, the rare case; under it the insert cannot collide with a
  * create, and does nothing if another transaction made the channel meanwhile.
  */
-export async function ensureChannel(tx: Tx, projectId: number, name: string, now: number): Promise<ChannelRow> {
+export async function ensureChannel(tx: Tx, projectId: number, name: string, fields: readonly ChannelField[], now: number): Promise<ChannelRow> {
   const existing = await channelByName(tx, projectId, name);
   if (existing) return existing;
   await lockChannelNames(tx, projectId);
-  await tx.run(sql`INSERT INTO channels (project_id, name, created_at, updated_at) VALUES (${projectId}, ${name}, ${now}, ${now})
+  await tx.run(sql`INSERT INTO channels (project_id, name, fields, created_at, updated_at) VALUES (${projectId}, ${name}, ${JSON.stringify(fields)}, ${now}, ${now})
     ON CONFLICT (project_id, name) DO NOTHING`);
   const channel = await channelByName(tx, projectId, name);
   if (!channel) throw new Error(`channel "${name}" of project ${projectId} was neither created nor found`);
@@ -96,15 +109,17 @@ export async function ensureChannel(tx: Tx, projectId: number, name: string, now
 }
 
 export async function findChannel(db: Queryable, projectId: number, id: number): Promise<ChannelRow | null> {
-  return (await db.get<ChannelRow>(sql`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE project_id = ${projectId} AND id = ${id}`)) ?? null;
+  const row = await db.get<StoredChannel>(sql`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE project_id = ${projectId} AND id = ${id}`);
+  return row ? toChannel(row) : null;
 }
 
 export async function channelByName(db: Queryable, projectId: number, name: string): Promise<ChannelRow | null> {
-  return (await db.get<ChannelRow>(sql`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE project_id = ${projectId} AND name = ${name}`)) ?? null;
+  const row = await db.get<StoredChannel>(sql`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE project_id = ${projectId} AND name = ${name}`);
+  return row ? toChannel(row) : null;
 }
 
 export async function listChannels(db: Queryable): Promise<ChannelRow[]> {
-  return db.all<ChannelRow>(sql`SELECT ${CHANNEL_COLUMNS} FROM channels ORDER BY id`);
+  return (await db.all<StoredChannel>(sql`SELECT ${CHANNEL_COLUMNS} FROM channels ORDER BY id`)).map(toChannel);
 }
 
 export async function readMeta(db: Queryable, key: string): Promise<string | null> {

@@ -1,8 +1,8 @@
 import express from 'express';
 import { parseBody, parseId } from '../outbound';
 import { AppError } from '../shared/errors';
-import { addIssueBody, channelBody, feedbackBody, issueBody, issuePatch, projectBody, projectPatch } from './schemas';
-import type { FeedbackService } from './service';
+import { addIssueBody, channelBody, channelFieldsBody, feedbackIssues, issueBody, issuePatch, projectBody, projectPatch } from './schemas';
+import type { FeedbackRequest, FeedbackService } from './service';
 
 /** A positive whole-number id from the path; anything else is a 400 naming the parameter. */
 function strictId(req: express.Request, param: 'projectId' | 'channelId' | 'feedbackId'): number {
@@ -11,6 +11,16 @@ function strictId(req: express.Request, param: 'projectId' | 'channelId' | 'feed
   if (Number.isSafeInteger(id)) return id;
   const message = `${param} must be a positive whole number, got "${String(text)}"`;
   throw new AppError('bad_request', message, { fields: [{ field: param, message }] });
+}
+
+/** A feedback body: an object of field values, with issueIds and issueNames beside them. */
+function feedbackRequest(body: unknown): FeedbackRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new AppError('validation_failed', 'invalid feedback: (body): must be a JSON object', { fields: [{ field: '(body)', message: 'must be a JSON object' }] });
+  }
+  const { issueIds, issueNames, ...values } = body as Record<string, unknown>;
+  const issues = parseBody(feedbackIssues, { issueIds, issueNames }, 'feedback');
+  return { values, issueIds: issues.issueIds ?? [], issueNames: issues.issueNames ?? [] };
 }
 
 /** The feedback admin API, mounted under /api behind the admin JWT. Routes parse and answer. */
@@ -29,11 +39,16 @@ export function feedbackRouter(service: FeedbackService): express.Router {
     res.json(await service.updateProject(project(req), parseBody(projectPatch, req.body, 'project')));
   });
   router.post('/projects/:projectId/channels', async (req, res) => {
-    res.status(201).json(await service.createChannel(project(req), parseBody(channelBody, req.body, 'channel').name));
+    res.status(201).json(await service.createChannel(project(req), parseBody(channelBody, req.body, 'channel')));
+  });
+  router.get('/projects/:projectId/channels/:channelId', async (req, res) => {
+    res.json(await service.getChannel(project(req), channel(req)));
+  });
+  router.put('/projects/:projectId/channels/:channelId/fields', async (req, res) => {
+    res.json(await service.replaceChannelFields(project(req), channel(req), parseBody(channelFieldsBody, req.body, 'channel fields').fields));
   });
   router.post('/projects/:projectId/channels/:channelId/feedbacks', async (req, res) => {
-    const body = parseBody(feedbackBody, req.body, 'feedback');
-    res.status(201).json(await service.createFeedback(project(req), channel(req), body));
+    res.status(201).json(await service.createFeedback(project(req), channel(req), feedbackRequest(req.body)));
   });
   router.get('/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', async (req, res) => {
     res.json(await service.getFeedback(strictId(req, 'projectId'), strictId(req, 'channelId'), strictId(req, 'feedbackId')));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ISSUE_STATUSES } from '../outbound';
+import { fieldList } from './fields';
 
 const name = z.string().trim().min(1, 'is required').max(255);
 const id = z.number().int().positive();
@@ -11,12 +12,17 @@ export const projectPatch = z
   .object({ name: name.optional(), recordRefunds: z.boolean().optional() })
   .refine((p) => p.name !== undefined || p.recordRefunds !== undefined, 'send name or recordRefunds');
 
-export const channelBody = z.object({ name });
+export const channelBody = z.object({ name, fields: fieldList.optional() });
 
-export const feedbackBody = z.object({
-  message: z.string().trim().min(1, 'is required').max(10_000),
-  userEmail: z.email('must be an email address').max(320).nullable().optional(),
+export const channelFieldsBody = z.object({ fields: fieldList });
+
+/**
+ * The part of a feedback body that is not field values: the issues to file it under. The rest of
+ * the body is the channel's field values, checked against its fields (field-values.ts).
+ */
+export const feedbackIssues = z.object({
   issueIds: z.array(id).max(50).optional(),
+  issueNames: z.array(name).max(50).optional(),
 });
 
 export const issueBody = z.object({

@@ -2,6 +2,7 @@ import type { Emit } from '../outbound';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
+import { channelView, createChannel, replaceChannelFields } from './channels';
 import {
   addIssueToFeedback,
   changeIssue,
@@ -13,26 +14,21 @@ import {
   type ChangeContext,
   type IssueChange,
 } from './changes';
+import { checkFeedbackValues } from './field-values';
+import type { ChannelField } from './fields';
 import { issuesOfFeedback, listIssues } from './issue-repository';
 import { ensureRefundsChannel } from './refunds';
-import {
-  channelByName,
-  insertChannel,
-  insertProject,
-  listChannels,
-  listProjects,
-  lockChannelNames,
-  lockProjectNames,
-  projectByName,
-  updateProject,
-  type ChannelRow,
-  type ProjectRow,
-} from './repository';
+import { insertProject, listChannels, listProjects, lockProjectNames, projectByName, updateProject, type ChannelRow, type ProjectRow } from './repository';
 import { feedbackApiView, issueApiView } from './snapshots';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const channelView = (c: ChannelRow) => ({ id: c.id, projectId: c.projectId, name: c.name, createdAt: iso(c.createdAt) });
+/** A feedback as the API takes it: the channel's field values, beside the issues to file it under. */
+export interface FeedbackRequest {
+  values: Record<string, unknown>;
+  issueIds: number[];
+  issueNames: string[];
+}
 
 function projectView(p: ProjectRow, channels: ChannelRow[]) {
   return { id: p.id, name: p.name, recordRefunds: p.recordRefunds, channels: channels.map(channelView), createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) };
@@ -82,13 +78,16 @@ export class FeedbackService {
     });
   }
 
-  createChannel(projectId: number, name: string) {
-    return this.deps.storage.write(async (tx) => {
-      await requireProject(tx, projectId);
-      await lockChannelNames(tx, projectId);
-      if (await channelByName(tx, projectId, name)) throw new AppError('conflict', `a channel named "${name}" already exists in project ${projectId}`);
-      return channelView(await insertChannel(tx, projectId, name, this.deps.clock.now()));
-    });
+  createChannel(projectId: number, input: { name: string; fields?: ChannelField[] }) {
+    return this.deps.storage.write((tx) => createChannel(tx, projectId, input, this.deps.clock.now()));
+  }
+
+  async getChannel(projectId: number, channelId: number) {
+    return channelView((await requireChannel(this.deps.storage.read, projectId, channelId)).channel);
+  }
+
+  replaceChannelFields(projectId: number, channelId: number, fields: ChannelField[]) {
+    return this.deps.storage.write((tx) => replaceChannelFields(tx, projectId, channelId, fields, this.deps.clock.now()));
   }
 
   async listIssues(projectId: number) {
@@ -100,21 +99,18 @@ export class FeedbackService {
   /** One feedback as createFeedback answers it, without the eventId of its creation. */
   async getFeedback(projectId: number, channelId: number, feedbackId: number) {
     const db = this.deps.storage.read;
-    await requireChannel(db, projectId, channelId);
+    const { channel } = await requireChannel(db, projectId, channelId);
     const feedback = await requireFeedback(db, channelId, feedbackId);
-    return feedbackApiView(feedback, await issuesOfFeedback(db, feedbackId));
+    return feedbackApiView(feedback, await issuesOfFeedback(db, feedbackId), channel.fields);
   }
 
-  createFeedback(projectId: number, channelId: number, input: { message: string; userEmail?: string | null; issueIds?: number[] }) {
+  /** The values are checked against the channel's fields as they are in this transaction. */
+  createFeedback(projectId: number, channelId: number, request: FeedbackRequest) {
     return this.change(async (ctx) => {
-      const made = await createFeedback(ctx, projectId, channelId, {
-        message: input.message,
-        userEmail: input.userEmail ?? null,
-        issueIds: input.issueIds ?? [],
-        fields: null,
-        sourceKey: null,
-      });
-      return { ...feedbackApiView(made.feedback, made.issues), eventId: made.eventId };
+      const { channel } = await requireChannel(ctx.tx, projectId, channelId);
+      const values = checkFeedbackValues(channel.fields, request.values);
+      const made = await createFeedback(ctx, projectId, channelId, { values, issueIds: request.issueIds, issueNames: request.issueNames, sourceKey: null });
+      return { ...feedbackApiView(made.feedback, made.issues, made.channel.fields), eventId: made.eventId };
     });
   }
 
@@ -135,7 +131,7 @@ export class FeedbackService {
   addIssue(projectId: number, channelId: number, feedbackId: number, issueId: number) {
     return this.change(async (ctx) => {
       const made = await addIssueToFeedback(ctx, projectId, channelId, feedbackId, issueId);
-      return { ...feedbackApiView(made.feedback, made.issues), eventId: made.eventId };
+      return { ...feedbackApiView(made.feedback, made.issues, made.channel.fields), eventId: made.eventId };
     });
   }
 

@@ -1,8 +1,10 @@
 import type { Envelope, IssueStatus } from './types';
 
-// Builders of ABC User Feedback's event payloads (see test/fixtures/abc/): the field names and
-// nesting are ABC's, so a subscriber written against ABC reads ours unchanged. Times are ISO
-// strings, ids are integers, as in ABC. Pure: the caller snapshots rows inside its transaction.
+// Builders of ABC User Feedback's event payloads as its server's webhook listener builds them
+// (line/abc-user-feedback, apps/api/src/domains/admin/project/webhook/webhook.listener.ts; examples
+// in test/fixtures/abc/as-sent/): the field names and nesting are ABC's, so a subscriber written
+// against ABC reads ours unchanged. Times are ISO strings, ids are integers, as in ABC. Pure: the
+// caller snapshots rows inside its transaction.
 
 export interface ProjectRef {
   id: number;
@@ -26,10 +28,8 @@ export interface FeedbackSnapshot {
   id: number;
   createdAt: number;
   updatedAt: number;
-  message: string;
-  userEmail: string | null;
-  /** Extra fields shown beside the message (a refund's user, product, quantity). */
-  fields: Record<string, unknown>;
+  /** Every stored field value of the feedback (ABC's feedback.data): message, userEmail, custom fields. */
+  values: Record<string, unknown>;
   issues: IssueSnapshot[];
 }
 
@@ -48,15 +48,18 @@ export function issueView(issue: IssueSnapshot) {
   };
 }
 
+/** Keys the payload sets itself; a stored value under one of them could only forge it, so it is dropped. */
+const OWN_KEYS = new Set(['id', 'createdAt', 'updatedAt', 'issues']);
+
+/** `{ id, createdAt, updatedAt, ...values, issues }`, ABC's order, every issue with all eight fields. */
 function feedbackView(feedback: FeedbackSnapshot) {
+  const values = Object.fromEntries(Object.entries(feedback.values).filter(([key]) => !OWN_KEYS.has(key)));
   return {
-    // Extra fields first so none of them can shadow the fields ABC defines.
-    ...feedback.fields,
     id: feedback.id,
     createdAt: iso(feedback.createdAt),
     updatedAt: iso(feedback.updatedAt),
-    message: feedback.message,
-    ...(feedback.userEmail === null ? {} : { userEmail: feedback.userEmail }),
+    ...values,
+    issues: feedback.issues.map(issueView),
   };
 }
 
@@ -66,7 +69,7 @@ export function feedbackCreation(project: ProjectRef, channel: ChannelRef, feedb
   return {
     event: 'FEEDBACK_CREATION',
     data: {
-      feedback: { ...feedbackView(feedback), issues: feedback.issues.map(issueView) },
+      feedback: feedbackView(feedback),
       channel: ref(channel),
       project: ref(project),
     },
@@ -81,15 +84,15 @@ export function issueStatusChange(project: ProjectRef, issue: IssueSnapshot, pre
   return { event: 'ISSUE_STATUS_CHANGE', data: { issue: issueView(issue), project: ref(project), previousStatus } };
 }
 
-/** The feedback's issues in short form (id, name, status), the added one in full: as ABC. */
+/**
+ * The feedback as in FEEDBACK_CREATION (every issue in full, not the short form of ABC's docs) and
+ * the added issue, which ABC's listener takes from that same list: both show the addition's times.
+ */
 export function issueAddition(project: ProjectRef, channel: ChannelRef, feedback: FeedbackSnapshot, added: IssueSnapshot): Envelope {
   return {
     event: 'ISSUE_ADDITION',
     data: {
-      feedback: {
-        ...feedbackView(feedback),
-        issues: feedback.issues.map((i) => ({ id: i.id, name: i.name, status: i.status })),
-      },
+      feedback: feedbackView(feedback),
       channel: ref(channel),
       project: ref(project),
       addedIssue: issueView(added),

@@ -28,29 +28,33 @@ const issue: IssueSnapshot = {
   externalIssueId: 'EXT-123',
   feedbackCount: 5,
 };
-const feedback = (userEmail: string | null, issues: IssueSnapshot[]): FeedbackSnapshot => ({
-  id: 123,
-  createdAt: T,
-  updatedAt: T,
-  message: 'User feedback content',
-  userEmail,
-  fields: {},
-  issues,
-});
+const feedback = (values: Record<string, unknown>, issues: IssueSnapshot[]): FeedbackSnapshot => ({ id: 123, createdAt: T, updatedAt: T, values, issues });
 
 describe('ABC event payloads', () => {
   it.each<[string, () => unknown]>([
-    ['feedback-creation', () => abcEvents.feedbackCreation(project, channel, feedback('user@example.com', [issue]))],
+    ['feedback-creation', () => abcEvents.feedbackCreation(project, channel, feedback({ message: 'User feedback content', userEmail: 'user@example.com' }, [issue]))],
     ['issue-creation', () => abcEvents.issueCreation(project, { ...issue, status: 'INIT', feedbackCount: 0 })],
     ['issue-status-change', () => abcEvents.issueStatusChange(project, issue, 'INIT')],
-    ['issue-addition', () => abcEvents.issueAddition(project, channel, feedback(null, [issue, { ...issue, id: 789 }]), { ...issue, id: 789 })],
+    // As the real server sends it (as-sent/): every issue in full, the channel's fields spread.
+    [
+      'as-sent/issue-addition',
+      () => {
+        const added: IssueSnapshot = { ...issue, id: 789, description: null, externalIssueId: null, feedbackCount: 1 };
+        return abcEvents.issueAddition(project, channel, feedback({ message: 'm', userEmail: 'u@example.com', category: 'bug' }, [issue, added]), added);
+      },
+    ],
   ])('when %s is built, then it has the fixture\'s shape', (name, build) => {
     expect(shapeOf(build())).toEqual(shapeOf(fixture(name)));
   });
 
   it('when a feedback carries extra fields, then they cannot shadow ABC\'s fields', () => {
-    const built = abcEvents.feedbackCreation(project, channel, { ...feedback(null, []), fields: { id: 'forged', userId: 'u1' } });
-    expect(built.data.feedback).toMatchObject({ id: 123, userId: 'u1' });
+    const built = abcEvents.feedbackCreation(project, channel, feedback({ id: 'forged', issues: 'forged', userId: 'u1' }, []));
+    expect(built.data.feedback).toMatchObject({ id: 123, userId: 'u1', issues: [] });
+  });
+
+  it('when a feedback is built, then its keys come in ABC\'s order: id, times, the field values, issues', () => {
+    const built = abcEvents.feedbackCreation(project, channel, feedback({ message: 'm', category: 'bug' }, [issue]));
+    expect(Object.keys(built.data.feedback as object)).toEqual(['id', 'createdAt', 'updatedAt', 'message', 'category', 'issues']);
   });
 });
 

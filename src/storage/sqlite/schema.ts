@@ -277,6 +277,14 @@ export const channels = sqliteTable(
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
+    /**
+     * JSON array of the fields its feedback carries ({ key, type, required, options?, email? }, see
+     * src/feedback/fields.ts). The default is message and userEmail, what every channel had before
+     * channels declared fields: the migration gives it to existing channels.
+     */
+    fields: text('fields')
+      .notNull()
+      .default('[{"key":"message","type":"text","required":true},{"key":"userEmail","type":"keyword","required":false,"email":true}]'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -313,10 +321,13 @@ export const feedbacks = sqliteTable(
     channelId: integer('channel_id')
       .notNull()
       .references(() => channels.id, { onDelete: 'cascade' }),
+    /** Copies of the message and userEmail values for readers of the table ('' / null when there are none); see data. */
     message: text('message').notNull(),
     userEmail: text('user_email'),
-    /** JSON object of extra fields shown beside message (a refund's user, product, quantity). */
+    /** Rows from before channel fields: JSON object of extra values beside message (a refund's user, product, quantity). */
     fields: text('fields'),
+    /** JSON object of every field value, as ABC's feedback.data; null on rows from before channel fields (then message, user_email and fields hold them). */
+    data: text('data'),
     /** Unique cause of a generated feedback (refund:<eventId>), so replays add nothing. */
     sourceKey: text('source_key'),
     createdAt: integer('created_at').notNull(),

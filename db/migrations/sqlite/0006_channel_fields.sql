@@ -1,0 +1,2 @@
+ALTER TABLE `channels` ADD `fields` text DEFAULT '[{"key":"message","type":"text","required":true},{"key":"userEmail","type":"keyword","required":false,"email":true}]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `feedbacks` ADD `data` text;
