@@ -114,12 +114,14 @@ export const webhookBody = z
 export type WebhookBody = z.infer<typeof webhookBody>;
 
 export const deliveriesQuery = z.object({
-  state: z.enum(['pending', 'succeeded', 'failed', 'dead']).optional(),
+  state: z.enum(['pending', 'succeeded', 'failed', 'dead', 'paused', 'discarded']).optional(),
   cursor: z.string().regex(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a delivery id from nextCursor').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 export const bulkRedeliverBody = z.object({
   since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' }),
-  states: z.array(z.enum(['failed', 'dead'])).min(1).optional(),
+  states: z.array(z.enum(['failed', 'dead', 'discarded'])).min(1).optional(),
 });
+
+export const discardPausedBody = z.object({ stopPausing: z.boolean().optional() });

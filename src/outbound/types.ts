@@ -10,7 +10,11 @@ export type IssueStatus = (typeof ISSUE_STATUSES)[number];
 
 export type ActiveStatus = 'ACTIVE' | 'INACTIVE';
 export type RetryPolicyName = 'abc' | 'exponential';
-export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'dead';
+/**
+ * paused: kept while its subscription is disabled automatically, sent when it is ACTIVE again;
+ * discarded: a paused delivery an admin chose not to send.
+ */
+export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'discarded';
 
 export interface SubscribedEvent {
   type: EventType;
@@ -48,6 +52,9 @@ export interface Webhook extends WebhookFields {
   id: number;
   projectId: number;
   consecutiveFailures: number;
+  /** When the first of the failures in a row ended; null when the last delivery succeeded. */
+  failingSince: number | null;
+  /** Set only when iaphook disabled the subscription itself (see pause.ts); an admin's INACTIVE leaves it null. */
   disabledReason: string | null;
   disabledAt: number | null;
   createdAt: number;
@@ -68,6 +75,9 @@ export interface EmitInput {
 }
 
 export const DELIVER_WEBHOOK_JOB = 'deliver-webhook';
+
+/** The concurrency key of a subscription's jobs: the per-endpoint cap of the claim counts by it, and parking goes by it. */
+export const endpointKey = (webhookId: number): string => `webhook:${webhookId}`;
 
 export interface DeliverJobPayload {
   deliveryId: string;
