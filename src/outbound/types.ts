@@ -23,11 +23,17 @@ export interface SubscribedEvent {
   channelIds: number[];
 }
 
+/** The methods a template may use (Freshservice-style workflow webhooks offer these five). */
+export const TEMPLATE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type TemplateMethod = (typeof TEMPLATE_METHODS)[number];
+/** Sent without a body: what they carry goes in the URL's query string. */
+export const BODYLESS_METHODS: readonly TemplateMethod[] = ['GET', 'DELETE'];
+
 export interface Template {
-  method?: 'POST' | 'PUT' | 'PATCH';
+  method?: TemplateMethod;
   headers?: Record<string, string>;
-  /** A JSON value whose strings may hold {{placeholders}}, or a text with them. */
-  body: unknown;
+  /** A JSON value whose strings may hold {{placeholders}}, or a text with them; absent for GET and DELETE. */
+  body?: unknown;
 }
 
 /** Path (event, data.issue.status…) → the values it may have; every path must match. */
