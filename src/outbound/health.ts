@@ -24,7 +24,7 @@ export function endingState(failure: Pick<FailureInfo, 'willRetry' | 'error'>): 
 export interface DisablePolicy {
   /** Failed or dead deliveries in a row (OUTBOUND_DISABLE_AFTER). */
   disableAfter: number;
-  /** How long ago the first of them must have ended (OUTBOUND_DISABLE_AFTER_MS). */
+  /** How long ago, at least, the first of them must have ended (OUTBOUND_DISABLE_AFTER_MS). */
   disableAfterMs: number;
 }
 
@@ -38,8 +38,8 @@ function duration(ms: number): string {
 /**
  * Why a subscription should be disabled after a delivery ended at `now`, or null. 410 Gone is the
  * receiver saying the endpoint will never come back. Otherwise it takes both a run of failures
- * (`disableAfter` endings in a row, no success between) and time: the first of them ended more
- * than `disableAfterMs` ago. A burst of events during a short outage fails many deliveries in
+ * (`disableAfter` endings in a row, no success between) and time: the first of them ended at
+ * least `disableAfterMs` ago. A burst of events during a short outage fails many deliveries in
  * seconds and says nothing about an endpoint that is back a minute later (as Svix, which disables
  * only after days of continuous failure; ABC never disables).
  */
@@ -47,8 +47,10 @@ export function disableReason(errorClass: string | null | undefined, run: Failur
   if (errorClass === 'gone') return 'the endpoint answered 410 Gone';
   if (run.failuresInARow < policy.disableAfter || run.failingSince === null) return null;
   const failingFor = now - run.failingSince;
-  if (failingFor <= policy.disableAfterMs) return null;
-  return `${run.failuresInARow} deliveries in a row failed over ${duration(failingFor)}`;
+  // At least the window (not strictly more), so OUTBOUND_DISABLE_AFTER_MS=0 is the count alone.
+  if (failingFor < policy.disableAfterMs) return null;
+  const what = run.failuresInARow === 1 ? '1 delivery failed' : `${run.failuresInARow} deliveries in a row failed`;
+  return failingFor < 60_000 ? what : `${what} over ${duration(failingFor)}`;
 }
 
 export interface EndingInput {

@@ -93,8 +93,8 @@ describe('delivery endings and subscription health', () => {
     ['410 Gone, failing for a minute', 'gone', 3, MIN, 'the endpoint answered 410 Gone'],
     ['a burst: 5 failures within 2 minutes', 'server_error', 5, 2 * MIN, null],
     ['a burst: 500 failures within an hour', 'connection_refused', 500, HOUR, null],
-    ['5 failures, the first exactly 24 h ago', 'server_error', 5, DAY, null],
-    ['5 failures, the first 24 h and 1 ms ago', 'server_error', 5, DAY + 1, '5 deliveries in a row failed over 24 h'],
+    ['5 failures, the first 1 ms less than 24 h ago', 'server_error', 5, DAY - 1, null],
+    ['5 failures, the first 24 h ago', 'server_error', 5, DAY, '5 deliveries in a row failed over 24 h'],
     ['4 failures over three days', 'server_error', 4, 3 * DAY, null],
     ['7 failures over three days', 'client_error', 7, 3 * DAY, '7 deliveries in a row failed over 3 days'],
     ['5 failures, when the run began is unknown', 'server_error', 5, null, null],
@@ -102,6 +102,10 @@ describe('delivery endings and subscription health', () => {
   ])('when %s, then the disable reason is %p', (_label, errorClass, failuresInARow, ago, reason) => {
     const run = { failuresInARow, failingSince: ago === null ? null : T - ago };
     expect(disableReason(errorClass, run, T, policy)).toBe(reason ?? null);
+  });
+
+  it('when the window is 0 and one failure is allowed, then the first failure disables at once', () => {
+    expect(disableReason('server_error', { failuresInARow: 1, failingSince: T }, T, { disableAfter: 1, disableAfterMs: 0 })).toBe('1 delivery failed');
   });
 
   it.each<[string, { disableAfter: number; disableAfterMs: number }, string | null]>([
