@@ -147,6 +147,8 @@ export class WebhookService {
 
   remove(projectId: number, id: number): Promise<void> {
     return this.deps.storage.write(async (tx) => {
+      // Ordered with updates: an update writes the row, then the jobs (a resume); a delete the other way round.
+      await lockWebhookNames(tx, projectId);
       await this.require(tx, projectId, id);
       await deleteWebhook(tx, this.deps.queue, id);
     });
