@@ -119,6 +119,7 @@ const envSchema = z.object({
   OUTBOUND_CONCURRENCY: intIn(1, 1000).default(32),
   OUTBOUND_ENDPOINT_CONCURRENCY: intIn(1, 100).default(4),
   OUTBOUND_DISABLE_AFTER: intIn(1, 1000).default(5),
+  OUTBOUND_DISABLE_AFTER_MS: intIn(0, 365 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
   FEEDBACK_RECORD_REFUNDS: boolish.default(true),
   RECONCILE_ORPHAN_REFUND_GRACE_MS: intIn(0, 365 * 24 * 3600 * 1000).default(3_600_000),
   RECONCILE_STUCK_EVENT_AFTER_MS: intIn(1000, 365 * 24 * 3600 * 1000).default(900_000),
@@ -190,8 +191,10 @@ export interface Config {
     readonly timeoutMs: number;
     readonly concurrency: number;
     readonly endpointConcurrency: number;
-    /** Failed or dead deliveries in a row that set a subscription INACTIVE. */
+    /** Failed or dead deliveries in a row that set a subscription INACTIVE… */
     readonly disableAfter: number;
+    /** …once the first of them ended longer ago than this (a short outage never disables). */
+    readonly disableAfterMs: number;
     /** Whether the default project, when first created, records applied refunds as feedback. */
     readonly recordRefunds: boolean;
   };
@@ -286,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.OUTBOUND_CONCURRENCY,
       endpointConcurrency: e.OUTBOUND_ENDPOINT_CONCURRENCY,
       disableAfter: e.OUTBOUND_DISABLE_AFTER,
+      disableAfterMs: e.OUTBOUND_DISABLE_AFTER_MS,
       recordRefunds: e.FEEDBACK_RECORD_REFUNDS,
     }),
     reconciliation: Object.freeze({

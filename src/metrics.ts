@@ -58,7 +58,7 @@ export function createMetrics(queueSnapshot: () => Promise<QueueSnapshot[]>, opt
     }),
     jobsFinished: new Counter({
       name: 'iaphook_jobs_finished_total',
-      help: 'Job attempts finished, by kind and result (succeeded, retry, dead).',
+      help: 'Job attempts finished, by kind and result (succeeded, retry, dead, paused).',
       labelNames: ['kind', 'result'],
       registers: [registry],
     }),

@@ -7,7 +7,8 @@ export interface HttpRequest {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body: string;
+  /** null sends none (GET, DELETE). */
+  body: string | null;
 }
 
 export interface HttpResponseInfo {
@@ -79,7 +80,7 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
         dispatcher,
         method: req.method as Dispatcher.HttpMethod,
         headers: req.headers,
-        body: req.body,
+        body: req.body ?? undefined,
         signal: controller.signal,
       });
       const snippet = await readSnippet(res.body, snippetBytes);

@@ -5,6 +5,8 @@ export interface JobErrorDetail extends AttemptDetail {
   retryable?: boolean;
   /** The receiver's Retry-After, in ms; replaces the policy's next delay (capped, see retry-policy). */
   retryAfterMs?: number;
+  /** true: not now, and not on a schedule: the job is paused until its owner unparks it. */
+  park?: boolean;
 }
 
 /**
@@ -23,6 +25,14 @@ export class JobError extends Error {
   /** A failure no retry will fix: the job goes dead now. */
   static permanent(message: string, detail: AttemptDetail = {}, options?: { cause?: unknown }): JobError {
     return new JobError(message, { ...detail, retryable: false }, options);
+  }
+
+  /**
+   * Nothing was done and nothing should be tried until the job's owner says so (its subscriber is
+   * disabled): the job is paused, keeps its payload and waits for JobQueue.unpark.
+   */
+  static park(message: string, detail: AttemptDetail = {}): JobError {
+    return new JobError(message, { ...detail, retryable: false, park: true });
   }
 
   /** A failure to retry no sooner than retryAfterMs from now. */

@@ -10,6 +10,8 @@ import type { ClaimedJob, FailureInfo, HandlerResult, JobHandler } from './types
 export interface WorkerObserver {
   jobSucceeded?(kind: string, ms: number): void;
   jobFailed?(kind: string, willRetry: boolean): void;
+  /** The handler parked the job (JobError.park): it waits, paused, for its owner. */
+  jobParked?(kind: string): void;
 }
 
 export interface JobRunnerDeps {
@@ -78,12 +80,20 @@ export class JobRunner {
     // Class, status and message only: payloads and response bodies stay out of the logs.
     const fields = { jobId: job.id, kind: job.kind, attempt: job.attempt, nextRunAt: info.nextRunAt };
     const logged = { ...fields, errorClass, statusCode, error: error.message };
+    if (info.parked) {
+      this.deps.logger.info(logged, 'job paused');
+      this.safely('observer', job, () => this.deps.observer?.jobParked?.(job.kind));
+      return;
+    }
     if (info.willRetry) this.deps.logger.warn(logged, 'job failed; will retry');
     else this.deps.logger.error(logged, 'job failed; dead');
     this.safely('observer', job, () => this.deps.observer?.jobFailed?.(job.kind, info.willRetry));
   }
 
-  /** Retry or not, and when: a non-retryable JobError is final, a Retry-After hint sets the time. */
+  /**
+   * Retry or not, and when: a non-retryable JobError is final, a Retry-After hint sets the time,
+   * a parking one pauses the job (no schedule: its owner unparks it).
+   */
   private decide(job: ClaimedJob, error: Error, startedAt: number): { record: FailureRecord; info: FailureInfo } {
     const now = this.deps.clock.now();
     const detail = failureDetail(error);
@@ -92,9 +102,10 @@ export class JobRunner {
         ? ({ retry: false } as const)
         : nextAttempt(attemptInRound(job), job.policy, now, this.deps.random, { retryAfterMs: detail.retryAfterMs });
     const nextRunAt = decision.retry ? decision.runAt : null;
+    const park = detail.park === true;
     return {
-      record: { error, nextRunAt, detail: { ...detail, latencyMs: detail.latencyMs ?? now - startedAt, startedAt } },
-      info: { error, attempt: job.attempt, willRetry: decision.retry, nextRunAt },
+      record: { error, nextRunAt, park, detail: { ...detail, latencyMs: detail.latencyMs ?? now - startedAt, startedAt } },
+      info: { error, attempt: job.attempt, willRetry: decision.retry, nextRunAt, parked: park },
     };
   }
 

@@ -2,6 +2,7 @@ import type { ClaimSql, Queryable, Tx } from '../storage/port';
 import { fn, sql } from '../storage/sql';
 import { cappedWakeAt, queueStats, wakeAt, type KindStateStats } from './queue-reads';
 import { ATTEMPT_COLUMNS, errorMessageOf, insertAttempt, toClaimedJob, toJobRecord, type AttemptLogInput, type JobRow } from './queue-rows';
+import { discardParkedJobs, parkJobs, removeJobs, requeueJob, unparkJobs } from './queue-transitions';
 import { assertValidPolicy } from './retry-policy';
 import type { AttemptDetail, AttemptRecord, ClaimedJob, EnqueueInput, JobRecord, JobState } from './types';
 
@@ -26,8 +27,10 @@ export type OutcomeDetail = AttemptDetail & { startedAt?: number };
 export interface FailureRecord {
   error: Error;
   detail?: OutcomeDetail;
-  /** When to try again; null makes the job dead. */
+  /** When to try again; null makes the job dead (or paused, with park). */
   nextRunAt: number | null;
+  /** Pause the job instead: it is not claimed again until unpark. */
+  park?: boolean;
 }
 
 /** A job's state for views of what it carries (a delivery's attempt log). */
@@ -72,6 +75,16 @@ export interface JobQueue {
   requeue(tx: Tx, id: number, now: number): Promise<boolean>;
   /** Removes jobs and their attempt logs (their owner is gone: a pending retry must not fire). */
   remove(tx: Tx, jobIds: readonly number[]): Promise<void>;
+  /**
+   * Pending jobs of a concurrency key → paused: kept, never claimed until unparked. Running jobs
+   * are left to finish (their handler parks them when it finds the key still paused). Returns the
+   * ids paused. These transitions live in queue-transitions.ts.
+   */
+  park(tx: Tx, concurrencyKey: string, now: number): Promise<number[]>;
+  /** Paused jobs of a key → pending now, each with a full new round of its policy. Returns their ids. */
+  unpark(tx: Tx, concurrencyKey: string, now: number): Promise<number[]>;
+  /** Paused jobs of a key → dead, with the reason as their last error (their owner discarded them). Returns their ids. */
+  discardParked(tx: Tx, concurrencyKey: string, now: number, reason: string): Promise<number[]>;
 }
 
 // Ids per statement for the lists above: well below either engine's parameter limit.
@@ -93,8 +106,9 @@ export class SqlJobQueue implements JobQueue {
   async enqueue<P>(tx: Tx, input: EnqueueInput<P>, now: number): Promise<number> {
     assertValidPolicy(input.policy);
     // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
-    const row = await tx.get<{ id: number }>(sql`INSERT INTO jobs (kind, payload, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)
-      VALUES (${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
+    const state = input.paused === true ? 'paused' : 'pending';
+    const row = await tx.get<{ id: number }>(sql`INSERT INTO jobs (kind, payload, state, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)
+      VALUES (${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${state}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
         ${input.runAt ?? now}, ${input.concurrencyKey ?? null}, ${now}, ${now})
       RETURNING id`);
     if (row === undefined) throw new Error('enqueue: the insert returned no row');
@@ -125,7 +139,12 @@ export class SqlJobQueue implements JobQueue {
 
   async fail(tx: Tx, job: LeaseRef, now: number, failure: FailureRecord): Promise<boolean> {
     const retry = failure.nextRunAt !== null;
-    const next = retry ? sql`state = 'pending', run_at = ${failure.nextRunAt}` : sql`state = 'dead', finished_at = ${now}`;
+    const next =
+      failure.park === true
+        ? sql`state = 'paused'`
+        : retry
+          ? sql`state = 'pending', run_at = ${failure.nextRunAt}`
+          : sql`state = 'dead', finished_at = ${now}`;
     const changed = await tx.run(sql`UPDATE jobs SET ${next}, last_error = ${errorMessageOf(failure.error)}, locked_by = NULL, locked_until = NULL,
         updated_at = ${now}
       WHERE ${leaseHeld(job)}`);
@@ -176,27 +195,24 @@ export class SqlJobQueue implements JobQueue {
     return new Map(rows.map((row) => [row.id, row]));
   }
 
-  /**
-   * The attempt count is history and stays; max_attempts becomes attempts + the policy's
-   * maxAttempts, so the job gets a full new round. The worker reads the round's start back as
-   * max_attempts − policy.maxAttempts (attemptInRound), so the schedule restarts at its first delay.
-   */
-  async requeue(tx: Tx, id: number, now: number): Promise<boolean> {
-    const job = await tx.get<{ attempts: number; policy: string }>(sql`SELECT attempts, policy FROM jobs WHERE id = ${id}`);
-    if (job === undefined) return false;
-    const { maxAttempts } = JSON.parse(job.policy) as { maxAttempts: number };
-    const changed = await tx.run(sql`UPDATE jobs SET state = 'pending', run_at = ${now}, max_attempts = attempts + ${maxAttempts},
-        locked_by = NULL, locked_until = NULL, finished_at = NULL, updated_at = ${now}
-      WHERE id = ${id} AND state IN ('dead', 'succeeded')`);
-    return changed > 0;
+  requeue(tx: Tx, id: number, now: number): Promise<boolean> {
+    return requeueJob(tx, id, now);
   }
 
-  async remove(tx: Tx, jobIds: readonly number[]): Promise<void> {
-    for (let i = 0; i < jobIds.length; i += CHUNK) {
-      const chunk = jobIds.slice(i, i + CHUNK);
-      await tx.run(sql`DELETE FROM job_attempts WHERE ${fn.inList(sql`job_id`, chunk)}`);
-      await tx.run(sql`DELETE FROM jobs WHERE ${fn.inList(sql`id`, chunk)}`);
-    }
+  remove(tx: Tx, jobIds: readonly number[]): Promise<void> {
+    return removeJobs(tx, jobIds, CHUNK);
+  }
+
+  park(tx: Tx, concurrencyKey: string, now: number): Promise<number[]> {
+    return parkJobs(tx, concurrencyKey, now);
+  }
+
+  unpark(tx: Tx, concurrencyKey: string, now: number): Promise<number[]> {
+    return unparkJobs(tx, concurrencyKey, now);
+  }
+
+  discardParked(tx: Tx, concurrencyKey: string, now: number, reason: string): Promise<number[]> {
+    return discardParkedJobs(tx, concurrencyKey, now, reason);
   }
 
   private async logAttempt(tx: Tx, input: AttemptLogInput): Promise<void> {

@@ -13,7 +13,8 @@ export type RetryPolicy =
       jitter: 'full' | 'equal' | 'none';
     };
 
-export type JobState = 'pending' | 'running' | 'succeeded' | 'dead';
+/** paused: never claimed until its owner unparks it (JobQueue.unpark), e.g. while a subscriber is disabled. */
+export type JobState = 'pending' | 'running' | 'succeeded' | 'dead' | 'paused';
 
 export interface EnqueueInput<P = unknown> {
   kind: string;
@@ -22,6 +23,8 @@ export interface EnqueueInput<P = unknown> {
   /** Earliest run time (ms); now when absent. */
   runAt?: number;
   concurrencyKey?: string | null;
+  /** Enqueued paused: kept, never claimed until unparked. */
+  paused?: boolean;
 }
 
 export interface ClaimedJob<P = unknown> {
@@ -71,8 +74,10 @@ export interface HandlerResult {
 export interface FailureInfo {
   error: Error;
   attempt: number;
-  /** False when this failure makes the job dead. */
+  /** False when this failure makes the job dead or parks it. */
   willRetry: boolean;
+  /** The handler asked to park the job (JobError.park): it is paused, not dead. */
+  parked?: boolean;
   nextRunAt: number | null;
 }
 

@@ -11,7 +11,7 @@ export interface DeliveryRow {
   webhookId: number;
   eventId: string;
   jobId: number;
-  /** pending | succeeded | failed | dead */
+  /** pending | succeeded | failed | dead | paused | discarded */
   state: string;
   createdAt: number;
   updatedAt: number;
@@ -26,9 +26,13 @@ export async function insertEvent(tx: Tx, id: string, projectId: number, envelop
     VALUES (${id}, ${projectId}, ${envelope.event}, ${JSON.stringify(envelope.data)}, ${now})`);
 }
 
-export async function insertDelivery(tx: Tx, row: { id: string; webhookId: number; eventId: string; jobId: number }, now: number): Promise<void> {
+export async function insertDelivery(
+  tx: Tx,
+  row: { id: string; webhookId: number; eventId: string; jobId: number; state: 'pending' | 'paused' },
+  now: number,
+): Promise<void> {
   await tx.run(sql`INSERT INTO deliveries (id, webhook_id, event_id, job_id, state, created_at, updated_at)
-    VALUES (${row.id}, ${row.webhookId}, ${row.eventId}, ${row.jobId}, 'pending', ${now}, ${now})`);
+    VALUES (${row.id}, ${row.webhookId}, ${row.eventId}, ${row.jobId}, ${row.state}, ${now}, ${now})`);
 }
 
 export interface DeliveryMessage {
@@ -55,6 +59,13 @@ export async function findDelivery(db: Queryable, id: string): Promise<DeliveryR
 
 export async function setDeliveryState(tx: Tx, id: string, state: DeliveryState, now: number): Promise<void> {
   await tx.run(sql`UPDATE deliveries SET state = ${state}, updated_at = ${now} WHERE id = ${id}`);
+}
+
+/** The deliveries carried by these jobs take a state (after the queue parked, unparked or discarded them). */
+export async function setStateOfJobs(tx: Tx, jobIds: readonly number[], state: DeliveryState, now: number): Promise<void> {
+  for (let i = 0; i < jobIds.length; i += 500) {
+    await tx.run(sql`UPDATE deliveries SET state = ${state}, updated_at = ${now} WHERE ${fn.inList(sql`job_id`, jobIds.slice(i, i + 500))}`);
+  }
 }
 
 export interface ListedDelivery {

@@ -3,8 +3,9 @@ import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Queryable, Storage, Tx } from '../storage/port';
 import { endedSince, findDelivery, listDeliveries, setDeliveryState, type DeliveryRow, type ListedDelivery } from './delivery-repository';
+import { discardQueued, isPaused, lockPause } from './pause';
 import type { DeliveryState } from './types';
-import { findWebhook, projectExists, webhookById } from './webhook-repository';
+import { findWebhook, projectExists, stopPausing, webhookById } from './webhook-repository';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -70,6 +71,9 @@ export class DeliveryService {
       const delivery = await findDelivery(tx, deliveryId);
       if (!delivery) throw new AppError('not_found', `no delivery ${deliveryId}`);
       if (delivery.state === 'pending') throw new AppError('conflict', `delivery ${deliveryId} is still pending; it will be attempted again by itself`);
+      if (delivery.state === 'paused') {
+        throw new AppError('conflict', `delivery ${deliveryId} is paused; it is sent when its subscription is set ACTIVE (PUT with status ACTIVE)`);
+      }
       await this.requireActive(tx, delivery.webhookId);
       await this.requeue(tx, delivery);
       return { id: delivery.id, state: 'pending' as const };
@@ -89,6 +93,24 @@ export class DeliveryService {
     });
     if (result.redelivered > 0) this.deps.notify();
     return result;
+  }
+
+  /**
+   * Drops the deliveries kept for a subscription disabled automatically (they stay listed, state
+   * discarded, and can still be redelivered one by one). With stopPausing the subscription also
+   * becomes one set INACTIVE by hand: later events are no longer kept for it.
+   */
+  async discardPaused(projectId: number, webhookId: number, options: { stopPausing: boolean }) {
+    return this.deps.storage.write(async (tx) => {
+      await this.requireWebhook(tx, projectId, webhookId);
+      const now = this.deps.clock.now();
+      // The row is written first, then the pause lock, in the order every transaction takes both.
+      if (options.stopPausing) await stopPausing(tx, webhookId, now);
+      await lockPause(tx, webhookId);
+      const discarded = await discardQueued(tx, this.deps.queue, webhookId, now);
+      const webhook = await webhookById(tx, webhookId);
+      return { discarded, status: webhook?.status ?? 'INACTIVE', paused: webhook !== null && isPaused(webhook) };
+    });
   }
 
   private async requireWebhook(db: Queryable, projectId: number, webhookId: number): Promise<void> {

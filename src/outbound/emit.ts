@@ -3,9 +3,10 @@ import { newId } from '../shared/ids';
 import type { Tx } from '../storage/port';
 import { insertDelivery, insertEvent } from './delivery-repository';
 import { subscriptionMatches } from './matching';
+import { isPaused, lockPause } from './pause';
 import { policyFor } from './policies';
-import { DELIVER_WEBHOOK_JOB, type DeliverJobPayload, type EmitInput } from './types';
-import { listWebhooks } from './webhook-repository';
+import { DELIVER_WEBHOOK_JOB, endpointKey, type DeliverJobPayload, type EmitInput, type Webhook } from './types';
+import { listWebhooks, webhookById } from './webhook-repository';
 
 export interface Emitted {
   eventId: string;
@@ -15,14 +16,27 @@ export interface Emitted {
 /** Writes an event into the outbox; call it inside the transaction of the change it reports. */
 export type Emit = (tx: Tx, input: EmitInput, now: number) => Promise<Emitted>;
 
-/** The concurrency key of a subscription's jobs: the per-endpoint cap of the claim counts by it. */
-export const endpointKey = (webhookId: number): string => `webhook:${webhookId}`;
+/**
+ * How the delivery for a subscription starts. For a paused one it is decided under the pause lock
+ * on a fresh read: a resume that committed meanwhile makes it pending (and one that commits after
+ * this transaction finds the paused job and sends it); an admin who stopped the pausing meanwhile
+ * gets no delivery.
+ */
+async function startState(tx: Tx, webhook: Webhook): Promise<'pending' | 'paused' | null> {
+  if (!isPaused(webhook)) return 'pending';
+  await lockPause(tx, webhook.id);
+  const current = await webhookById(tx, webhook.id);
+  if (current === null) return null;
+  if (isPaused(current)) return 'paused';
+  return current.status === 'ACTIVE' ? 'pending' : null;
+}
 
 /**
  * The transactional outbox, handed the caller's transaction (it awaits nothing else): the event row, one
  * delivery and one job per matching subscription commit with the change or not at all. Each job
  * carries the subscription's retry policy as it is now, so editing the policy later does not
- * rewrite schedules already running.
+ * rewrite schedules already running. A subscription disabled automatically still gets its
+ * delivery, parked (paused) until it is ACTIVE again; one an admin set INACTIVE gets none.
  */
 export function createEmitter(queue: JobQueue): Emit {
   return async (tx, input, now) => {
@@ -31,14 +45,17 @@ export function createEmitter(queue: JobQueue): Emit {
     const deliveryIds: string[] = [];
     for (const webhook of await listWebhooks(tx, input.projectId, true)) {
       if (!subscriptionMatches(webhook, input)) continue;
+      const state = await startState(tx, webhook);
+      if (state === null) continue;
+      const paused = state === 'paused';
       const deliveryId = newId('dlv', now);
       const payload: DeliverJobPayload = { deliveryId };
       const jobId = await queue.enqueue(
         tx,
-        { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id) },
+        { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused },
         now,
       );
-      await insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId }, now);
+      await insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId, state }, now);
       deliveryIds.push(deliveryId);
     }
     return { eventId, deliveryIds };

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type Outcome } from '../delivery';
+import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type JobQueue, type Outcome } from '../delivery';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
 import { deliveryMessage, setDeliveryState } from './delivery-repository';
-import { recordEnding } from './health';
+import { recordEnding, type DisablePolicy } from './health';
 import { statusClass, type OutboundMetrics } from './metrics';
+import { isPaused } from './pause';
 import { buildRequest } from './request';
 import { DELIVER_WEBHOOK_JOB, type DeliverJobPayload } from './types';
 import { resetFailures, webhookById } from './webhook-repository';
@@ -17,8 +18,10 @@ export interface DeliverHandlerDeps {
   userAgent: string;
   logger: Logger;
   metrics: OutboundMetrics;
-  /** Failed or dead deliveries in a row before a subscription is set INACTIVE. */
-  disableAfter: number;
+  /** Parks a disabled subscription's deliveries (the queue owns the jobs). */
+  queue: JobQueue;
+  /** When failing deliveries set a subscription INACTIVE (see health.ts). */
+  policy: DisablePolicy;
 }
 
 function header(value: string | string[] | undefined): string | null {
@@ -53,7 +56,9 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
       if (!message) throw JobError.permanent(`delivery ${deliveryId} does not exist`, { errorClass: 'missing' });
       const webhook = await webhookById(deps.storage.read, message.delivery.webhookId);
       if (!webhook) throw JobError.permanent(`the subscription of ${deliveryId} was deleted`, { errorClass: 'missing' });
-      // Deliveries queued before a subscription was disabled are not sent; they can be redelivered.
+      // Disabled automatically: the delivery waits, parked, until the subscription is ACTIVE again
+      // (claimed just before the disable committed). Set INACTIVE by an admin: not sent, as in ABC.
+      if (isPaused(webhook)) throw JobError.park('the subscription was disabled automatically; the delivery waits until it is ACTIVE', { errorClass: 'paused' });
       if (webhook.status !== 'ACTIVE') throw JobError.permanent('the subscription is INACTIVE', { errorClass: 'webhook_inactive' });
       const request = buildRequest(webhook, { id: message.delivery.eventId, envelope: message.envelope }, { now: ctx.now(), userAgent: deps.userAgent });
       let response;
@@ -81,7 +86,7 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
     async onFailure(tx, payload, failure) {
       const id: unknown = (payload as Partial<DeliverJobPayload> | null)?.deliveryId;
       if (typeof id !== 'string') return;
-      await recordEnding(tx, { deliveryId: id, failure, now: clock.now(), disableAfter: deps.disableAfter, logger: deps.logger, metrics });
+      await recordEnding(tx, { deliveryId: id, failure, now: clock.now(), policy: deps.policy, queue: deps.queue, logger: deps.logger, metrics });
     },
     afterSuccess() {
       metrics.deliveries.inc({ outcome: 'succeeded' });

@@ -14,7 +14,8 @@ import type { DeliverJobPayload } from './types';
 import { defaultUserAgent } from './version';
 import { WebhookService } from './webhook-service';
 
-export { createEmitter, endpointKey, type Emit, type Emitted } from './emit';
+export { createEmitter, type Emit, type Emitted } from './emit';
+export { endpointKey } from './types';
 export { deliveryAttemptsForMessage, type DeliveryAttemptRow } from './message-attempts';
 export * as abcEvents from './events';
 export type { ChannelRef, FeedbackSnapshot, IssueSnapshot, ProjectRef } from './events';
@@ -27,6 +28,7 @@ export interface OutboundConfig {
   allowPrivate: boolean;
   timeoutMs: number;
   disableAfter: number;
+  disableAfterMs: number;
 }
 
 export interface OutboundOptions {
@@ -65,9 +67,10 @@ export function createOutbound(options: OutboundOptions): Outbound {
     userAgent: options.userAgent ?? defaultUserAgent(),
     logger,
     metrics,
-    disableAfter: options.config.disableAfter,
+    queue,
+    policy: { disableAfter: options.config.disableAfter, disableAfterMs: options.config.disableAfterMs },
   });
-  const webhooks = new WebhookService({ storage, clock, queue, allowPrivate: options.config.allowPrivate });
+  const webhooks = new WebhookService({ storage, clock, queue, allowPrivate: options.config.allowPrivate, notify: options.notify });
   const deliveries = new DeliveryService({ storage, clock, queue, notify: options.notify });
   return {
     emit: createEmitter(queue),

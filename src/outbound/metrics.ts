@@ -1,7 +1,11 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface OutboundMetrics {
-  /** Delivery attempts by outcome: succeeded, retry, failed (refused, not retried), dead (exhausted). */
+  /**
+   * Delivery attempts by outcome: succeeded, retry, failed (refused, not retried), dead (exhausted),
+   * paused (claimed while its subscription was disabled automatically: not sent, parked). How many
+   * deliveries wait paused right now is the queue's depth gauge, state paused.
+   */
   deliveries: Counter<'outcome'>;
   attemptLatency: Histogram<'status_class'>;
   disabled: Counter<'reason'>;
@@ -12,7 +16,7 @@ export function createOutboundMetrics(registry: Registry): OutboundMetrics {
   return {
     deliveries: new Counter({
       name: 'iaphook_outbound_deliveries_total',
-      help: 'Outbound webhook delivery attempts by outcome (succeeded, retry, failed, dead).',
+      help: 'Outbound webhook delivery attempts by outcome (succeeded, retry, failed, dead, paused: not sent, its subscription was disabled automatically).',
       labelNames: ['outcome'],
       registers: [registry],
     }),

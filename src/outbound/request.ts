@@ -1,6 +1,6 @@
 import type { HttpRequest } from '../delivery';
 import { activeSecrets, signatureHeaders } from './signing';
-import { fillTemplate } from './template';
+import { fillTemplate, fillUrl } from './template';
 import type { Envelope, Webhook } from './types';
 
 export interface OutboundMessage {
@@ -15,9 +15,19 @@ export interface RequestContext {
 }
 
 /**
+ * What a bodyless request signs in place of the body: its query string as sent (without the `?`;
+ * empty when there is none). The event's values travel there, so the signature covers them, and
+ * a Standard Webhooks library verifies it as any payload: `verify(query, headers)`.
+ */
+export function signedQuery(url: string): string {
+  return new URL(url).search.slice(1);
+}
+
+/**
  * The HTTP request for one attempt, as a pure function: ABC's envelope and headers, a template's
- * method/headers/body instead when set, then the token and Standard Webhooks headers, which a
- * template cannot override (they are what the receiver checks).
+ * method/headers/body instead when set (GET and DELETE send no body), the URL's query-string
+ * placeholders filled, then the token and Standard Webhooks headers, which a template cannot
+ * override (they are what the receiver checks).
  */
 export function buildRequest(
   webhook: Pick<Webhook, 'url' | 'token' | 'template' | 'signingSecret' | 'previousSigningSecret' | 'previousSecretExpiresAt'>,
@@ -25,15 +35,16 @@ export function buildRequest(
   ctx: RequestContext,
 ): HttpRequest {
   const filled = webhook.template === null ? null : fillTemplate(webhook.template, message.envelope);
-  const body = filled?.body ?? JSON.stringify(message.envelope);
+  const url = fillUrl(webhook.url, message.envelope);
+  const body = filled === null ? JSON.stringify(message.envelope) : filled.body;
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
+    ...(body === null ? {} : { 'content-type': 'application/json' }),
     ...filled?.headers,
     'user-agent': ctx.userAgent,
     'webhook-id': message.id,
   };
   if (webhook.token !== null) headers['x-webhook-token'] = webhook.token;
   const secrets = activeSecrets(webhook, ctx.now);
-  if (secrets.length > 0) Object.assign(headers, signatureHeaders({ msgId: message.id, now: ctx.now, body, secrets }));
-  return { url: webhook.url, method: filled?.method ?? 'POST', headers, body };
+  if (secrets.length > 0) Object.assign(headers, signatureHeaders({ msgId: message.id, now: ctx.now, body: body ?? signedQuery(url), secrets }));
+  return { url, method: filled?.method ?? 'POST', headers, body };
 }

@@ -2,7 +2,7 @@ import express from 'express';
 import { AppError } from '../shared/errors';
 import type { DeliveryService } from './delivery-service';
 import { parseBody, parseId } from './http-parse';
-import { bulkRedeliverBody, deliveriesQuery, webhookBody } from './schemas';
+import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, webhookBody } from './schemas';
 import type { WebhookService } from './webhook-service';
 
 export interface OutboundRoutesDeps {
@@ -55,6 +55,11 @@ export function outboundRouter(deps: OutboundRoutesDeps): express.Router {
     const body = parseBody(bulkRedeliverBody, req.body, 'bulk redelivery');
     const since = Date.parse(body.since);
     res.status(202).json(await deps.deliveries.redeliverSince(projectId, webhookId, since, body.states ?? ['failed', 'dead']));
+  });
+  router.post('/projects/:projectId/webhooks/:webhookId/deliveries/discard-paused', async (req, res) => {
+    const { projectId, webhookId } = ids(req.params);
+    const body = parseBody(discardPausedBody, req.body, 'discard');
+    res.json(await deps.deliveries.discardPaused(projectId, webhookId, { stopPausing: body.stopPausing ?? false }));
   });
   router.post('/deliveries/:deliveryId/redeliver', async (req, res) => {
     const { deliveryId } = req.params;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { PATH_PATTERN } from './paths';
 import { secretKey } from './signing';
-import { invalidPlaceholders } from './template';
-import { CHANNEL_EVENT_TYPES, EVENT_TYPES } from './types';
+import { invalidPlaceholders, isBodyless, urlPlaceholderProblems } from './template';
+import { CHANNEL_EVENT_TYPES, EVENT_TYPES, TEMPLATE_METHODS } from './types';
 
 // The subscription body, validated as ABC User Feedback validates it (name, url, status, token,
 // events with channelIds on feedback events only) plus iaphook's own fields.
@@ -51,19 +51,29 @@ function stringsIn(value: unknown): string[] {
 
 const templateSchema = z
   .object({
-    method: z.enum(['POST', 'PUT', 'PATCH']).optional(),
+    method: z.enum(TEMPLATE_METHODS, { message: `must be one of ${TEMPLATE_METHODS.join(', ')}` }).optional(),
     headers: z.record(z.string().regex(HEADER_NAME, 'must be a valid header name'), z.string().max(1024)).optional(),
-    body: z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
-      message: 'must be a JSON object, an array or a text',
-    }),
+    body: z
+      .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
+        message: 'must be a JSON object, an array or a text',
+      })
+      .optional(),
   })
   .superRefine((template, ctx) => {
+    const method = template.method ?? 'POST';
+    if (isBodyless(method) && template.body !== undefined) {
+      const message = `a ${method} sends no body: leave body out and put {{placeholders}} in the URL's query string`;
+      ctx.addIssue({ code: 'custom', path: ['body'], message });
+    }
+    if (!isBodyless(method) && template.body === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['body'], message: `is required for ${method} (only GET and DELETE send none)` });
+    }
     for (const name of Object.keys(template.headers ?? {})) {
       if (RESERVED_HEADERS.has(name.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'is set by iaphook and cannot be templated' });
       }
     }
-    if (JSON.stringify(template.body).length > MAX_TEMPLATE_CHARS) {
+    if ((JSON.stringify(template.body) ?? '').length > MAX_TEMPLATE_CHARS) {
       ctx.addIssue({ code: 'custom', path: ['body'], message: `must be at most ${MAX_TEMPLATE_CHARS} characters` });
     }
     const bad = [...stringsIn(template.body), ...Object.values(template.headers ?? {})].flatMap(invalidPlaceholders);
@@ -82,7 +92,13 @@ const filterSchema = z
 export const webhookBody = z
   .object({
     name: z.string().trim().min(1, 'is required').max(255),
-    url: z.string().max(2048).refine(isHttpUrl, 'must be an http or https URL without credentials'),
+    url: z
+      .string()
+      .max(2048)
+      .refine(isHttpUrl, 'must be an http or https URL without credentials')
+      .superRefine((url, ctx) => {
+        for (const message of urlPlaceholderProblems(url)) ctx.addIssue({ code: 'custom', message });
+      }),
     status,
     token: z
       .string()
@@ -114,12 +130,14 @@ export const webhookBody = z
 export type WebhookBody = z.infer<typeof webhookBody>;
 
 export const deliveriesQuery = z.object({
-  state: z.enum(['pending', 'succeeded', 'failed', 'dead']).optional(),
+  state: z.enum(['pending', 'succeeded', 'failed', 'dead', 'paused', 'discarded']).optional(),
   cursor: z.string().regex(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a delivery id from nextCursor').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 export const bulkRedeliverBody = z.object({
   since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' }),
-  states: z.array(z.enum(['failed', 'dead'])).min(1).optional(),
+  states: z.array(z.enum(['failed', 'dead', 'discarded'])).min(1).optional(),
 });
+
+export const discardPausedBody = z.object({ stopPausing: z.boolean().optional() });

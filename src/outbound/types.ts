@@ -10,7 +10,11 @@ export type IssueStatus = (typeof ISSUE_STATUSES)[number];
 
 export type ActiveStatus = 'ACTIVE' | 'INACTIVE';
 export type RetryPolicyName = 'abc' | 'exponential';
-export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'dead';
+/**
+ * paused: kept while its subscription is disabled automatically, sent when it is ACTIVE again;
+ * discarded: a paused delivery an admin chose not to send.
+ */
+export type DeliveryState = 'pending' | 'succeeded' | 'failed' | 'dead' | 'paused' | 'discarded';
 
 export interface SubscribedEvent {
   type: EventType;
@@ -19,11 +23,17 @@ export interface SubscribedEvent {
   channelIds: number[];
 }
 
+/** The methods a template may use (Freshservice-style workflow webhooks offer these five). */
+export const TEMPLATE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type TemplateMethod = (typeof TEMPLATE_METHODS)[number];
+/** Sent without a body: what they carry goes in the URL's query string. */
+export const BODYLESS_METHODS: readonly TemplateMethod[] = ['GET', 'DELETE'];
+
 export interface Template {
-  method?: 'POST' | 'PUT' | 'PATCH';
+  method?: TemplateMethod;
   headers?: Record<string, string>;
-  /** A JSON value whose strings may hold {{placeholders}}, or a text with them. */
-  body: unknown;
+  /** A JSON value whose strings may hold {{placeholders}}, or a text with them; absent for GET and DELETE. */
+  body?: unknown;
 }
 
 /** Path (event, data.issue.status…) → the values it may have; every path must match. */
@@ -48,6 +58,9 @@ export interface Webhook extends WebhookFields {
   id: number;
   projectId: number;
   consecutiveFailures: number;
+  /** When the first of the failures in a row ended; null when the last delivery succeeded. */
+  failingSince: number | null;
+  /** Set only when iaphook disabled the subscription itself (see pause.ts); an admin's INACTIVE leaves it null. */
   disabledReason: string | null;
   disabledAt: number | null;
   createdAt: number;
@@ -68,6 +81,9 @@ export interface EmitInput {
 }
 
 export const DELIVER_WEBHOOK_JOB = 'deliver-webhook';
+
+/** The concurrency key of a subscription's jobs: the per-endpoint cap of the claim counts by it, and parking goes by it. */
+export const endpointKey = (webhookId: number): string => `webhook:${webhookId}`;
 
 export interface DeliverJobPayload {
   deliveryId: string;

@@ -20,6 +20,7 @@ interface WebhookRow {
   template: string | null;
   filter: string | null;
   consecutiveFailures: number;
+  failingSince: number | null;
   disabledReason: string | null;
   disabledAt: number | null;
   createdAt: number;
@@ -29,7 +30,8 @@ interface WebhookRow {
 /** Every column of a webhooks row, named as WebhookRow names them. */
 const WEBHOOK_COLUMNS = sql.raw(`id, project_id AS "projectId", name, url, status, token, events, signing_secret AS "signingSecret",
   previous_signing_secret AS "previousSigningSecret", previous_secret_expires_at AS "previousSecretExpiresAt", retry_policy AS "retryPolicy",
-  template, filter, consecutive_failures AS "consecutiveFailures", disabled_reason AS "disabledReason", disabled_at AS "disabledAt",
+  template, filter, consecutive_failures AS "consecutiveFailures", failing_since AS "failingSince",
+  disabled_reason AS "disabledReason", disabled_at AS "disabledAt",
   created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -64,9 +66,13 @@ export async function insertWebhook(tx: Tx, projectId: number, fields: WebhookFi
   return toWebhook(row);
 }
 
-/** A full update; re-enabling (status ACTIVE) clears the health record that disabled it. */
+/**
+ * A full update; re-enabling (status ACTIVE) clears the health record that disabled it. Staying
+ * INACTIVE keeps it: a subscription disabled automatically stays paused while its URL is fixed.
+ */
 export async function updateWebhook(tx: Tx, id: number, fields: WebhookFields, now: number): Promise<Webhook> {
-  const health = fields.status === 'ACTIVE' ? sql`, consecutive_failures = 0, disabled_reason = NULL, disabled_at = NULL` : sql.empty;
+  const health =
+    fields.status === 'ACTIVE' ? sql`, consecutive_failures = 0, failing_since = NULL, disabled_reason = NULL, disabled_at = NULL` : sql.empty;
   const row = await tx.get<WebhookRow>(sql`UPDATE webhooks SET name = ${fields.name}, url = ${fields.url}, status = ${fields.status},
       token = ${fields.token}, events = ${JSON.stringify(fields.events)}, signing_secret = ${fields.signingSecret},
       previous_signing_secret = ${fields.previousSigningSecret}, previous_secret_expires_at = ${fields.previousSecretExpiresAt},
@@ -104,8 +110,12 @@ export async function webhookByName(db: Queryable, projectId: number, name: stri
   return row ? toWebhook(row) : null;
 }
 
-export async function listWebhooks(db: Queryable, projectId: number, onlyActive = false): Promise<Webhook[]> {
-  const active = onlyActive ? sql`AND status = 'ACTIVE'` : sql.empty;
+/**
+ * A project's subscriptions; `deliverable`: those events are delivered to, ACTIVE ones and those
+ * disabled automatically (their deliveries are kept, paused), not those an admin set INACTIVE.
+ */
+export async function listWebhooks(db: Queryable, projectId: number, deliverable = false): Promise<Webhook[]> {
+  const active = deliverable ? sql`AND (status = 'ACTIVE' OR disabled_at IS NOT NULL)` : sql.empty;
   const rows = await db.all<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE project_id = ${projectId} ${active} ORDER BY id`);
   return rows.map(toWebhook);
 }
@@ -121,17 +131,36 @@ export async function channelIdsOf(db: Queryable, projectId: number): Promise<Se
 
 /** A delivery succeeded: the endpoint is healthy again. Only a subscription that had failures is written. */
 export async function resetFailures(tx: Tx, id: number): Promise<void> {
-  await tx.run(sql`UPDATE webhooks SET consecutive_failures = 0 WHERE id = ${id} AND consecutive_failures <> 0`);
+  await tx.run(sql`UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL
+    WHERE id = ${id} AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`);
 }
 
-/** A delivery ended failed or dead; returns the new count of such endings in a row (one atomic statement). */
-export async function addFailure(tx: Tx, id: number): Promise<number> {
-  const row = await tx.get<{ count: number }>(sql`UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = ${id}
-    RETURNING consecutive_failures AS count`);
-  return row?.count ?? 0;
+/** The failures in a row after one more, and when the first of them ended. */
+export interface FailureRun {
+  failuresInARow: number;
+  failingSince: number | null;
 }
 
-/** Sets INACTIVE with the reason; false when it was not ACTIVE (nothing to report). */
+/** A delivery ended failed or dead at `now`: one atomic statement counts it and starts the run's clock if it is the first. */
+export async function addFailure(tx: Tx, id: number, now: number): Promise<FailureRun> {
+  const row = await tx.get<FailureRun>(sql`UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
+      failing_since = coalesce(failing_since, ${now})
+    WHERE id = ${id}
+    RETURNING consecutive_failures AS "failuresInARow", failing_since AS "failingSince"`);
+  return row ?? { failuresInARow: 0, failingSince: null };
+}
+
+/**
+ * A subscription disabled automatically becomes one set INACTIVE by an admin: later events are no
+ * longer kept for it. False when it was not paused.
+ */
+export async function stopPausing(tx: Tx, id: number, now: number): Promise<boolean> {
+  const changed = await tx.run(sql`UPDATE webhooks SET disabled_reason = NULL, disabled_at = NULL, updated_at = ${now}
+    WHERE id = ${id} AND status = 'INACTIVE' AND disabled_at IS NOT NULL`);
+  return changed > 0;
+}
+
+/** Sets INACTIVE with the reason, which marks it disabled automatically (paused); false when it was not ACTIVE. */
 export async function disableWebhook(tx: Tx, id: number, reason: string, now: number): Promise<boolean> {
   const changed = await tx.run(sql`UPDATE webhooks SET status = 'INACTIVE', disabled_reason = ${reason}, disabled_at = ${now}, updated_at = ${now}
     WHERE id = ${id} AND status = 'ACTIVE'`);

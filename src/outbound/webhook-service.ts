@@ -3,6 +3,7 @@ import { maskSecret } from '../http/mask';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Queryable, Storage, Tx } from '../storage/port';
+import { isPaused, lockPause, resumeQueued } from './pause';
 import { MASKED_TOKEN, type WebhookBody } from './schemas';
 import type { Webhook } from './types';
 import {
@@ -75,7 +76,14 @@ export function webhookView(w: Webhook, now: number) {
     template: w.template,
     filter: w.filter,
     signing: { enabled: w.signingSecret !== null, previousSecretValidUntil: previousValid ? iso(w.previousSecretExpiresAt) : null },
-    health: { consecutiveFailures: w.consecutiveFailures, disabledReason: w.disabledReason, disabledAt: iso(w.disabledAt) },
+    health: {
+      consecutiveFailures: w.consecutiveFailures,
+      failingSince: iso(w.failingSince),
+      disabledReason: w.disabledReason,
+      disabledAt: iso(w.disabledAt),
+      // Disabled automatically: deliveries are kept (state paused) and sent once it is ACTIVE again.
+      paused: isPaused(w),
+    },
     createdAt: iso(w.createdAt),
     updatedAt: iso(w.updatedAt),
   };
@@ -89,6 +97,8 @@ export interface WebhookServiceDeps {
   /** Deleting a subscription removes its deliveries' jobs from the queue. */
   queue: JobQueue;
   allowPrivate: boolean;
+  /** Paused deliveries were resumed: wake the outbound worker. */
+  notify(): void;
 }
 
 /** Subscriptions of a project: ABC's CRUD with its validation, plus signing, templates, filters. */
@@ -116,20 +126,29 @@ export class WebhookService {
     });
   }
 
-  update(projectId: number, id: number, body: WebhookBody): Promise<WebhookView> {
+  /** A full update; set ACTIVE, the deliveries kept while it was disabled automatically are sent. */
+  async update(projectId: number, id: number, body: WebhookBody): Promise<WebhookView> {
     this.checkUrl(body.url);
-    return this.deps.storage.write(async (tx) => {
+    const { view, resumed } = await this.deps.storage.write(async (tx) => {
       // Also orders two updates of this webhook: the second reads (and rotates from) what the first wrote.
       await lockWebhookNames(tx, projectId);
       const now = this.deps.clock.now();
       const current = await this.require(tx, projectId, id);
       await this.checkRefs(tx, projectId, body, id);
-      return webhookView(await updateWebhook(tx, id, fieldsOf(body, current, now), now), now);
+      const updated = await updateWebhook(tx, id, fieldsOf(body, current, now), now);
+      if (updated.status !== 'ACTIVE') return { view: webhookView(updated, now), resumed: 0 };
+      // The row is written first, then the pause lock, in the order every transaction takes both.
+      await lockPause(tx, id);
+      return { view: webhookView(updated, now), resumed: await resumeQueued(tx, this.deps.queue, id, now) };
     });
+    if (resumed > 0) this.deps.notify();
+    return view;
   }
 
   remove(projectId: number, id: number): Promise<void> {
     return this.deps.storage.write(async (tx) => {
+      // Ordered with updates: an update writes the row, then the jobs (a resume); a delete the other way round.
+      await lockWebhookNames(tx, projectId);
       await this.require(tx, projectId, id);
       await deleteWebhook(tx, this.deps.queue, id);
     });

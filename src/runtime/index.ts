@@ -125,6 +125,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     observer: {
       jobSucceeded: (kind) => metrics.jobsFinished.inc({ kind, result: 'succeeded' }),
       jobFailed: (kind, willRetry) => metrics.jobsFinished.inc({ kind, result: willRetry ? 'retry' : 'dead' }),
+      jobParked: (kind) => metrics.jobsFinished.inc({ kind, result: 'paused' }),
     },
   });
 

@@ -104,3 +104,26 @@ it('when two instances claim uncapped at the same moment, then every due job is 
     await other.close();
   }
 });
+
+// The capped claim picks its rows from the statement's snapshot and locks them after: a row another
+// transaction claimed (or finished, or parked) in between must not be leased a second time.
+it('when capped and uncapped claims race on two instances, then no job is claimed twice', async () => {
+  const other = await openStorageOn(db.database);
+  try {
+    for (let round = 0; round < 6; round++) {
+      const ids: number[] = [];
+      for (let i = 0; i < 80; i++) ids.push(await enqueue(`webhook:${i % 3}`, T0 + round));
+      const now = T0 + round;
+      const claims = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => claimOn(i % 2 === 0 ? db.storage : other, 10, i % 3 === 0 ? undefined : 1000, now, undefined, `w${i}`)),
+      );
+      const taken = claims.flat().map((j) => j.id);
+      expect(taken.length).toBe(new Set(taken).size);
+      for (let more = await claim(50, undefined, now); more.length > 0; more = await claim(50, undefined, now)) taken.push(...more.map((j) => j.id));
+      expect(taken.sort((a, b) => a - b)).toEqual(ids);
+    }
+  } finally {
+    await other.close();
+  }
+});
+

@@ -100,6 +100,31 @@ describe('templates and filters', () => {
     expect(sub.requests[0].method).toBe('PUT');
     expect(JSON.parse(sub.requests[0].body)).toEqual({ title: 'He said "stop"\\ then left', ref: 'JIRA-1' });
   });
+
+  it.each(['GET', 'DELETE'])('when a %s workflow webhook is set, then it goes without a body, its query filled URL-encoded and signed', async (method) => {
+    const rt = await runtime();
+    const api = adminApi(rt);
+    const sub = await subscriber();
+    const url = `${sub.url}/workflow?event={{event}}&issue={{data.issue.id}}&name={{data.issue.name}}`;
+    const created = await api.createWebhook(url, { events: [{ type: 'ISSUE_CREATION', status: 'ACTIVE' }], template: { method }, signingSecret: SECRET_A });
+    expect(await api.webhook(created.id)).toMatchObject({ url, template: { method } });
+    const refused = await api.post(`/projects/${api.projectId}/webhooks`, { name: 'with body', url, status: 'ACTIVE', events: [], template: { method, body: {} } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.fields).toEqual([{ field: 'template.body', message: expect.stringContaining(`a ${method} sends no body`) }]);
+
+    const issue = await api.createIssue('Login & "checkout" = broken?');
+    await settle(rt);
+    expect(sub.requests).toHaveLength(1);
+    const [request] = sub.requests;
+    const query = `event=ISSUE_CREATION&issue=${issue.id}&name=Login%20%26%20%22checkout%22%20%3D%20broken%3F`;
+    expect(request).toMatchObject({ method, path: `/workflow?${query}`, body: '' });
+    expect(request.headers['content-type']).toBeUndefined();
+    expect(Object.fromEntries(new URL(request.path, sub.url).searchParams)).toEqual({ event: 'ISSUE_CREATION', issue: String(issue.id), name: 'Login & "checkout" = broken?' });
+    // What a receiver verifies for a bodyless request: the query string as it arrived.
+    const verify = (payload: string) => new StandardWebhook(SECRET_A).verify(payload, request.headers as Record<string, string>, { jsonParse: false });
+    expect(() => verify(request.path.slice(request.path.indexOf('?') + 1))).not.toThrow();
+    expect(() => verify(query.replace(`issue=${issue.id}`, 'issue=0'))).toThrow();
+  });
 });
 
 describe('SSRF guard at connection time', () => {

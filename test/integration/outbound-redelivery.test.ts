@@ -88,33 +88,39 @@ describe('redelivery', () => {
 });
 
 describe('endpoint health', () => {
-  it('when deliveries keep failing, then the subscription is disabled, logged, counted, and PUT re-enables it', async () => {
+  it('when deliveries keep failing for more than a day, then the subscription is disabled, logged, counted, and PUT re-enables it', async () => {
     const { projectId, webhookId } = await failingSubscription();
-    for (const name of ['a', 'b', 'c', 'd']) await api.createIssue(name, {}, projectId);
+    for (const name of ['a', 'b', 'c']) await api.createIssue(name, {}, projectId);
+    await settle(rt);
+    clock.advance(24 * 3600 * 1000 + 60_000);
+    await api.createIssue('d', {}, projectId);
     await settle(rt);
     const hook = await api.webhook(webhookId, projectId);
-    expect(hook).toMatchObject({ status: 'INACTIVE', health: { consecutiveFailures: 4, disabledReason: '4 deliveries in a row failed' } });
+    expect(hook).toMatchObject({ status: 'INACTIVE', health: { consecutiveFailures: 4, disabledReason: '4 deliveries in a row failed over 24 h', paused: true } });
 
+    // Disabled automatically: a later event is kept, paused, not sent.
     await api.createIssue('e', {}, projectId);
     await settle(rt);
     expect(sub.requests).toHaveLength(4);
-    expect(await api.deliveries(webhookId, projectId)).toHaveLength(4);
+    expect((await api.deliveries(webhookId, projectId)).map((d) => d.state)).toEqual(['paused', 'failed', 'failed', 'failed', 'failed']);
     const metrics = await rt.http.get('/metrics').expect(200);
     expect(metrics.text).toMatch(/iaphook_outbound_webhooks_disabled_total\{reason="failing"\} 1/);
     expect(metrics.text).toMatch(/iaphook_outbound_deliveries_total\{outcome="failed"\} \d+/);
     expect(metrics.text).toMatch(/iaphook_outbound_attempt_duration_seconds_count\{status_class="4xx"\} \d+/);
     expect(metrics.text).toMatch(/iaphook_jobs_queue_depth\{kind="deliver-webhook",state="dead"\} \d+/);
 
-    const [latest] = await api.deliveries(webhookId, projectId);
-    await api.post(`/deliveries/${latest.id}/redeliver`).expect(409);
+    const [, latestFailed] = await api.deliveries(webhookId, projectId);
+    await api.post(`/deliveries/${latestFailed.id}/redeliver`).expect(409);
 
     const { id: _id, projectId: _p, signing: _s, health: _h, createdAt: _c, updatedAt: _u, ...body } = hook;
-    const enabled = await api.put(`/projects/${projectId}/webhooks/${webhookId}`, { ...body, status: 'ACTIVE' }).expect(200);
-    expect(enabled.body).toMatchObject({ status: 'ACTIVE', health: { consecutiveFailures: 0, disabledReason: null, disabledAt: null } });
     sub.reply({ status: 200 });
-    await api.post(`/deliveries/${latest.id}/redeliver`).expect(202);
+    const enabled = await api.put(`/projects/${projectId}/webhooks/${webhookId}`, { ...body, status: 'ACTIVE' }).expect(200);
+    expect(enabled.body).toMatchObject({ status: 'ACTIVE', health: { consecutiveFailures: 0, failingSince: null, disabledReason: null, disabledAt: null, paused: false } });
     await settle(rt);
     expect(sub.requests).toHaveLength(5);
+    await api.post(`/deliveries/${latestFailed.id}/redeliver`).expect(202);
+    await settle(rt);
+    expect(sub.requests).toHaveLength(6);
   });
 
   it('when a success comes between failures, then the count starts again', async () => {

@@ -8,6 +8,7 @@ describe('outbound configuration', () => {
       concurrency: 32,
       endpointConcurrency: 4,
       disableAfter: 5,
+      disableAfterMs: 24 * 3600 * 1000,
       recordRefunds: true,
     });
   });
@@ -26,6 +27,7 @@ describe('outbound configuration', () => {
     ['OUTBOUND_TIMEOUT_MS', '10'],
     ['OUTBOUND_ENDPOINT_CONCURRENCY', '0'],
     ['OUTBOUND_DISABLE_AFTER', 'never'],
+    ['OUTBOUND_DISABLE_AFTER_MS', '-1'],
     ['OUTBOUND_ALLOW_PRIVATE', 'maybe'],
     ['FEEDBACK_RECORD_REFUNDS', 'sometimes'],
   ])('when %s is %s, then start-up fails naming it', (key, value) => {

@@ -86,13 +86,37 @@ describe('delivery endings and subscription health', () => {
     expect(endingState(failure)).toBe(state);
   });
 
-  it.each<[string | null, number, number, string | null]>([
-    ['gone', 1, 5, 'the endpoint answered 410 Gone'],
-    ['server_error', 4, 5, null],
-    ['server_error', 5, 5, '5 deliveries in a row failed'],
-    ['client_error', 2, 2, '2 deliveries in a row failed'],
-    [null, 1, 5, null],
-  ])('when a delivery ends with %p as failure %i of %i allowed, then the disable reason is %p', (errorClass, count, limit, reason) => {
-    expect(disableReason(errorClass, count, limit)).toBe(reason);
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+  const DAY = 24 * HOUR;
+  const T = Date.UTC(2026, 2, 1);
+  const policy = { disableAfter: 5, disableAfterMs: DAY };
+  // [label, error class, failures in a row, first failure this long before now (null: none recorded), reason]
+  it.each<[string, string | null, number, number | null, string | null]>([
+    ['410 Gone, the first failure', 'gone', 1, 0, 'the endpoint answered 410 Gone'],
+    ['410 Gone, failing for a minute', 'gone', 3, MIN, 'the endpoint answered 410 Gone'],
+    ['a burst: 5 failures within 2 minutes', 'server_error', 5, 2 * MIN, null],
+    ['a burst: 500 failures within an hour', 'connection_refused', 500, HOUR, null],
+    ['5 failures, the first 1 ms less than 24 h ago', 'server_error', 5, DAY - 1, null],
+    ['5 failures, the first 24 h ago', 'server_error', 5, DAY, '5 deliveries in a row failed over 24 h'],
+    ['4 failures over three days', 'server_error', 4, 3 * DAY, null],
+    ['7 failures over three days', 'client_error', 7, 3 * DAY, '7 deliveries in a row failed over 3 days'],
+    ['5 failures, when the run began is unknown', 'server_error', 5, null, null],
+    ['no error class, over two days', null, 5, 2 * DAY, '5 deliveries in a row failed over 2 days'],
+  ])('when %s, then the disable reason is %p', (_label, errorClass, failuresInARow, ago, reason) => {
+    const run = { failuresInARow, failingSince: ago === null ? null : T - ago };
+    expect(disableReason(errorClass, run, T, policy)).toBe(reason ?? null);
+  });
+
+  it('when the window is 0 and one failure is allowed, then the first failure disables at once', () => {
+    expect(disableReason('server_error', { failuresInARow: 1, failingSince: T }, T, { disableAfter: 1, disableAfterMs: 0 })).toBe('1 delivery failed');
+  });
+
+  it.each<[string, { disableAfter: number; disableAfterMs: number }, string | null]>([
+    ['no waiting (OUTBOUND_DISABLE_AFTER_MS=0)', { disableAfter: 2, disableAfterMs: 0 }, '2 deliveries in a row failed over 90 min'],
+    ['a 2-hour window', { disableAfter: 2, disableAfterMs: 2 * HOUR }, null],
+    ['a higher count', { disableAfter: 3, disableAfterMs: 0 }, null],
+  ])('when 2 failures span 90 minutes under %s, then the disable reason is %p', (_label, limits, reason) => {
+    expect(disableReason('server_error', { failuresInARow: 2, failingSince: T - 90 * MIN }, T, limits)).toBe(reason);
   });
 });

@@ -32,12 +32,27 @@ describe('webhook body validation (as ABC validates it)', () => {
     ['a secret without the prefix', { signingSecret: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, 'signingSecret: must be "whsec_"'],
     ['an unknown retry policy', { retryPolicy: 'forever' }, 'retryPolicy: must be abc or exponential'],
     ['a template without a body', { template: { method: 'POST' } }, 'template.body'],
-    ['a template with a GET', { template: { method: 'GET', body: {} } }, 'template.method'],
+    ['a GET template with a body', { template: { method: 'GET', body: {} } }, "template.body: a GET sends no body: leave body out and put {{placeholders}} in the URL's query string"],
+    ['a DELETE template with a body', { template: { method: 'DELETE', body: 'x' } }, 'template.body: a DELETE sends no body'],
+    ['a PUT template without a body', { template: { method: 'PUT' } }, 'template.body: is required for PUT (only GET and DELETE send none)'],
+    ['an unknown method', { template: { method: 'HEAD' } }, 'template.method: must be one of GET, POST, PUT, PATCH, DELETE'],
+    ['a placeholder in the URL path', { url: 'https://hooks.example.com/{{event}}' }, "url: placeholders may only appear in the URL's query string"],
+    ['a placeholder in the host', { url: 'https://{{event}}.example.com/' }, "url: placeholders may only appear in the URL's query string"],
+    ['an unknown placeholder in the query', { url: 'https://hooks.example.com/h?x={{data..a}}' }, 'url: unknown placeholders {{data..a}}'],
     ['a template forging the signature', { template: { headers: { 'Webhook-Signature': 'v1,x' }, body: {} } }, 'template.headers.Webhook-Signature: is set by iaphook'],
     ['a template reaching outside the event', { template: { body: { text: '{{process.env.JWT_SECRET}}' } } }, 'template.body: unknown placeholders {{process.env.JWT_SECRET}}'],
     ['a filter on a bad path', { filter: { 'issue.status': ['RESOLVED'] } }, 'filter.issue.status'],
     ['a filter with no values', { filter: { 'data.issue.status': [] } }, 'filter.data.issue.status'],
   ])('when the body has %s, then the problem names the field', (_label, change, expected) => {
     expect(problems({ ...valid, ...change }).join('\n')).toContain(expected);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a GET template without a body', { template: { method: 'GET', headers: { 'X-Event': '{{event}}' } } }],
+    ['a DELETE template', { template: { method: 'DELETE' } }],
+    ['each body method', { template: { method: 'PATCH', body: { a: 1 } } }],
+    ['placeholders in the query string', { url: 'https://hooks.example.com/h?event={{event}}&id={{data.issue.id}}', template: { method: 'GET' } }],
+  ])('when the body has %s, then it is accepted', (_label, change) => {
+    expect(problems({ ...valid, ...change })).toEqual([]);
   });
 });

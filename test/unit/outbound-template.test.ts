@@ -1,7 +1,7 @@
 import { collectPath, lookupPath } from '../../src/outbound/paths';
 import { matchesFilter } from '../../src/outbound/filter';
 import { subscriptionMatches } from '../../src/outbound/matching';
-import { fillTemplate, invalidPlaceholders } from '../../src/outbound/template';
+import { fillTemplate, fillUrl, invalidPlaceholders, urlPlaceholderProblems } from '../../src/outbound/template';
 import type { Envelope, Filter, SubscribedEvent, Template } from '../../src/outbound/types';
 
 const statusChange: Envelope = {
@@ -86,18 +86,46 @@ describe('fillTemplate', () => {
     };
     const filled = fillTemplate(template, statusChange);
     expect(filled.method).toBe('POST');
-    expect(JSON.parse(filled.body)).toEqual({ text: 'Issue Crash "on" login\n} is now RESOLVED (was IN_PROGRESS)', count: 3, missing: null });
+    expect(JSON.parse(String(filled.body))).toEqual({ text: 'Issue Crash "on" login\n} is now RESOLVED (was IN_PROGRESS)', count: 3, missing: null });
   });
 
   it('when a text body holds placeholders, then values are JSON-escaped so the JSON stays valid', () => {
     // In a text body a placeholder belongs inside a JSON string; an object comes out as its JSON text.
     const filled = fillTemplate({ body: '{"text":"{{event}}: {{data.issue.name}}","project":"{{data.project}}"}' }, statusChange);
-    expect(JSON.parse(filled.body)).toEqual({ text: 'ISSUE_STATUS_CHANGE: Crash "on" login\n}', project: '{"id":1,"name":"App"}' });
+    expect(JSON.parse(String(filled.body))).toEqual({ text: 'ISSUE_STATUS_CHANGE: Crash "on" login\n}', project: '{"id":1,"name":"App"}' });
   });
 
   it('when headers hold placeholders, then they are filled without control characters', () => {
     const filled = fillTemplate({ method: 'PUT', headers: { 'X-Title': '{{data.issue.name}}' }, body: {} }, statusChange);
     expect(filled).toEqual({ method: 'PUT', headers: { 'x-title': 'Crash "on" login }' }, body: '{}' });
+  });
+
+  it.each(['GET', 'DELETE'] as const)('when the method is %s, then there is no body, the headers are filled all the same', (method) => {
+    expect(fillTemplate({ method, headers: { 'X-Event': '{{event}}' } }, statusChange)).toEqual({ method, headers: { 'x-event': 'ISSUE_STATUS_CHANGE' }, body: null });
+  });
+
+  it.each<[string, string]>([
+    ['https://x.test/h?e={{event}}&n={{data.issue.name}}', 'https://x.test/h?e=ISSUE_STATUS_CHANGE&n=Crash%20%22on%22%20login%0A%7D'],
+    ['https://x.test/h?count={{data.issue.feedbackCount}}&none={{data.issue.externalIssueId}}', 'https://x.test/h?count=3&none='],
+    ['https://x.test/h?p={{data.project}}#{{event}}', 'https://x.test/h?p=%7B%22id%22%3A1%2C%22name%22%3A%22App%22%7D#{{event}}'],
+    ['https://x.test/h?inject={{data.issue.status}}', 'https://x.test/h?inject=RESOLVED'],
+    ['https://x.test/h', 'https://x.test/h'],
+  ])('when the URL is %s, then the query-string placeholders are filled URL-encoded: %s', (url, expected) => {
+    expect(fillUrl(url, statusChange)).toBe(expected);
+  });
+
+  it('when a value holds & or =, then it cannot add a query parameter', () => {
+    const tricky: Envelope = { event: 'ISSUE_CREATION', data: { issue: { name: 'x&admin=1' } } };
+    expect(new URL(fillUrl('https://x.test/h?n={{data.issue.name}}', tricky)).searchParams.getAll('admin')).toEqual([]);
+  });
+
+  it.each<[string, string[]]>([
+    ['https://x.test/h?e={{event}}', []],
+    ['https://x.test/{{event}}/h', ["placeholders may only appear in the URL's query string"]],
+    ['https://x.test/h#{{event}}', ["placeholders may only appear in the URL's query string"]],
+    ['https://x.test/h?e={{process.env.SECRET}}', ['unknown placeholders {{process.env.SECRET}}: use {{event}} or {{data.…}}']],
+  ])('when a subscription URL is %s, then the problems are %p', (url, problems) => {
+    expect(urlPlaceholderProblems(url)).toEqual(problems);
   });
 
   it.each<[string, string[]]>([

@@ -40,6 +40,15 @@ const lease = (q: ClaimQuery) =>
 
 const kindsFilter = (q: ClaimQuery) => (q.kinds === null ? sql`` : sql`AND kind = ANY(${[...q.kinds]})`);
 
+/**
+ * Still claimable, checked again where the capped claim locks its rows: the rows were picked from
+ * the statement's snapshot, and a row another transaction changed since (an uncapped claim, a late
+ * completion of an expired lease, a park) is locked in its new version, with this condition
+ * re-evaluated on it (READ COMMITTED). Without it such a row was leased again: a job run twice.
+ */
+const claimable = (q: ClaimQuery) =>
+  sql`((state = 'pending' AND run_at <= ${q.now}) OR (state = 'running' AND locked_until <= ${q.now}))`;
+
 /** Every capped claim of the cluster takes this lock first (see lockCappedClaim). */
 const CAPPED_CLAIM_LOCK = 'iaphook:capped-claim';
 
@@ -88,7 +97,7 @@ export const pgClaims: ClaimSql = {
       WHERE c.concurrency_key IS NULL OR c.rn + coalesce(r.n, 0) <= ${q.perKeyLimit}
       ORDER BY c.run_at, c.id LIMIT ${q.limit}
     ), locked AS (
-      SELECT id FROM jobs WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED
+      SELECT id FROM jobs WHERE id IN (SELECT id FROM picked) AND ${claimable(q)} FOR UPDATE SKIP LOCKED
     )
     UPDATE jobs SET ${lease(q)} FROM locked WHERE jobs.id = locked.id
     RETURNING jobs.*`;

@@ -92,7 +92,7 @@ export const jobs = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     kind: text('kind').notNull(),
     payload: text('payload').notNull(),
-    /** pending | running | succeeded | dead */
+    /** pending | running | succeeded | dead | paused (never claimed until unparked) */
     state: text('state').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull(),
@@ -382,6 +382,8 @@ export const webhooks = pgTable(
     filter: text('filter'),
     /** Deliveries that ended failed or dead in a row; a success resets it. */
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** When the first of those failures ended (null after a success): auto-disable waits for a long run. */
+    failingSince: bigint('failing_since', { mode: 'number' }),
     disabledReason: text('disabled_reason'),
     disabledAt: bigint('disabled_at', { mode: 'number' }),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
@@ -417,7 +419,7 @@ export const deliveries = pgTable(
       .notNull()
       .references(() => outboundEvents.id),
     jobId: bigint('job_id', { mode: 'number' }).notNull(),
-    /** pending | succeeded | failed (refused, not retried) | dead (retries exhausted) */
+    /** pending | succeeded | failed (refused, not retried) | dead (retries exhausted) | paused (its subscription was disabled automatically) | discarded */
     state: text('state').notNull().default('pending'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),

@@ -87,7 +87,7 @@ export const jobs = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     kind: text('kind').notNull(),
     payload: text('payload').notNull(),
-    /** pending | running | succeeded | dead */
+    /** pending | running | succeeded | dead | paused (never claimed until unparked) */
     state: text('state').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull(),
@@ -377,6 +377,8 @@ export const webhooks = sqliteTable(
     filter: text('filter'),
     /** Deliveries that ended failed or dead in a row; a success resets it. */
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** When the first of those failures ended (null after a success): auto-disable waits for a long run. */
+    failingSince: integer('failing_since'),
     disabledReason: text('disabled_reason'),
     disabledAt: integer('disabled_at'),
     createdAt: integer('created_at').notNull(),
@@ -412,7 +414,7 @@ export const deliveries = sqliteTable(
       .notNull()
       .references(() => outboundEvents.id),
     jobId: integer('job_id').notNull(),
-    /** pending | succeeded | failed (refused, not retried) | dead (retries exhausted) */
+    /** pending | succeeded | failed (refused, not retried) | dead (retries exhausted) | paused (its subscription was disabled automatically) | discarded */
     state: text('state').notNull().default('pending'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
