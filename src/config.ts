@@ -111,6 +111,7 @@ const envSchema = z.object({
   COMMIT_MAX_BATCH: intIn(1, 10_000).default(512),
   SQLITE_BUSY_TIMEOUT_MS: intIn(0, 60_000).default(2000),
   ANSWER_BUDGET_MS: intIn(50, 9000).default(2000),
+  REJECTED_ANSWER_BUDGET_MS: intIn(1, 1000).default(25),
   APPLY_THREAD: boolish.default(true),
   SPOOL_DIR: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: intIn(0, 120_000).default(10_000),
@@ -182,6 +183,8 @@ export interface Config {
   readonly spool: {
     /** Longest wait for the commit before a webhook goes to the spool (nachocode gives up at 10 s). */
     readonly answerBudgetMs: number;
+    /** The same for a rejected request's record: a 4xx is never held up by a busy database. */
+    readonly rejectedBudgetMs: number;
     /** The spool folder: `spool` beside the database unless set. */
     readonly dir: string;
   };
@@ -279,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     applyThread: e.APPLY_THREAD,
     spool: Object.freeze({
       answerBudgetMs: e.ANSWER_BUDGET_MS,
+      rejectedBudgetMs: e.REJECTED_ANSWER_BUDGET_MS,
       dir: e.SPOOL_DIR ?? path.join(path.dirname(e.DATABASE_PATH), 'spool'),
     }),
     outbound: Object.freeze({

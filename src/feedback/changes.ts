@@ -18,6 +18,7 @@ import {
   type NewFeedback,
 } from './issue-repository';
 import { findChannel, findProject, type ChannelRow, type ProjectRow } from './repository';
+import { effectiveChange } from './issue-change';
 import { feedbackSnapshot, issueSnapshot } from './snapshots';
 
 // The changes that emit ABC events. Each runs inside the caller's transaction and awaits only it,
@@ -144,7 +145,9 @@ export async function changeIssue(ctx: ChangeContext, projectId: number, issueId
   if (change.name !== undefined && change.name !== before.name && (await issueByName(ctx.tx, projectId, change.name))) {
     throw new AppError('conflict', `an issue named "${change.name}" already exists in project ${projectId}`);
   }
-  const issue = await updateIssue(ctx.tx, issueId, change, ctx.now);
+  const effective = effectiveChange(before, change);
+  if (Object.keys(effective).length === 0) return { issue: before, eventId: null };
+  const issue = await updateIssue(ctx.tx, issueId, effective, ctx.now);
   if (issue.status === before.status) return { issue, eventId: null };
   const previous = before.status as IssueStatus;
   const envelope = abcEvents.issueStatusChange(project, issueSnapshot(issue), previous);

@@ -22,7 +22,11 @@ export interface ReceiverDeps {
   /** Called after a new event has committed: wakes the worker. Must return at once. */
   onAccepted?(eventId: string): void;
   onAnswer?(route: ReceiverRoute, answer: Answer): void;
-  /** Called once the raw request has committed (every outcome): the inspector's live stream. Must return at once. */
+  /**
+   * Called once the raw request has committed (every outcome): the inspector's live stream. A
+   * request that went to the spool is reported when it gets to the database (its own late write
+   * landed, or the spool was ingested). Must return at once.
+   */
   onRecorded?(rawRequestId: string): void;
   /** Where a request goes when the database cannot take it within the answer budget (see spool-fallback.ts). */
   spool?: SpoolFallback;
@@ -50,25 +54,26 @@ export function createReceiver(deps: ReceiverDeps) {
     const key: KeyMatch = request.replay === undefined ? deps.checkKey(header('authorization')) : { ok: true, fingerprint: request.replay.keyFingerprint };
     const raw = rawRecord(request, deps.clock.now(), key.ok ? key.fingerprint : null);
     let answer: Answer;
-    let recorded = true;
+    // Whether the raw request is in the database now (not spooled, not dropped by a quota).
+    let inDatabase = false;
     try {
       if (request.bodyError !== undefined) throw new AppError(request.bodyError.code, request.bodyError.message);
       if (!key.ok) throw new AppError('unauthorized', unauthorizedMessage(key.reason), { reason: key.reason });
       const event = parseEvent(route, parseJsonBody(header('content-type'), request.body));
       answer = await store(deps, raw, prepare(event), elapsed);
+      inDatabase = answer.reason !== 'spooled';
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       answer = reject(error);
       // A 503 here means the database and the spool both failed: there is nowhere left to record it.
       if (error.code !== 'service_unavailable') {
         const kept = boundRejected(raw, deps.unverified, deps.clock.now());
-        recorded = kept !== null;
-        if (kept !== null) await recordRejected(deps, kept, answer, elapsed);
+        if (kept !== null) inDatabase = await recordRejected(deps, kept, answer, elapsed);
         else deps.onUnrecorded?.(answer);
       }
     }
     deps.onAnswer?.(route, answer);
-    if (recorded) deps.onRecorded?.(raw.id);
+    if (inDatabase) deps.onRecorded?.(raw.id);
     return answer;
   };
 }
@@ -95,16 +100,34 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
   }
 }
 
-/** With a spool, a rejection is answered as it is even when neither the database nor the spool keeps it. */
-async function recordRejected(deps: ReceiverDeps, raw: RawRequestRecord, answer: Answer, elapsed: () => number): Promise<void> {
+/**
+ * A rejection waits for its record only as long as the spool's rejected budget (tens of ms): past
+ * it the record is written to the spool and the answer goes out, so neither a busy database nor a
+ * busy disk slows a 4xx down. Written before the answer, the record survives the process being
+ * killed right after it; it is synced to the disk with its segment (a rejection was never
+ * acknowledged: a machine crash within that second may lose it). The database write goes on
+ * meanwhile and usually lands first (the spooled copy is then skipped); the live stream hears of
+ * it when it does. With a spool, a rejection is answered as it is even when neither the database
+ * nor the spool keeps it. True when the record is in the database.
+ */
+async function recordRejected(deps: ReceiverDeps, raw: RawRequestRecord, answer: Answer, elapsed: () => number): Promise<boolean> {
   try {
-    await writeOrSpool(
+    const stored = await writeOrSpool(
       deps.spool,
       (signal) => deps.store.recordRejected(raw, answer, elapsed, { signal }),
       (reason) => ({ kind: 'rejected', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, answer }),
+      { budgetMs: deps.spool?.rejectedBudgetMs, keepWriting: true, sync: false },
     );
+    if (stored.kind === 'written') return true;
+    // Landed late, or lost to the spooled copy's ingest (a duplicate id): the spool reports that one.
+    stored.writing?.then(
+      () => deps.onRecorded?.(raw.id),
+      () => undefined,
+    );
+    return false;
   } catch (error) {
     if (deps.spool === undefined) throw error;
+    return false;
   }
 }
 

@@ -136,14 +136,23 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     'feedback: default project and channel',
   );
 
-  // The spool is per instance, on local disk; it drains into the shared database.
-  const spool = createSpool({ dir: config.spool.dir, budgetMs: config.spool.answerBudgetMs, store: inbound.localStore, clock, logger, onStored: wakeApply });
-  // The inspector's live stream exists before the receiver, which reports every request to it.
+  // The inspector's live stream exists before the receiver and the spool, which report every request to it.
   const feed = new LiveFeed({ db: storage.read });
   const recorded = (rawRequestId: string) => {
     feed.recorded(rawRequestId);
     storage.signals.publish('requests', rawRequestId);
   };
+  // The spool is per instance, on local disk; it drains into the shared database.
+  const spool = createSpool({
+    dir: config.spool.dir,
+    budgetMs: config.spool.answerBudgetMs,
+    rejectedBudgetMs: config.spool.rejectedBudgetMs,
+    store: inbound.localStore,
+    clock,
+    logger,
+    onStored: wakeApply,
+    onRecorded: recorded,
+  });
   const receive = createReceiver({
     store: inbound.store,
     spool: spool.fallback,

@@ -7,8 +7,8 @@ export interface SpoolDrainerOptions {
   spool: Pick<Spool, 'take' | 'finish'>;
   /** Ingests one entry through the normal dedupe; rejects while the database is unavailable. */
   restore(entry: SpoolEntry): Promise<RestoreResult>;
-  /** After an entry is ingested (wake the worker for a stored event). */
-  onRestored?(result: RestoreResult): void;
+  /** After an entry is in the database (wake the worker for a stored event, show it in the live list). */
+  onRestored?(result: RestoreResult, entry: SpoolEntry): void;
   logger: Logger;
   /** Wait before trying again after a failure or a new append (default 1000). */
   retryMs?: number;
@@ -87,12 +87,13 @@ export class SpoolDrainer {
   private async restoreSegment(segment: Segment, report: DrainReport): Promise<void> {
     const chunk = this.options.chunk ?? 256;
     for (let i = 0; i < segment.entries.length; i += chunk) {
-      const results = await Promise.all(segment.entries.slice(i, i + chunk).map((entry) => this.options.restore(entry)));
-      for (const result of results) {
+      const entries = segment.entries.slice(i, i + chunk);
+      const results = await Promise.all(entries.map((entry) => this.options.restore(entry)));
+      results.forEach((result, j) => {
         if (result.kind === 'already') report.already += 1;
         else report.restored += 1;
-        this.options.onRestored?.(result);
-      }
+        this.options.onRestored?.(result, entries[j]);
+      });
     }
   }
 

@@ -9,12 +9,19 @@ import type { IngestStore } from '../receiver/types';
 export interface SpoolSetup {
   dir: string;
   budgetMs: number;
+  /** The budget for a rejected request's record (see SpoolFallback). */
+  rejectedBudgetMs?: number;
   /** Where spooled requests go once the database takes writes again. */
   store: Pick<IngestStore, 'ingest' | 'recordRejected'>;
   clock: Clock;
   logger: Logger;
   /** A spooled event was stored at last: wake the worker that applies it. */
   onStored(): void;
+  /**
+   * A spooled request is in the database now (ingested, or its own late write landed): the live
+   * list shows it. The receiver reports only what it wrote itself. Must return at once.
+   */
+  onRecorded?(rawRequestId: string): void;
 }
 
 export interface SpoolParts {
@@ -36,7 +43,10 @@ export function createSpool(setup: SpoolSetup): SpoolParts {
   const drainer = new SpoolDrainer({
     spool,
     restore: (entry) => restoreEntry(setup.store, entry),
-    onRestored: (result) => result.kind === 'stored' && setup.onStored(),
+    onRestored: (result, entry) => {
+      if (result.kind === 'stored') setup.onStored();
+      setup.onRecorded?.(entry.raw.id);
+    },
     logger,
   });
   let unreported = 0;
@@ -44,8 +54,12 @@ export function createSpool(setup: SpoolSetup): SpoolParts {
   const fallback: SpoolFallback = {
     spool,
     budgetMs: setup.budgetMs,
+    rejectedBudgetMs: setup.rejectedBudgetMs,
     onSpooled: (entry) => {
       drainer.kick();
+      // A rejection's record goes to the spool after tens of ms, which a merely slow commit can
+      // take; its write goes on and usually lands first. Only acknowledged events make the warning.
+      if (entry.kind !== 'event') return;
       unreported += 1;
       const now = setup.clock.now();
       if (now - lastWarnAt < WARN_EVERY_MS) return;

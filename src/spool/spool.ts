@@ -14,6 +14,15 @@ export interface SpoolOptions {
   now?: () => number;
 }
 
+export interface AppendOptions {
+  /**
+   * Sync the line to the disk before returning (the default). Without, it is only written: a
+   * process killed or crashed right after cannot undo that (the kernel has it), a machine crash
+   * can, until the segment is synced, by the next synced append or when the segment is closed.
+   */
+  sync?: boolean;
+}
+
 export interface Segment {
   name: string;
   entries: SpoolEntry[];
@@ -26,10 +35,11 @@ const SUFFIX = '.ndjson';
 /**
  * The spool: where an accepted request goes when the database cannot take it in time. An append
  * is one line written and fdatasync-ed before the caller answers, so a spooled request survives a
- * crash like a committed one. Appends go to the current segment file; take() closes it, so the
- * drainer only reads segments nobody writes to any more, and removes each once ingested.
- * Everything here is synchronous: an append is one small write and one sync, and it must be on
- * disk before the answer anyway.
+ * crash like a committed one. (A rejected request's record may skip the sync: it was never
+ * acknowledged, and its answer must not wait on a busy disk.) Appends go to the current segment
+ * file; take() closes it, so the drainer only reads segments nobody writes to any more, and
+ * removes each once ingested. Everything here is synchronous: an append is one small write and
+ * one sync, and it must be on disk before the answer anyway.
  */
 export class Spool {
   private readonly fs: SpoolFs;
@@ -37,6 +47,10 @@ export class Spool {
   private fd: number | null = null;
   private size = 0;
   private sequence = 0;
+  /** Whether the current segment's directory entry is synced (else a machine crash could lose the file). */
+  private dirSynced = false;
+  /** Lines of the current segment written without a sync since the last one. */
+  private unsynced = false;
 
   constructor(
     readonly dir: string,
@@ -46,14 +60,15 @@ export class Spool {
     this.now = options.now ?? Date.now;
   }
 
-  /** Appends and syncs one entry; throws when it is not safely on disk (and leaves no partial line). */
-  append(entry: SpoolEntry): void {
+  /** Appends and syncs one entry (see AppendOptions); throws when it is not safely written (and leaves no partial line). */
+  append(entry: SpoolEntry, options: AppendOptions = {}): void {
     const line = Buffer.from(encodeEntry(entry));
     const fd = this.fd ?? this.openSegment();
     try {
       let written = 0;
       while (written < line.length) written += this.fs.writeSync(fd, line, written, line.length - written);
-      this.fs.fdatasyncSync(fd);
+      if (options.sync ?? true) this.sync(fd);
+      else this.unsynced = true;
       this.size += line.length;
     } catch (error) {
       // Cut the partial line so the next append does not glue onto it, and start a new segment:
@@ -98,22 +113,32 @@ export class Spool {
     this.sequence += 1;
     const name = `${String(this.now()).padStart(15, '0')}-${process.pid}-${String(this.sequence).padStart(6, '0')}${SUFFIX}`;
     const fd = this.fs.openSync(path.join(this.dir, name), 'a', 0o600);
-    try {
-      // The new file's directory entry must survive a crash too, or its synced lines are lost with it.
-      this.syncDir();
-    } catch (error) {
-      this.fs.closeSync(fd);
-      throw error;
-    }
     this.fd = fd;
     this.size = 0;
+    this.dirSynced = false;
+    this.unsynced = false;
     return fd;
+  }
+
+  private sync(fd: number): void {
+    // The new file's directory entry must survive a crash too, or its synced lines are lost with it.
+    if (!this.dirSynced) this.syncDir();
+    this.dirSynced = true;
+    this.fs.fdatasyncSync(fd);
+    this.unsynced = false;
   }
 
   private closeSegment(): void {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
+    if (this.unsynced) {
+      try {
+        this.sync(fd);
+      } catch {
+        // its lines are written all the same; the drainer reads them back now
+      }
+    }
     try {
       this.fs.closeSync(fd);
     } catch {

@@ -5,17 +5,19 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { request } from 'undici';
 import { signToken } from '../../src/http/tokens';
+import { CHROMIUM_ARGS, CHROMIUM_INSTALL_TIMEOUT_MS, findChromium } from '../support/chromium';
 import { createTestDatabase, tempDir, TEST_BACKEND, type TestDatabase } from '../support/backend';
+import { until } from '../support/outbound-e2e';
 import { artifactName, E2E_JWT_SECRET, E2E_WEBHOOK_KEY, ensureBuilt, PROJECT_ROOT, startServer, stopAllServers, type ServerProcess } from '../support/server';
 
-// The inspector in a real browser (Debian's chromium, never a downloaded one) against the built
-// server: sign in with a link, send a purchase with the sample sender, watch it arrive live,
-// open it, replay it, and measure how long a new request takes to show. Then, signed out: a deep
-// link that survives sign-in, and a replay that asks first because the key check failed.
+// The inspector in a real browser (an installed Chromium or Chrome, never a downloaded one)
+// against the built server: sign in with a link, send a purchase with the sample sender, watch it
+// arrive live, open it, replay it, and measure how long a new request takes to show. Then, signed
+// out: a deep link that survives sign-in, and a replay that asks first because the key check
+// failed. And links pasted into tabs already open: the pages follow the new fragment.
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'artifacts');
 const SEND_JS = path.join(PROJECT_ROOT, 'dist', 'scripts', 'send-sample.js');
 
@@ -25,7 +27,11 @@ let context: BrowserContext;
 let page: Page;
 const dirs: string[] = [];
 
+// First an installed Chromium or Chrome (CHROMIUM_PATH, the usual paths; as root with apt-get,
+// Debian's chromium is installed first, hence the long timeout), so a machine without one fails
+// with the one line that says what to run, before anything is started.
 beforeAll(async () => {
+  const chromiumPath = await findChromium();
   ensureBuilt();
   database = await createTestDatabase();
   const profile = tempDir('iaphook-e2e-chromium-');
@@ -33,14 +39,14 @@ beforeAll(async () => {
   server = await startServer({ database });
   // A fresh profile per run; the flags keep chromium quiet and runnable as root in CI.
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [...CHROMIUM_ARGS],
     viewport: { width: 1366, height: 768 },
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   page = context.pages()[0] ?? (await context.newPage());
-}, 150_000);
+}, CHROMIUM_INSTALL_TIMEOUT_MS + 150_000);
 
 afterAll(async () => {
   try {
@@ -173,6 +179,12 @@ async function adminGet<T>(token: string, pathAndQuery: string): Promise<T> {
   return (await res.body.json()) as T;
 }
 
+/** The id of the rejected request for a purchase: a rejection is answered before its record lands. */
+function rejectedRequest(token: string, iapLogId: number): Promise<string> {
+  const query = `/api/inspector/requests?outcome=rejected&q=${iapLogId}&limit=1`;
+  return until(async () => (await adminGet<{ data: Array<{ id: string }> }>(token, query)).data[0]?.id ?? null, 10_000, `the rejected request for ${iapLogId}`);
+}
+
 async function signInWithForm(token: string): Promise<void> {
   await page.fill('#token', token);
   await page.click('#signin-form button[type="submit"]');
@@ -188,7 +200,7 @@ it('keeps a deep link through sign-in, and asks before replaying a request that 
   });
   expect(sent.statusCode).toBe(401);
   await sent.body.dump();
-  const rejectedId = (await adminGet<{ data: Array<{ id: string }> }>(token, '/api/inspector/requests?outcome=rejected&limit=1')).data[0].id;
+  const rejectedId = await rejectedRequest(token, 910_001);
 
   // Signed out: the server sends the browser to sign in; the fragment rides along and survives it.
   await context.clearCookies();
@@ -225,4 +237,41 @@ it('keeps a deep link through sign-in, and asks before replaying a request that 
   await page.waitForSelector(`article.detail[data-id="${replayId}"]`);
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toBe(`#event=${eventId}`);
   expect(await page.textContent('article.detail')).toContain('not verified: an admin accepted this replay');
+});
+
+it('when a link is pasted into a sign-in or inspector tab that is already open, then the page follows the new fragment', async () => {
+  const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 600 });
+  const purchase = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')) as Record<string, unknown>;
+  const post = (key: string, iapLogId: number) =>
+    request(`${server.url}/webhooks/nachocode/purchase`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...purchase, iapLogId }),
+    });
+  const stored = await post(E2E_WEBHOOK_KEY, 920_001);
+  const { eventId } = (await stored.body.json()) as { eventId: string };
+  const storedId = (await adminGet<{ rawRequestId: string }>(token, `/api/events/${eventId}`)).rawRequestId;
+  const rejected = await post('not-the-configured-key-0000', 920_002);
+  expect(rejected.statusCode).toBe(401);
+  await rejected.body.dump();
+  const rejectedId = await rejectedRequest(token, 920_002);
+
+  // A sign-in tab whose link did not work; a fresh link pasted into it signs in and opens its request.
+  await context.clearCookies();
+  await page.goto(`${server.url}/inspector/signin#token=not-a-token`);
+  await page.waitForFunction(() => {
+    const text = (globalThis as unknown as PageGlobals).document.getElementById('signin-message')?.textContent ?? '';
+    return text !== '' && text !== 'Signing in…';
+  });
+  await page.goto(`${server.url}/inspector/signin#token=${token}&request=${rejectedId}`);
+  await page.waitForSelector(`article.detail[data-id="${rejectedId}"]`, { timeout: 10_000 });
+  expect(new URL(page.url()).pathname).toBe('/inspector');
+
+  // Links pasted into the open inspector: each opens what it names, without reloading the page.
+  await page.evaluate(() => ((globalThis as unknown as PageGlobals).notReloaded = true));
+  await page.goto(`${server.url}/inspector#event=${eventId}`);
+  await page.waitForSelector(`article.detail[data-id="${storedId}"]`, { timeout: 10_000 });
+  await page.goto(`${server.url}/inspector#request=${rejectedId}`);
+  await page.waitForSelector(`article.detail[data-id="${rejectedId}"]`, { timeout: 10_000 });
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).notReloaded)).toBe(true);
 });

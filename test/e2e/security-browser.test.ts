@@ -5,7 +5,9 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { request } from 'undici';
 import { signToken } from '../../src/http/tokens';
+import { CHROMIUM_ARGS, CHROMIUM_INSTALL_TIMEOUT_MS, findChromium } from '../support/chromium';
 import { createTestDatabase, tempDir, type TestDatabase } from '../support/backend';
+import { until } from '../support/outbound-e2e';
 import { E2E_JWT_SECRET, ensureBuilt, PROJECT_ROOT, startServer, stopAllServers, type ServerProcess } from '../support/server';
 
 // The security review's browser findings, replayed with a real Chromium signed in to the built
@@ -13,8 +15,6 @@ import { E2E_JWT_SECRET, ensureBuilt, PROJECT_ROOT, startServer, stopAllServers,
 // SameSite=Strict does not keep the cookie back; another origin all the same).
 
 jest.setTimeout(120_000);
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let server: ServerProcess;
 let database: TestDatabase | undefined;
@@ -46,7 +46,11 @@ function serveAttacker(): Promise<{ url: string; close(): Promise<void> }> {
   });
 }
 
+// First an installed Chromium or Chrome (CHROMIUM_PATH, the usual paths; as root with apt-get,
+// Debian's chromium is installed first, hence the long timeout), so a machine without one fails
+// with the one line that says what to run, before anything is started.
 beforeAll(async () => {
+  const chromiumPath = await findChromium();
   ensureBuilt();
   database = await createTestDatabase();
   const profile = tempDir('iaphook-e2e-chromium-');
@@ -54,12 +58,12 @@ beforeAll(async () => {
   server = await startServer({ database });
   attacker = await serveAttacker();
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [...CHROMIUM_ARGS],
   });
   page = context.pages()[0] ?? (await context.newPage());
-}, 150_000);
+}, CHROMIUM_INSTALL_TIMEOUT_MS + 150_000);
 
 afterAll(async () => {
   try {
@@ -112,7 +116,12 @@ describe('an attacker page on another port of the same host', () => {
     const keyless = await request(`${server.url}/webhooks/nachocode/purchase`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forged) });
     expect(keyless.statusCode).toBe(401);
     await keyless.body.dump();
-    const rejectedId = (await api<{ data: Array<{ id: string }> }>('GET', '/api/inspector/requests?outcome=rejected&limit=1')).body.data[0].id;
+    // A rejection is answered without waiting for its record, which lands a moment later.
+    const rejectedId = await until(
+      async () => (await api<{ data: Array<{ id: string }> }>('GET', '/api/inspector/requests?outcome=rejected&q=920001&limit=1')).body.data[0]?.id ?? null,
+      10_000,
+      'the keyless request recorded',
+    );
     // Bins with captures, which an eviction flood would delete.
     for (let i = 0; i < 2; i += 1) {
       const bin = await api<{ url: string }>('POST', '/api/bins', { name: `kept ${i}` });

@@ -55,6 +55,10 @@ export async function startRuntime(env: Record<string, string> = {}, options: St
     LOG_LEVEL: 'silent',
     LOG_REQUESTS: 'false',
     WORKER_IDLE_POLL_MS: '50',
+    // These tests read a rejected request right after its answer. With the default 25 ms, a commit
+    // slowed by a loaded machine would lose the race (the record lands a moment later, from the
+    // write or the spool); test/e2e/rejections-busy-database.test.ts runs the default.
+    REJECTED_ANSWER_BUDGET_MS: '1000',
     ...env,
   });
   let runtime: Runtime;

@@ -58,6 +58,44 @@ describe('writeOrSpool', () => {
     expect(f.spooled).toHaveLength(1);
   });
 
+  it('when a budget is given for the call, then it replaces the fallback\'s', async () => {
+    const f = fallback();
+    const pending = writeOrSpool(f, () => new Promise<never>(() => undefined), entry, { budgetMs: 50 });
+    jest.advanceTimersByTime(49);
+    expect(f.spooled).toEqual([]);
+    jest.advanceTimersByTime(1);
+    await expect(pending).resolves.toEqual({ kind: 'spooled', reason: 'not committed within the 50 ms answer budget' });
+  });
+
+  it('when keepWriting and the budget runs out, then the request is spooled and the write goes on, handed back to land later', async () => {
+    const f = fallback();
+    let signal: AbortSignal | undefined;
+    let finish: (v: number) => void = () => undefined;
+    const pending = writeOrSpool(f, (s) => ((signal = s), new Promise<number>((resolve) => (finish = resolve))), entry, { budgetMs: 50, keepWriting: true });
+    jest.advanceTimersByTime(50);
+    const result = await pending;
+    expect(result).toMatchObject({ kind: 'spooled', reason: 'not committed within the 50 ms answer budget' });
+    expect(f.spooled).toHaveLength(1);
+    expect(signal?.aborted).toBe(false);
+    finish(7);
+    await expect(result.kind === 'spooled' ? result.writing : undefined).resolves.toBe(7);
+  });
+
+  it('when sync is false, then the spool is asked to write the line without syncing it', async () => {
+    const options: unknown[] = [];
+    const f = fallback();
+    f.spool = { append: (e, o) => (options.push(o), f.spooled.push(e)) };
+    await writeOrSpool(f, () => Promise.reject(new Error('SQLITE_BUSY')), entry, { sync: false });
+    await writeOrSpool(f, () => Promise.reject(new Error('SQLITE_BUSY')), entry);
+    expect(options).toEqual([{ sync: false }, { sync: true }]);
+  });
+
+  it('when keepWriting and the write fails, then the request is spooled with nothing left to wait for', async () => {
+    const f = fallback();
+    const result = await writeOrSpool(f, () => Promise.reject(new Error('SQLITE_BUSY')), entry, { keepWriting: true });
+    expect(result).toEqual({ kind: 'spooled', reason: 'the database write failed: SQLITE_BUSY' });
+  });
+
   it.each<[string, () => Promise<number>]>([
     ['the write fails', () => Promise.reject(new Error('SQLITE_IOERR'))],
     ['the budget runs out', () => new Promise<number>(() => undefined)],
@@ -88,16 +126,24 @@ describe('SpoolDrainer', () => {
     return { finished, take: () => segments.filter((s) => !finished.includes(s.name)), finish: (s: Segment) => void finished.push(s.name) };
   }
 
-  it('when segments are drained, then every entry is restored in order and each segment is finished', async () => {
+  it('when segments are drained, then every entry is restored in order, reported, and each segment is finished', async () => {
     const spool = spoolWith([segment('a', ['1', '2']), segment('b', ['3'], 1)]);
     const restored: string[] = [];
+    const heard: Array<[string, string]> = [];
     const drainer = new SpoolDrainer({
       spool,
       logger,
       restore: async (e): Promise<RestoreResult> => (restored.push(e.reason), e.reason === '2' ? { kind: 'already' } : { kind: 'stored', eventId: 'evt' }),
+      onRestored: (result, e) => heard.push([result.kind, e.raw.id]),
     });
     const report = await drainer.drain();
     expect(restored).toEqual(['1', '2', '3']);
+    // Every entry now in the database is reported with its raw request id, also one stored before.
+    expect(heard).toEqual([
+      ['stored', 'req_1'],
+      ['already', 'req_2'],
+      ['stored', 'req_3'],
+    ]);
     expect(spool.finished).toEqual(['a', 'b']);
     expect(report).toEqual({ segments: 2, restored: 2, already: 1, bad: 1, error: null });
     await drainer.stop();

@@ -139,6 +139,45 @@ describe('spool files', () => {
     expect(segments.reduce((n, s) => n + s.bad, 0)).toBe(0);
   });
 
+  /** The real fs, counting syncs of files and of the folder. */
+  function counting(): { fs: SpoolFs; syncs: { data: number; dir: number } } {
+    const syncs = { data: 0, dir: 0 };
+    const counted = new Proxy(fs, {
+      get(target, prop: string) {
+        const real = (target as unknown as Record<string, (...args: unknown[]) => unknown>)[prop];
+        if (prop === 'fdatasyncSync') return (...args: unknown[]) => ((syncs.data += 1), real(...args));
+        if (prop === 'fsyncSync') return (...args: unknown[]) => ((syncs.dir += 1), real(...args));
+        return real;
+      },
+    }) as SpoolFs;
+    return { fs: counted, syncs };
+  }
+
+  it('when an entry is appended without sync, then it is in the file at once and synced when the segment is closed', () => {
+    const { fs: counted, syncs } = counting();
+    const spool = new Spool(dir, { now, fs: counted });
+    spool.append(entry(1), { sync: false });
+    expect(syncs).toEqual({ data: 0, dir: 0 });
+    // Written, not just buffered: another reader (a process started after this one was killed) sees it.
+    const [name] = fs.readdirSync(dir);
+    expect(fs.readFileSync(path.join(dir, name), 'utf8')).toContain('"req_1"');
+    expect(spool.take().flatMap((s) => s.entries.map((e) => e.raw.id))).toEqual(['req_1']);
+    expect(syncs.data).toBe(1);
+    expect(syncs.dir).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when a synced append follows unsynced ones, then one sync covers them all', () => {
+    const { fs: counted, syncs } = counting();
+    const spool = new Spool(dir, { now, fs: counted });
+    spool.append(entry(1), { sync: false });
+    spool.append(entry(2), { sync: false });
+    spool.append(entry(3));
+    expect(syncs).toEqual({ data: 1, dir: 1 });
+    spool.close();
+    // Nothing left to sync when the segment closes.
+    expect(syncs).toEqual({ data: 1, dir: 1 });
+  });
+
   it('when the kernel writes a line in several pieces, then all of it reaches the file', () => {
     const inPieces = new Proxy(fs, {
       get(target, prop: string) {

@@ -251,6 +251,10 @@
     if (requestId) await select(requestId);
   }
 
+  // Another #request= or #event= link pasted into this open tab changes only the fragment: the
+  // browser does not load the page again, so open what it names here.
+  window.addEventListener('hashchange', function () { openFromHash(); });
+
   restoreFilters();
   loadBins(new URLSearchParams(location.search).get('binId')).catch(function () {}).then(reload).then(openFromHash);
 })();

@@ -31,11 +31,16 @@
 
   // A deep link (#request=, #event=) that met the sign-in page stays in the address bar until
   // sign-in succeeds, then goes along to the page in `next`; only the token is taken out at once.
-  var fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromLink) {
+  function signInFromLink() {
+    var fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
+    if (!fromLink) return;
     history.replaceState(null, '', location.pathname + location.search + window.SigninLink.carriedFragment(location.hash));
     signIn(fromLink);
   }
+  signInFromLink();
+  // A link pasted into this tab while it is open differs only in its fragment: the browser does
+  // not load the page again, it just changes the hash.
+  window.addEventListener('hashchange', signInFromLink);
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     signIn(input.value.trim());
