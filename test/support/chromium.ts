@@ -115,7 +115,7 @@ export async function findChromium(options: FindOptions = {}): Promise<string> {
       try {
         await (options.run ?? runCommand)(argv);
       } catch (error) {
-        throw new Error(`\`${argv.join(' ')}\` failed (${(error as Error).message.split('\n')[0]}): install Chromium by hand, or set CHROMIUM_PATH=/path/to/chrome`);
+        throw new Error(`\`${argv.join(' ')}\` failed (${(error as Error).message.split('\n')[0]}): install Chromium by hand, or set CHROMIUM_PATH=/path/to/chrome`, { cause: error });
       }
     }
     const after = planChromium(machine);

@@ -80,7 +80,7 @@ export function ensureBuilt(): void {
       } catch {
         // the holder just released it
       }
-      if (Date.now() > waitUntil) throw new Error(`ensureBuilt: ${lock} is held for more than 120 s`);
+      if (Date.now() > waitUntil) throw new Error(`ensureBuilt: ${lock} is held for more than 120 s`, { cause: error });
       sleepSync(100);
     }
   }
@@ -101,7 +101,7 @@ export function ensureBuilt(): void {
           execFileSync(process.execPath, args, { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 90_000, encoding: 'utf8' });
         } catch (error) {
           const e = error as { stdout?: string; stderr?: string; message: string };
-          throw new Error(`npm run build (${name}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`);
+          throw new Error(`npm run build (${name}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n${e.message}`, { cause: error });
         }
       }
       // Stamped with the build's start time: a source edited during the build triggers a rebuild.

@@ -9,6 +9,7 @@ interface SigninLink {
   signinUrl(loc: { pathname: string; search: string; hash: string }): string;
   afterSignin(loc: { search: string; hash: string; origin: string }): string;
 }
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the page's own script, loaded as the browser gets it
 const link = require(path.join(__dirname, '..', '..', 'src', 'inspector', 'public', 'signin-link.js')) as SigninLink;
 
 const ORIGIN = 'http://127.0.0.1:3000';

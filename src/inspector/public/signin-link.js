@@ -14,6 +14,7 @@
   // result, parsed again, must still be this origin, and not sign-in itself.
   var ONE_SLASH = /^\/(?![/\\])/;
   function safeNext(next, origin) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (typeof next !== 'string' || !ONE_SLASH.test(next) || /[\\\u0000-\u001f\u007f]/.test(next)) return DEFAULT_NEXT;
     var here = new URL(origin).origin;
     var url;
@@ -48,6 +49,8 @@
   }
 
   var api = { safeNext: safeNext, carriedFragment: carriedFragment, signinUrl: signinUrl, afterSignin: afterSignin };
+  // Node's module, when the unit tests load this file; absent in the browser.
+  // eslint-disable-next-line no-undef
   if (typeof module === 'object' && module.exports) module.exports = api;
   else root.SigninLink = api;
 })(this);

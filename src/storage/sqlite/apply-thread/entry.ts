@@ -28,7 +28,7 @@ const ingestStore = new StorageIngestStore({ storage, clock: systemClock, onStor
 
 const send = (message: FromThread) => port.postMessage(message);
 // Latencies go to the HTTP thread's metrics in one message per event-loop turn, not one per event.
-let latencies: number[] = [];
+const latencies: number[] = [];
 const reportApplied = (receivedAt: number) => {
   if (latencies.length === 0) setImmediate(() => send({ type: 'applied', latenciesMs: latencies.splice(0) }));
   latencies.push(Math.max(0, systemClock.now() - receivedAt));

@@ -23,7 +23,7 @@ const elapsedSince = (startedAt: number) => () => performance.timeOrigin + perfo
  */
 export function storeSide(deps: StoreSideDeps): (calls: StoreCall[]) => void {
   const inFlight = new Map<number, AbortController>();
-  let replies: StoreReply[] = [];
+  const replies: StoreReply[] = [];
   const send = (reply: StoreReply) => {
     if (replies.length === 0) setImmediate(() => deps.reply(replies.splice(0)));
     replies.push(reply);
