@@ -217,6 +217,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     deliveryAttempts: (messageId, binId) => deliveryAttemptsForMessage(storage.read, queue, messageId, binId),
     tokens,
     publicUrl: config.publicUrl,
+    webhookKeys: config.webhookKeys,
     bodyLimitBytes: config.bodyLimitBytes,
     limits: {
       accepted: { maxCount: config.inspector.acceptedMaxCount, maxAgeDays: config.inspector.acceptedMaxAgeDays },
