@@ -338,8 +338,9 @@
     return active;
   }
   restoreFilters();
-  if (narrow.matches && foldFilters() === 0) $('filters-box').open = false;
-  narrow.addEventListener('change', function (e) { if (!e.matches) $('filters-box').open = true; });
+  function fitFilters() { $('filters-box').open = !narrow.matches || foldFilters() > 0; }
+  fitFilters();
+  narrow.addEventListener('change', fitFilters);
   form.addEventListener('input', function () { setTimeout(foldFilters, 0); });
   form.addEventListener('reset', function () { setTimeout(foldFilters, 0); });
   loadSetup();
