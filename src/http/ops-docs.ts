@@ -1,0 +1,3 @@
+import type { RouteDoc } from '../shared/route-doc';
+
+export const opsRouteDocs: RouteDoc[] = [];
