@@ -55,6 +55,7 @@ export function opsRouter(readiness: () => Promise<Readiness>, registry: Registr
   router.get('/', (_req, res) => {
     // Browsers get a page of links; tools get the same links as JSON.
     res.format({
+      'application/json': () => res.json({ name: 'iaphook', links: HOME_LINKS }),
       'text/html': () => res.send(homeHtml()),
       default: () => res.json({ name: 'iaphook', links: HOME_LINKS }),
     });

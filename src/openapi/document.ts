@@ -54,10 +54,10 @@ function operation(route: RouteDoc): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, answer] of Object.entries(route.responses)) {
     const contentType = answer.contentType ?? (answer.schema === undefined ? undefined : 'application/json');
-    responses[status] = {
-      description: answer.description,
-      ...(contentType === undefined ? {} : { content: { [contentType]: { schema: answer.schema === undefined ? {} : jsonSchema(answer.schema, 'output') } } }),
-    };
+    const content: Record<string, JsonSchema> = {};
+    if (contentType !== undefined) content[contentType] = { schema: answer.schema === undefined ? {} : jsonSchema(answer.schema, 'output') };
+    for (const other of answer.alternatives ?? []) content[other] = { schema: {} };
+    responses[status] = { description: answer.description, ...(Object.keys(content).length === 0 ? {} : { content }) };
   }
   const body =
     route.body === undefined

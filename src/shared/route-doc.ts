@@ -15,6 +15,8 @@ export interface ResponseDoc {
   schema?: z.ZodType;
   /** Defaults to application/json when there is a schema. */
   contentType?: string;
+  /** Other content types the same answer may come as (CSV beside JSON, HTML for browsers), without a schema. */
+  alternatives?: string[];
 }
 
 export interface RouteDoc {
@@ -31,7 +33,8 @@ export interface RouteDoc {
   body?: z.ZodType;
   /** The request body's content type when it is not JSON. */
   bodyContentType?: string;
-  responses: Record<number, ResponseDoc>;
+  /** By status; `default` for answers a user configures (a bin's). */
+  responses: { [status: number]: ResponseDoc; default?: ResponseDoc };
 }
 
 /** The error body every failure shares. */

@@ -47,11 +47,11 @@
     if (!e) return R.section('Event', h('p', { class: 'muted' }, d.outcome === 'captured' ? 'Captured by a bin: no event.' : 'No event: the request was rejected.'));
     var relation = { created: 'created by this request', duplicate: 'this request repeated it (nothing applied twice)', conflict: 'this request conflicts with it (same identity, other content)' }[e.relation];
     var entries = e.ledgerEntries.map(function (x) {
-      return [x.kind, String(x.quantity), h('span', { class: 'mono' }, x.productId), x.userId, x.environment, x.amount === null ? null : String(x.amount), R.fmtTime(new Date(x.createdAt).toISOString())];
+      return [x.kind, String(x.quantity), h('span', { class: 'mono' }, x.productId), x.userId, x.environment, x.amount === null ? null : String(x.amount), R.fmtTime(x.createdAt)];
     });
     return R.section('Event', [
       R.dl([
-        ['Event', h('span', { class: 'mono' }, e.id)],
+        ['Event', h('span', { class: 'mono' }, e.eventId)],
         ['Relation', relation],
         ['Type', e.type],
         ['Status', h('span', { class: 'badge event-' + e.status }, e.status)],
@@ -72,7 +72,7 @@
   function attemptsSection(d) {
     if (!d.deliveryAttempts.length) return null;
     var rows = d.deliveryAttempts.map(function (a) {
-      return [a.webhookName + ' · try ' + a.attempt, a.outcome, a.statusCode === null ? null : String(a.statusCode), R.fmtMs(a.latencyMs), a.errorClass ? a.errorClass + ': ' + (a.errorMessage || '') : null, R.fmtTime(new Date(a.startedAt).toISOString())];
+      return [a.webhookName + ' · try ' + a.attempt, a.outcome, a.statusCode === null ? null : String(a.statusCode), R.fmtMs(a.latencyMs), a.errorClass ? a.errorClass + ': ' + (a.errorMessage || '') : null, R.fmtTime(a.startedAt)];
     });
     return R.section('Outbound delivery attempts', R.table(['Attempt', 'Outcome', 'Status', 'Latency', 'Error', 'Started'], rows));
   }
