@@ -1,3 +1,4 @@
+import { answerMs } from '../shared/durations';
 import { eventView, getEvent, type Receive } from '../receiver';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
@@ -68,7 +69,7 @@ export class InspectorService {
       acceptedUnverified: row.source === 'replay' && unverifiedOrigin(row) !== null,
       headers,
       body: bodyView(row.body, row),
-      response: { status: row.status, body: parseStored(row.response), durationMs: row.durationMs },
+      response: { status: row.status, body: parseStored(row.response), durationMs: answerMs(row.durationMs) },
       event:
         event === undefined
           ? null

@@ -1,4 +1,5 @@
 import { WEBHOOK_ROUTES } from '../receiver';
+import { answerMs } from '../shared/durations';
 import type { RawRequestRow, SummaryRow } from './repository';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -32,8 +33,7 @@ export function summaryView(row: SummaryRow): RequestSummary {
     outcome: row.outcome,
     reason: row.reason,
     size: row.bodySize,
-    // Sub-millisecond precision is noise for a person reading the list.
-    durationMs: row.durationMs === null ? null : Math.round(row.durationMs * 100) / 100,
+    durationMs: answerMs(row.durationMs),
     eventId: row.eventId,
     source: row.source,
     binId: row.binId,

@@ -10,7 +10,7 @@ export {
   type Totals,
 } from './entitlements';
 export { APPLY_EVENT_JOB, createApplyHandler, type ApplyHandlerOptions, type ApplyJobPayload } from './handler';
-export { anomaliesFor, entitlementsFor, entriesForEvent } from './queries';
+export { anomaliesFor, entitlementsFor, entriesForEvent, type LedgerEntryView } from './queries';
 export { addEntry, type NewLedgerEntry } from './repository/entries';
 export { consumeInTransaction, consumptionDecision, recordConsumption, type ConsumptionInput, type ConsumptionResult } from './consumption';
 export type {

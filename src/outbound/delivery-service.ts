@@ -1,4 +1,5 @@
 import type { AttemptRecord, JobQueue, JobStatus } from '../delivery';
+import { networkMs } from '../shared/durations';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Queryable, Storage, Tx } from '../storage/port';
@@ -17,7 +18,7 @@ function attemptView(row: AttemptRecord) {
     attempt: row.attempt,
     at: iso(row.startedAt),
     statusCode: row.statusCode,
-    latencyMs: row.latencyMs === null ? null : Math.round(row.latencyMs),
+    latencyMs: networkMs(row.latencyMs),
     errorClass: row.errorClass,
     error: row.outcome === 'failed' ? row.errorMessage : null,
     responseSnippet: row.responseSnippet,

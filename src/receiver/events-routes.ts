@@ -8,7 +8,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function eventView(row: EventRow) {
   return {
-    id: row.id,
+    // `eventId`, as the webhook answer, replays, the inspector list and reconciliation name it.
+    eventId: row.id,
     type: row.type,
     status: row.status,
     environment: row.environment,
@@ -25,7 +26,7 @@ export function eventView(row: EventRow) {
   };
 }
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   type: z
     .enum(['purchase', 'refund', 'unavailable_users', 'unavailable-users'])
     .transform((t) => t.replace('-', '_'))

@@ -21,7 +21,8 @@ export interface ReceiverDeps {
   clock: Clock;
   /** Called after a new event has committed: wakes the worker. Must return at once. */
   onAccepted?(eventId: string): void;
-  onAnswer?(route: ReceiverRoute, answer: Answer): void;
+  /** Every answer, with the milliseconds from the request's arrival to it. */
+  onAnswer?(route: ReceiverRoute, answer: Answer, durationMs: number): void;
   /**
    * Called once the raw request has committed (every outcome): the inspector's live stream. A
    * request that went to the spool is reported when it gets to the database (its own late write
@@ -72,7 +73,7 @@ export function createReceiver(deps: ReceiverDeps) {
         else deps.onUnrecorded?.(answer);
       }
     }
-    deps.onAnswer?.(route, answer);
+    deps.onAnswer?.(route, answer, elapsed());
     if (inDatabase) deps.onRecorded?.(raw.id);
     return answer;
   };

@@ -32,7 +32,7 @@ export const bound = (edge: 'from' | 'to') =>
     })
     .optional();
 
-const reportQuery = z.strictObject({
+export const reportQuery = z.strictObject({
   environment: environmentSchema.default('production'),
   from: bound('from'),
   to: bound('to'),
@@ -51,14 +51,14 @@ export function rangeOf(q: { from?: number; to?: number }): TimeRange {
 const isoTime = z.iso.datetime({ offset: true });
 const eventId = z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected an event id');
 /** Identities (a refund has refundedAt), or the event ids a range page listed. */
-const lookupByKeys = z.strictObject({
+export const lookupByKeys = z.strictObject({
   keys: z
     .array(z.strictObject({ environment: environmentSchema, iapLogId: z.number().int().positive(), refundedAt: isoTime.nullable().optional() }))
     .max(1000),
 });
-const lookupByIds = z.strictObject({ eventIds: z.array(eventId).max(1000) });
+export const lookupByIds = z.strictObject({ eventIds: z.array(eventId).max(1000) });
 
-const eventsQuery = z.strictObject({
+export const eventsQuery = z.strictObject({
   environment: environmentSchema,
   type: z.enum(['purchase', 'refund']),
   from: bound('from'),
@@ -67,11 +67,11 @@ const eventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
-const ingestBody = z.strictObject({
+export const ingestBody = z.strictObject({
   rows: z.array(z.strictObject({ ref: z.string().max(512).default('api'), body: z.record(z.string(), z.unknown()) })).max(500),
 });
 
-const consumptionBody = z.strictObject({
+export const consumptionBody = z.strictObject({
   environment: environmentSchema,
   productId: z.string().trim().min(1).max(256),
   quantity: z.number().int().positive().max(1_000_000),

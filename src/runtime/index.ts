@@ -167,8 +167,9 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
       total: new AddressQuota({ perWindow: config.retention.unverifiedPerHour, windowMs: HOUR_MS, maxAddresses: 1 }),
     },
     onUnrecorded: (answer) => metrics.webhookUnrecorded.inc({ reason: answer.reason ?? 'unknown' }),
-    onAnswer: (route, answer) => {
+    onAnswer: (route, answer, durationMs) => {
       metrics.webhookRequests.inc({ route, outcome: answer.outcome });
+      metrics.webhookAnswerDuration.observe({ route }, durationMs / 1000);
       if (answer.outcome === 'duplicate') metrics.webhookDuplicates.inc({ route });
       if (answer.outcome === 'rejected' && answer.reason !== null) metrics.webhookRejections.inc({ reason: answer.reason });
     },
@@ -238,6 +239,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     receive,
     bodyLimitBytes: config.bodyLimitBytes,
     logRequests: config.logRequests,
+    metricsToken: config.metricsToken,
     tokens,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
