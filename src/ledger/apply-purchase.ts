@@ -3,15 +3,16 @@ import { transactionConflicts } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
 import { applyRefund } from './apply-refund';
 import { parseEventPayload, toMillis } from './payload';
+import { changeOf } from './changes';
 import { addEntry } from './repository/entries';
 import { findHeldRefunds, setEventStatus } from './repository/events';
 import { findPurchase, findPurchasesByTransactionId, insertPurchase } from './repository/purchases';
-import type { ApplyResult } from './types';
+import type { StepResult } from './types';
 
 export const grantKey = (eventId: string): string => `${eventId}:grant`;
 
 /** Records the purchase, grants its quantity, then releases any refunds that arrived first. */
-export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<ApplyResult> {
+export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<StepResult> {
   const existing = await findPurchase(ctx.tx, purchase.environment, purchase.iapLogId);
   if (existing && existing.eventId !== ctx.event.id) {
     // Another event (a replay or import under a new id) already granted this purchase; granting
@@ -20,7 +21,7 @@ export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload
     return { status: 'skipped', applied: [] };
   }
   if (!existing) await recordPurchase(ctx, purchase);
-  await addEntry(ctx.tx, {
+  const grant = {
     entryKey: grantKey(ctx.event.id),
     eventId: ctx.event.id,
     environment: purchase.environment,
@@ -29,11 +30,13 @@ export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload
     nachoProductId: purchase.nachoProductId,
     productType: purchase.productType,
     iapLogId: purchase.iapLogId,
-    kind: 'grant',
+    kind: 'grant' as const,
     quantity: purchase.quantity,
     amount: purchase.price,
     createdAt: ctx.now,
-  });
+  };
+  // Not written: this event's grant is already there (an apply run again after a status reset).
+  if (await addEntry(ctx.tx, grant)) ctx.changes.push(changeOf(grant, 'purchase', purchase.productType));
   const result = await markApplied(ctx);
   for (const released of await releaseHeldRefunds(ctx, purchase)) result.applied.push(...released.applied);
   return result;
@@ -94,13 +97,13 @@ async function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, 
 }
 
 /** Oldest refundedAt first, so an over-refund is blamed on the refund that came last. */
-async function releaseHeldRefunds(ctx: ApplyContext, purchase: PurchasePayload): Promise<ApplyResult[]> {
+async function releaseHeldRefunds(ctx: ApplyContext, purchase: PurchasePayload): Promise<StepResult[]> {
   const held = (await findHeldRefunds(ctx.tx, purchase.environment, purchase.iapLogId))
     .map((event) => ({ event, parsed: parseEventPayload(event) }))
     .flatMap(({ event, parsed }) => (parsed.type === 'refund' ? [{ event, refund: parsed.payload }] : []))
     .sort((a, b) => toMillis(a.refund.refundedAt) - toMillis(b.refund.refundedAt));
   // One after another: each refund reads the purchase the previous one reduced.
-  const results: ApplyResult[] = [];
+  const results: StepResult[] = [];
   for (const { event, refund } of held) results.push(await applyRefund({ ...ctx, event }, refund));
   return results;
 }

@@ -4,7 +4,8 @@ import { applyRefund } from './apply-refund';
 import { applyUnavailableUsers } from './apply-unavailable-users';
 import { parseEventPayload } from './payload';
 import { findEvent } from './repository/events';
-import type { ApplyResult } from './types';
+import type { ApplyContext } from './apply-context';
+import type { ApplyResult, StepResult } from './types';
 
 /**
  * A purchase and its refunds take this lock before reading the purchase: applied at the same moment
@@ -23,9 +24,14 @@ export async function applyEvent(tx: Tx, eventId: string, now: number): Promise<
   const event = await findEvent(tx, eventId);
   // Thrown rather than skipped: the job is enqueued with the event, so a missing row is a bug.
   if (!event) throw new Error(`event ${eventId} not found`);
-  if (event.status === 'applied') return { status: 'skipped', applied: [] };
-  const ctx = { tx, event, now };
-  const parsed = parseEventPayload(event);
+  if (event.status === 'applied') return { status: 'skipped', applied: [], changes: [] };
+  const ctx: ApplyContext = { tx, event, now, changes: [] };
+  return { ...(await applyStep(ctx)), changes: ctx.changes };
+}
+
+async function applyStep(ctx: ApplyContext): Promise<StepResult> {
+  const parsed = parseEventPayload(ctx.event);
+  const { tx } = ctx;
   switch (parsed.type) {
     case 'purchase':
       await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));

@@ -12,7 +12,16 @@ export {
 export { APPLY_EVENT_JOB, createApplyHandler, type ApplyHandlerOptions, type ApplyJobPayload } from './handler';
 export { anomaliesFor, entitlementsFor, entriesForEvent, type LedgerEntryView } from './queries';
 export { addEntry, type NewLedgerEntry } from './repository/entries';
-export { consumeInTransaction, consumptionDecision, recordConsumption, type ConsumptionInput, type ConsumptionResult } from './consumption';
+export {
+  consumeInTransaction,
+  consumptionDecision,
+  recordConsumption,
+  type ConsumptionDeps,
+  type ConsumptionInput,
+  type ConsumptionResult,
+} from './consumption';
+export { transitionsFrom, type EntitlementCause, type EntitlementChange, type EntitlementTransition, type OnEntitlementChanges } from './changes';
+export { entitlementTransitions } from './transitions';
 export type {
   Anomaly,
   AnomalyCode,

@@ -38,19 +38,21 @@ export async function insertDelivery(
 export interface DeliveryMessage {
   delivery: DeliveryRow;
   envelope: Envelope;
+  /** When the event was emitted: the body's timestamp (Standard Webhooks events), the same on every attempt. */
+  emittedAt: number;
 }
 
 /** A delivery with the event it carries, for the sender. */
 export async function deliveryMessage(db: Queryable, id: string): Promise<DeliveryMessage | null> {
   // The event's columns are renamed in a derived table, so the delivery's own (id, created_at) stay unambiguous.
-  const row = await db.get<DeliveryRow & { eventType: string; eventData: string }>(sql`SELECT ${DELIVERY_COLUMNS}, e.event_type AS "eventType",
-      e.event_data AS "eventData"
-    FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data FROM outbound_events) AS e
+  const row = await db.get<DeliveryRow & { eventType: string; eventData: string; emittedAt: number }>(sql`SELECT ${DELIVERY_COLUMNS},
+      e.event_type AS "eventType", e.event_data AS "eventData", e.emitted_at AS "emittedAt"
+    FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data, created_at AS emitted_at FROM outbound_events) AS e
       ON e.event_row_id = deliveries.event_id
     WHERE deliveries.id = ${id}`);
   if (!row) return null;
-  const { eventType, eventData, ...delivery } = row;
-  return { delivery, envelope: { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> } };
+  const { eventType, eventData, emittedAt, ...delivery } = row;
+  return { delivery, envelope: { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> }, emittedAt };
 }
 
 export async function findDelivery(db: Queryable, id: string): Promise<DeliveryRow | null> {

@@ -6,7 +6,7 @@ import { environmentSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
-import { recordConsumption } from '../ledger/consumption';
+import { recordConsumption, type ConsumptionDeps } from '../ledger/consumption';
 import { factsByEventIds, listKeys, lookupFacts } from './facts';
 import { ingestRows } from './ingest';
 import { parseBound, sqlBounds } from './range';
@@ -20,6 +20,8 @@ export interface ReconciliationDeps {
   settings: ReconciliationSettings;
   /** The receiver without the webhook key check (callers are admins), storing with source "import". */
   importReceive: Receive;
+  /** Told of each consumption's entitlement change (entitlement.updated). */
+  entitlements?: ConsumptionDeps['entitlements'];
 }
 
 export const bound = (edge: 'from' | 'to') =>

@@ -14,6 +14,7 @@ import type { ResolvedConfig } from '../secrets';
 import { systemClock, type Clock } from '../shared/clock';
 import { createSpool } from '../spool/setup';
 import { openStorage, sql, type Storage } from '../storage';
+import { entitlementEvents } from './entitlement-events';
 import { createInbound, type Inbound } from './inbound';
 import { claimPeriodicRun } from './periodic';
 
@@ -97,7 +98,14 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     config: config.outbound,
     resolve: options.resolve,
     notify: wakeOutbound,
+    // As long as a lost wake-up of the job queue may take: the same worst case for both.
+    audienceTtlMs: config.worker.idlePollMs,
+    onSubscriptionsChanged: () => {
+      inbound.subscriptionsChanged();
+      storage.signals.publish('subscriptions', 'changed');
+    },
   });
+  const entitlementChanges = entitlementEvents(outbound.audience, outbound.emit);
   const inbound = await createInbound(config, {
     storage,
     queue,
@@ -105,6 +113,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     logger,
     metrics,
     emit: outbound.emit,
+    entitlementChanges,
     random: options.random,
     onDeliveries: wakeOutbound,
     applyThread: options.applyThread ?? false,
@@ -188,8 +197,11 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
   const unsubscribe = [
     storage.signals.subscribe('jobs', (kind) => (kind === DELIVER_WEBHOOK_JOB ? outboundWorker.notify() : inbound.notify())),
     storage.signals.subscribe('requests', (id) => feed.recordedElsewhere(id)),
+    storage.signals.subscribe('subscriptions', () => outbound.audience.changed()),
   ];
-  const reconciliation = { storage, clock, settings: config.reconciliation, importReceive };
+  // Consumptions (POST /api/users/:userId/consumptions) emit entitlement.updated in their transaction.
+  const entitlements = { changed: entitlementChanges, queued: wakeOutbound };
+  const reconciliation = { storage, clock, settings: config.reconciliation, importReceive, entitlements };
 
   const readiness = async () => {
     const checks: Record<string, string> = {};
