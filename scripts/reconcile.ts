@@ -109,7 +109,7 @@ async function run(options: Options): Promise<number> {
   const started = performance.now();
   if (!fs.existsSync(options.file)) throw new UsageError(`no file at ${options.file}`);
   const format = options.format ?? detectFormat(options.file);
-  if (format === null) throw new UsageError('cannot tell the format from the extension: pass --format csv or --format jsonl');
+  if (format === null) throw new UsageError('cannot tell the format from the extension: pass --format csv, jsonl or json');
   if ((options.url === undefined) !== (options.token === undefined)) throw new UsageError('--url and --token go together');
   const spoolDir = options.json === undefined ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'iaphook-reconcile-report-'));
   const log = new DiscrepancyLog({ sampleLimit: options.show, spoolDir });
@@ -143,9 +143,9 @@ async function run(options: Options): Promise<number> {
 const program = new Command()
   .name('npm run reconcile --')
   .description(
-    'Compare an external list of purchases and refunds (nachocode export or store report: CSV with webhook field names, or JSON lines of webhook bodies) with the ledger.',
+    'Compare an external list of purchases and refunds (nachocode export or store report: CSV with webhook field names, JSON lines of webhook bodies, or a JSON array of them) with the ledger.',
   )
-  .requiredOption('--file <path>', 'the .csv or .jsonl file')
+  .requiredOption('--file <path>', 'the .csv, .jsonl or .json file')
   .addOption(new Option('--environment <environment>', 'the ledger to compare with').choices(['production', 'sandbox']).makeOptionMandatory())
   .option('--ingest', 'store the rows missing from the ledger through the webhook ingest path, marked as imported', false)
   .option('--json <out.json>', 'write the full report (every discrepancy) as JSON')
@@ -153,7 +153,7 @@ const program = new Command()
   .addOption(new Option('--token <jwt>', 'admin token for --url (npm run token -- --role admin)').env('IAPHOOK_TOKEN'))
   .option('--from <date>', 'start of the range checked for events the file lacks (default: its earliest row)', bound('from'))
   .option('--to <date>', 'end of that range (default: its latest row)', bound('to'))
-  .addOption(new Option('--format <format>', 'file format when the extension does not tell').choices(['csv', 'jsonl']))
+  .addOption(new Option('--format <format>', 'file format when the extension does not tell').choices(['csv', 'jsonl', 'json']))
   .option('--show <n>', 'discrepancies of each kind printed', positive, 10)
   .option('--no-progress', 'no progress bar')
   .action(async (options: Options) => {
