@@ -245,7 +245,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     entriesForEvent,
     inspector,
     apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
-    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens })],
+    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens, publicUrl: config.publicUrl })],
   });
 
   if (options.startWorker ?? true) {
