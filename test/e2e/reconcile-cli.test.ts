@@ -236,6 +236,27 @@ describe('npm run reconcile', () => {
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).summary.rows).toMatchObject({ read: 3, invalid: 0 });
   });
 
+  it('when a refused purchase is in the file, then the run lists it as an open anomaly until --ingest stores it', async () => {
+    const database = await newDatabase();
+    const rt = await startRuntime({}, { database });
+    try {
+      await rt.post('/webhooks/nachocode', nacho.purchaseAndroid(), 'a-rotated-away-key-000000000').expect(401);
+    } finally {
+      await rt.close(5000);
+    }
+    const file = path.join(database.dir, 'export.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify(nacho.purchaseAndroid())}\n`);
+    const out = path.join(database.dir, 'report.json');
+    const first = await reconcile(database, ['--file', file, '--environment', 'production', '--json', out]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('Anomalies in the production ledger: 1 open (rejected_request 1):');
+    expect(first.stdout).toMatch(/rejected_request {2}rejected_request:[0-9a-f]{32}\n {4}A POST to \/webhooks\/nachocode was stored but answered 401/);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).summary.anomalies.open.rejected_request).toBe(1);
+    const second = await reconcile(database, ['--file', file, '--environment', 'production', '--ingest']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Anomalies in the production ledger: 0 open');
+  });
+
   it('when the arguments or the file are wrong, then it exits 2 with a message', async () => {
     const database = await newDatabase();
     const missing = await reconcile(database, ['--file', path.join(database.dir, 'nope.csv'), '--environment', 'production']);
