@@ -34,19 +34,20 @@ export function dedupeKeyOfBody(body: Buffer | null): string | null {
   return parsed.success ? dedupeKey({ type: shape, payload: parsed.data } as EventPayload) : null;
 }
 
-const sha256 = (text: string | Buffer) => crypto.createHash('sha256').update(text).digest('hex');
+export const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /**
  * The group of near-identical rejections: the same route (paths match case-insensitively, as the
- * router does), the same reason, and the same event, or for a body that names none, the same bytes.
+ * router does), the same reason, and the same event, or for a body that names none, the same bytes
+ * (the SHA-256 of the whole body received).
  */
-export function rejectionGroupOf(path: string, reason: string | null, key: string | null, body: Buffer | null): string {
-  const what = key !== null ? `event:${key}` : `body:${sha256(body ?? Buffer.alloc(0))}`;
-  return sha256(`${path.toLowerCase()}\n${reason ?? ''}\n${what}`).slice(0, 32);
+export function rejectionGroupOf(path: string, reason: string | null, key: string | null, bodySha256: string): string {
+  const what = key !== null ? `event:${key}` : `body:${bodySha256}`;
+  return crypto.createHash('sha256').update(`${path.toLowerCase()}\n${reason ?? ''}\n${what}`).digest('hex').slice(0, 32);
 }
 
 /** Both, for a rejected request: the body is the whole one received (before a keyless body is cut). */
 export function rejectionIdentity(path: string, reason: string | null, body: Buffer | null): { dedupeKey: string | null; rejectionGroup: string } {
   const key = dedupeKeyOfBody(body);
-  return { dedupeKey: key, rejectionGroup: rejectionGroupOf(path, reason, key, body) };
+  return { dedupeKey: key, rejectionGroup: rejectionGroupOf(path, reason, key, sha256(body ?? Buffer.alloc(0))) };
 }

@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/shared/clock';
 import type { ReconciliationReport, ReportAnomaly } from '../../src/reconciliation';
 import { nacho } from '../support/fixtures';
 import { signToken } from '../../src/http/tokens';
-import { JWT_SECRET, startRuntime, type TestRuntime } from '../support/runtime';
+import { JWT_SECRET, sql, startRuntime, type TestRuntime } from '../support/runtime';
 
 // Anomalies that resolve and can be acknowledged: a rejected request stops counting once its event
 // is stored (replay, resend, import), near-identical rejections are one entry, and an admin can
@@ -136,6 +136,27 @@ describe('near-identical rejections', () => {
     expect(once.anomalies.map((a) => a.code).sort()).toEqual(['conflicting_duplicate', 'orphan_refund', 'rejected_request']);
     clock.advance(1000);
     expect(ids(await report())).toEqual(ids(once));
+  });
+});
+
+describe('requests rejected before rejections were identified', () => {
+  it('when an upgraded install identifies them, then they group and resolve like new ones', async () => {
+    for (let i = 0; i < 3; i++) await rt.post(AUTO, nacho.purchaseIos(), WRONG_KEY).expect(401);
+    await rt.post(AUTO, nacho.purchaseIos({ iapLogId: 6001 }), WRONG_KEY).expect(401);
+    await rt.post(AUTO, 'not json').expect(400);
+    // As an older version stored them: no event, no group.
+    await rt.storage.write((tx) => tx.run(sql`UPDATE raw_requests SET dedupe_key = NULL, rejection_group = NULL`));
+    await rt.post(AUTO, nacho.purchaseIos()).expect(200);
+    const before = await report();
+    expect(before.anomalyCounts.rejected_request).toBe(5);
+    expect(rejected(before).every((a) => a.count === 1 && /^rejected_request:req_/.test(a.id))).toBe(true);
+
+    expect(await rt.identifyOldRejections()).toBe(5);
+    const after = await report();
+    // The three copies of 5012 resolved (its purchase is stored now); 6001 and the non-JSON body remain.
+    expect(after.anomalyCounts.rejected_request).toBe(2);
+    expect(rejected(after).map((a) => a.evidence.details.dedupeKey ?? null).sort()).toEqual([null, 'purchase:production:6001'].sort());
+    expect(await rt.identifyOldRejections()).toBe(0);
   });
 });
 
