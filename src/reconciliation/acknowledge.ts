@@ -1,9 +1,7 @@
 import type { Queryable, Storage } from '../storage/port';
 import { saveAcknowledgement } from './repository/acknowledgements';
 import { eventFindingExists, recordedExists, rejectedGroupExists } from './repository/findings';
-import { REPORT_ANOMALY_CODES, type Acknowledgement, type ReconciliationSettings, type ReportAnomalyCode } from './types';
-
-const isReportCode = (code: string): code is ReportAnomalyCode => (REPORT_ANOMALY_CODES as readonly string[]).includes(code);
+import { isReportCode, type Acknowledgement, type ReconciliationSettings, type ReportAnomalyCode } from './types';
 
 /**
  * The code of the anomaly an id names, or null when there is none to acknowledge: a report-time

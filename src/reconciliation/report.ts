@@ -19,6 +19,7 @@ import {
 import { consumeSums, dailyPoints, purchaseSums, refundSums } from './repository/totals';
 import { mergeTotals, overallOf } from './totals';
 import {
+  isReportCode,
   REPORT_ANOMALY_CODES,
   type ReconciliationReport,
   type ReconciliationSettings,
@@ -36,8 +37,6 @@ export interface ReportRequest {
   /** List acknowledged anomalies too, each with its acknowledgement. */
   includeAcknowledged?: boolean;
 }
-
-const isReportCode = (code: string): code is ReportAnomalyCode => (REPORT_ANOMALY_CODES as readonly string[]).includes(code);
 
 function parseDetails(text: string): Record<string, unknown> {
   try {
@@ -80,7 +79,7 @@ function fromEvent(code: 'orphan_refund' | 'stuck_event', row: EventFindingRow):
 function fromRejectedGroup(group: RejectedGroup): Finding {
   const newest = group.examples[0];
   const ack = acknowledgementOf(group, group.ackAt !== null && Number(group.ackAt) >= group.lastSeen);
-  const before = ack === null && group.ackAt !== null ? acknowledgementOf(group) : null;
+  const before = ack === null ? acknowledgementOf(group) : null;
   return {
     id: rejectedAnomalyId(group.grp),
     code: 'rejected_request',
@@ -101,7 +100,7 @@ function fromRejectedGroup(group: RejectedGroup): Finding {
       lastSeen: new Date(group.lastSeen).toISOString(),
       exampleRequestIds: group.examples.map((r) => r.id),
       // Acknowledged once, then the same rejection came again: open, with what was said then.
-      acknowledgedBefore: before === null || before === undefined ? undefined : { ...before, at: new Date(before.at).toISOString() },
+      acknowledgedBefore: before ? { ...before, at: new Date(before.at).toISOString() } : undefined,
     },
     at: group.lastSeen,
     count: group.n,

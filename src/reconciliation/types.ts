@@ -14,6 +14,8 @@ export const REPORT_ANOMALY_CODES = [
 ] as const;
 export type ReportAnomalyCode = (typeof REPORT_ANOMALY_CODES)[number];
 
+export const isReportCode = (code: string): code is ReportAnomalyCode => (REPORT_ANOMALY_CODES as readonly string[]).includes(code);
+
 /** Inclusive bounds in epoch milliseconds; null is open. */
 export interface TimeRange {
   from: number | null;
