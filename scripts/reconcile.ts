@@ -38,6 +38,7 @@ interface Options {
   format?: FileFormat;
   show: number;
   progress: boolean;
+  acknowledged: boolean;
 }
 
 class UsageError extends Error {}
@@ -73,7 +74,7 @@ async function openLocal(): Promise<Ledger> {
   const runtime: Runtime = await buildRuntime(resolveSecrets(config).config, { logger, startWorker: false, defaultMetrics: false });
   const label = database.backend === 'sqlite' ? `local database ${database.path}` : 'the PostgreSQL database of DATABASE_URL';
   return {
-    source: localLedgerSource(runtime.storage.read, runtime.importReceive, label),
+    source: localLedgerSource(runtime.storage.read, runtime.importReceive, label, { settings: config.reconciliation, now: () => Date.now() }),
     settle: async () => {
       const worker = runtime.worker as NonNullable<Runtime['worker']>;
       worker.start();
@@ -109,7 +110,7 @@ async function run(options: Options): Promise<number> {
   const started = performance.now();
   if (!fs.existsSync(options.file)) throw new UsageError(`no file at ${options.file}`);
   const format = options.format ?? detectFormat(options.file);
-  if (format === null) throw new UsageError('cannot tell the format from the extension: pass --format csv or --format jsonl');
+  if (format === null) throw new UsageError('cannot tell the format from the extension: pass --format csv, jsonl or json');
   if ((options.url === undefined) !== (options.token === undefined)) throw new UsageError('--url and --token go together');
   const spoolDir = options.json === undefined ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'iaphook-reconcile-report-'));
   const log = new DiscrepancyLog({ sampleLimit: options.show, spoolDir });
@@ -128,10 +129,13 @@ async function run(options: Options): Promise<number> {
     });
     bar.stop();
     const applied = options.ingest && summary.ingest!.stored > 0 ? await ledger.settle() : null;
-    const stats = { elapsedMs: performance.now() - started, peakRssMb: process.resourceUsage().maxRSS / 1024, jsonPath: options.json ?? null, applied };
-    if (options.json !== undefined) await log.writeJson(options.json, { ...summary, stats });
+    // After the import: a rejected request whose event was just imported is no longer listed.
+    const report = await ledger.source.report?.({ environment: options.environment, perCodeLimit: Math.max(1, options.show), includeAcknowledged: options.acknowledged });
+    const anomalies = report === undefined ? null : { open: report.anomalyCounts, acknowledged: report.acknowledgedCounts, listed: report.anomalies };
+    const stats = { elapsedMs: performance.now() - started, peakRssMb: process.resourceUsage().maxRSS / 1024, jsonPath: options.json ?? null, applied, show: options.show };
+    if (options.json !== undefined) await log.writeJson(options.json, { ...summary, stats, anomalies });
     const samples: Samples = { missing: log.samples('missing'), extra: log.samples('extra'), mismatched: log.samples('mismatched'), invalid: log.samples('invalid') };
-    process.stdout.write(formatSummary(summary, samples, stats));
+    process.stdout.write(formatSummary(summary, samples, stats, report ?? null));
     return summary.discrepancies > 0 ? 1 : 0;
   } finally {
     bar.stop();
@@ -143,9 +147,9 @@ async function run(options: Options): Promise<number> {
 const program = new Command()
   .name('npm run reconcile --')
   .description(
-    'Compare an external list of purchases and refunds (nachocode export or store report: CSV with webhook field names, or JSON lines of webhook bodies) with the ledger.',
+    'Compare an external list of purchases and refunds (nachocode export or store report: CSV with webhook field names, JSON lines of webhook bodies, or a JSON array of them) with the ledger.',
   )
-  .requiredOption('--file <path>', 'the .csv or .jsonl file')
+  .requiredOption('--file <path>', 'the .csv, .jsonl or .json file')
   .addOption(new Option('--environment <environment>', 'the ledger to compare with').choices(['production', 'sandbox']).makeOptionMandatory())
   .option('--ingest', 'store the rows missing from the ledger through the webhook ingest path, marked as imported', false)
   .option('--json <out.json>', 'write the full report (every discrepancy) as JSON')
@@ -153,8 +157,9 @@ const program = new Command()
   .addOption(new Option('--token <jwt>', 'admin token for --url (npm run token -- --role admin)').env('IAPHOOK_TOKEN'))
   .option('--from <date>', 'start of the range checked for events the file lacks (default: its earliest row)', bound('from'))
   .option('--to <date>', 'end of that range (default: its latest row)', bound('to'))
-  .addOption(new Option('--format <format>', 'file format when the extension does not tell').choices(['csv', 'jsonl']))
-  .option('--show <n>', 'discrepancies of each kind printed', positive, 10)
+  .addOption(new Option('--format <format>', 'file format when the extension does not tell').choices(['csv', 'jsonl', 'json']))
+  .option('--show <n>', 'discrepancies of each kind (and anomalies) printed', positive, 10)
+  .option('--acknowledged', 'list acknowledged anomalies too, not only open ones', false)
   .option('--no-progress', 'no progress bar')
   .action(async (options: Options) => {
     try {

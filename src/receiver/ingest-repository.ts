@@ -77,10 +77,11 @@ async function rawExists(tx: Tx, id: string): Promise<boolean> {
 function insertRaw(tx: Tx, raw: RawRequestRecord, durationMs: number, answer: RecordedAnswer): Promise<number> {
   return tx.run(sql`INSERT INTO raw_requests
       (id, received_at, method, path, query, headers, body, body_size, body_sha256, content_type, remote_addr, request_id,
-       key_fingerprint, status, outcome, reason, response, duration_ms, event_id, source)
+       key_fingerprint, status, outcome, reason, response, duration_ms, event_id, source, dedupe_key, rejection_group)
     VALUES (${raw.id}, ${raw.receivedAt}, ${raw.method}, ${raw.path}, ${raw.query}, ${JSON.stringify(raw.headers)}, ${raw.body},
       ${raw.bodySize}, ${raw.bodySha256}, ${raw.contentType}, ${raw.remoteAddr}, ${raw.requestId}, ${raw.keyFingerprint}, ${answer.status},
-      ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source})`);
+      ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source},
+      ${raw.dedupeKey ?? null}, ${raw.rejectionGroup ?? null})`);
 }
 
 export function accepted(eventId: string, duplicate: boolean) {

@@ -12,6 +12,7 @@ import type { EventPayload } from '../nachocode';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
 import { spooledBody, writeOrSpool, type SpoolFallback } from '../spool/fallback';
 import { parseEvent } from '../nachocode';
+import { rejectionIdentity } from './rejection-identity';
 import { boundRejected, type UnverifiedBounds } from './unverified';
 import type { KeyMatch } from './webhook-keys';
 
@@ -69,7 +70,8 @@ export function createReceiver(deps: ReceiverDeps) {
       // A 503 here means the database and the spool both failed: there is nowhere left to record it.
       if (error.code !== 'service_unavailable') {
         const kept = boundRejected(raw, deps.unverified, deps.clock.now());
-        if (kept !== null) inDatabase = await recordRejected(deps, kept, answer, elapsed);
+        // Identified from the whole body, also when only its first bytes are kept.
+        if (kept !== null) inDatabase = await recordRejected(deps, { ...kept, ...rejectionIdentity(raw.path, answer.reason, raw.body) }, answer, elapsed);
         else deps.onUnrecorded?.(answer);
       }
     }

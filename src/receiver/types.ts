@@ -44,6 +44,10 @@ export interface RawRequestRecord {
   requestId: string | null;
   keyFingerprint: string | null;
   source: RequestSource;
+  /** A rejected request whose body names its event: that event's dedupe key (rejection-identity.ts). */
+  dedupeKey?: string | null;
+  /** A rejected request: the group near-identical rejections share. */
+  rejectionGroup?: string | null;
 }
 
 export interface Answer {

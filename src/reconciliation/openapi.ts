@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { entitlementView } from '../ledger/openapi';
 import { adminErrors, isoTime, problem, type RouteDoc } from '../shared/route-doc';
-import { consumptionBody, eventsQuery, ingestBody, lookupByIds, lookupByKeys, reportQuery } from './routes';
+import { acknowledgeBody, consumptionBody, eventsQuery, ingestBody, lookupByIds, lookupByKeys, reportQuery } from './routes';
 import { REPORT_ANOMALY_CODES } from './types';
 
 const counts = {
@@ -15,6 +15,8 @@ const counts = {
   netPrice: z.number(),
 };
 
+const acknowledgementView = z.object({ by: z.string(), reason: z.string(), at: isoTime });
+
 const report = z.object({
   environment: z.enum(['sandbox', 'production']),
   range: z.object({ from: isoTime.nullable(), to: isoTime.nullable() }),
@@ -22,16 +24,23 @@ const report = z.object({
   settings: z.object({ orphanRefundGraceMs: z.number(), stuckEventAfterMs: z.number() }),
   totals: z.array(z.object({ productId: z.string(), productType: z.string().nullable(), ...counts })),
   overall: z.object(counts),
-  anomalyCounts: z.record(z.enum(REPORT_ANOMALY_CODES), z.number()),
+  anomalyCounts: z.record(z.enum(REPORT_ANOMALY_CODES), z.number()).describe('open anomalies only'),
+  acknowledgedCounts: z.record(z.enum(REPORT_ANOMALY_CODES), z.number()),
+  includeAcknowledged: z.boolean(),
   anomalies: z.array(
     z.object({
+      id: z.string().describe('stable across reports: what the acknowledge route takes'),
       code: z.enum(REPORT_ANOMALY_CODES),
       explanation: z.string(),
       environment: z.string().nullable(),
       userId: z.string().nullable(),
       productId: z.string().nullable(),
       at: isoTime,
+      count: z.number().describe('near-identical findings collapsed into this entry'),
+      firstSeen: isoTime,
+      lastSeen: isoTime,
       evidence: z.object({ eventIds: z.array(z.string()), rawRequestIds: z.array(z.string()), details: z.record(z.string(), z.unknown()) }),
+      acknowledgement: acknowledgementView.nullable(),
     }),
   ),
   perCodeLimit: z.number(),
@@ -74,6 +83,19 @@ export const reconciliationRouteDocs: RouteDoc[] = [
     summary: 'The report: totals, daily counts and anomalies',
     query: reportQuery,
     responses: { 200: { description: 'the report', schema: report }, 400: problem('invalid_query'), ...adminErrors },
+  },
+  {
+    ...pages,
+    method: 'post',
+    path: '/api/reconciliation/anomalies/:id/acknowledge',
+    summary: 'Acknowledge an anomaly: who (the token subject) and why; it leaves the open list',
+    body: acknowledgeBody,
+    responses: {
+      200: { description: 'acknowledged', schema: z.object({ id: z.string(), code: z.enum(REPORT_ANOMALY_CODES), acknowledgement: acknowledgementView }) },
+      400: problem('bad_request: no reason'),
+      404: problem('no such anomaly (or no longer one)'),
+      ...adminErrors,
+    },
   },
   {
     ...pages,
@@ -131,7 +153,7 @@ export const reconciliationRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/reconciliation',
     tag: 'Pages',
-    summary: 'The reconciliation page (HTML, no script)',
+    summary: 'The reconciliation page (HTML; its one script is acknowledge.js)',
     auth: 'admin',
     query: reportQuery.omit({ limit: true }),
     responses: {
@@ -139,6 +161,14 @@ export const reconciliationRouteDocs: RouteDoc[] = [
       400: { description: 'a bad parameter', contentType: 'text/html' },
       401: { description: 'not signed in: a link to the sign-in page', contentType: 'text/html' },
     },
+  },
+  {
+    method: 'get',
+    path: '/reconciliation/acknowledge.js',
+    tag: 'Pages',
+    summary: "The reconciliation page's acknowledge script",
+    auth: 'none',
+    responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' } },
   },
   {
     method: 'get',

@@ -50,5 +50,9 @@ td:first-child code { white-space: nowrap; }
 .chart .bar-p { fill: var(--purchase); } .chart .bar-r { fill: var(--refund); }
 .chart .axis { stroke: var(--line); } .chart .axis-label { fill: var(--muted); font-size: 11px; } .chart .end { text-anchor: end; }
 .product-chart { margin: 10px 0 18px; } .product-chart h3 { margin: 0 0 2px; font-size: 14px; }
+ul.anomalies li.acknowledged { opacity: 0.75; }
+.ack-note { font-size: 13px; color: var(--muted); margin-top: 4px; }
+form.ack { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 6px; }
+form.ack input { flex: 1 1 240px; } form.ack output { font-size: 13px; color: var(--warn-fg); }
 .notice { background: var(--warn-bg); color: var(--warn-fg); border-radius: 8px; padding: 10px 12px; }
 `;

@@ -6,7 +6,9 @@ import { environmentSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
+import { principalOf } from '../http/auth';
 import { recordConsumption, type ConsumptionDeps } from '../ledger/consumption';
+import { acknowledgeAnomaly } from './acknowledge';
 import { factsByEventIds, listKeys, lookupFacts } from './facts';
 import { ingestRows } from './ingest';
 import { parseBound, sqlBounds } from './range';
@@ -34,12 +36,18 @@ export const bound = (edge: 'from' | 'to') =>
     })
     .optional();
 
+/** include=acknowledged lists acknowledged anomalies beside the open ones. */
+export const includeParam = z.enum(['open', 'acknowledged']).default('open');
+
 export const reportQuery = z.strictObject({
   environment: environmentSchema.default('production'),
   from: bound('from'),
   to: bound('to'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  include: includeParam,
 });
+
+export const acknowledgeBody = z.strictObject({ reason: z.string().trim().min(1, 'say why: a reason is required').max(2000) });
 
 /** Parses from/to into a range, rejecting an empty one (from after to). */
 export function rangeOf(q: { from?: number; to?: number }): TimeRange {
@@ -81,11 +89,11 @@ export const consumptionBody = z.strictObject({
 });
 
 /** Our own API bodies are strict: a misspelt field is a 422 naming it, not silently ignored. */
-function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+function parseBody<T extends z.ZodType>(schema: T, body: unknown, code: 'validation_failed' | 'bad_request' = 'validation_failed'): z.infer<T> {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new AppError('validation_failed', `invalid body: ${fields.map((f) => f.field).join(', ')}`, { fields });
+    throw new AppError(code, `invalid body: ${fields.map((f) => f.field).join(', ')}`, { fields });
   }
   return parsed.data;
 }
@@ -96,7 +104,25 @@ export function reconciliationApiRouter(deps: ReconciliationDeps): express.Route
   router.get('/reconciliation', async (req, res) => {
     const q = parseQuery(reportQuery, req.query);
     const range = rangeOf(q);
-    res.json(await buildReport(deps.storage.read, { environment: q.environment, range, settings: deps.settings, now: deps.clock.now(), perCodeLimit: q.limit }));
+    res.json(
+      await buildReport(deps.storage.read, {
+        environment: q.environment,
+        range,
+        settings: deps.settings,
+        now: deps.clock.now(),
+        perCodeLimit: q.limit,
+        includeAcknowledged: q.include === 'acknowledged',
+      }),
+    );
+  });
+  router.post('/reconciliation/anomalies/:id/acknowledge', async (req, res) => {
+    // 400, not the 422 of the other bodies here: the request is incomplete, not a wrong value of ours.
+    const { reason } = parseBody(acknowledgeBody, req.body, 'bad_request');
+    const id = String(req.params.id);
+    const by = principalOf(res).sub ?? 'admin';
+    const done = await acknowledgeAnomaly(deps.storage, deps.settings, { id, by, reason, now: deps.clock.now() });
+    if (done === null) throw new AppError('not_found', `no anomaly ${id}: take the id from GET /api/reconciliation`, { id });
+    res.json(done);
   });
   router.post('/reconciliation/lookup', async (req, res) => {
     // Chosen by shape rather than with a union, so a bad key is named (keys.0.environment).

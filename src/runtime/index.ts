@@ -8,7 +8,7 @@ import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent } from '../ledger';
 import type { Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createOutbound, DELIVER_WEBHOOK_JOB, deliveryAttemptsForMessage, type Outbound } from '../outbound';
-import { AddressQuota, createKeyChecker, createReceiver, pruneRejected, type Receive } from '../receiver';
+import { AddressQuota, createKeyChecker, createReceiver, identifyOldRejections, pruneRejected, type Receive } from '../receiver';
 import { reconciliationApiRouter, reconciliationPageRouter } from '../reconciliation';
 import type { ResolvedConfig } from '../secrets';
 import { systemClock, type Clock } from '../shared/clock';
@@ -40,6 +40,8 @@ export interface Runtime {
   prune(): Promise<number>;
   /** prune(), unless another instance of the cluster did within the interval; null when skipped. */
   pruneIfDue(everyMs: number): Promise<number | null>;
+  /** Identifies requests rejected before rejections carried their event and group (see rejection-backfill.ts). */
+  identifyOldRejections(): Promise<number>;
   /** Stops the workers (finishing in-flight jobs), flushes pending writes and closes the database. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -260,7 +262,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     entriesForEvent,
     inspector,
     apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
-    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens })],
+    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens, publicUrl: config.publicUrl })],
   });
 
   if (options.startWorker ?? true) {
@@ -290,6 +292,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     feedback,
     feedbackDefaults,
     prune,
+    identifyOldRejections: () => identifyOldRejections(storage),
     pruneIfDue: async (everyMs) => ((await claimPeriodicRun(storage, 'prune', everyMs, clock.now(), outboundWorker.id)) ? prune() : null),
     close: async (deadlineMs = config.shutdownTimeoutMs) => {
       // Live streams never end by themselves: close them so the HTTP server can finish.

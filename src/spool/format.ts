@@ -36,6 +36,9 @@ const rawSchema = z.looseObject({
   requestId: nullableString,
   keyFingerprint: nullableString,
   source: z.enum(['webhook', 'replay', 'import']),
+  // A rejected request's identity; absent in lines written before it existed.
+  dedupeKey: nullableString.optional(),
+  rejectionGroup: nullableString.optional(),
 });
 const eventSchema = z.object({
   type: z.enum(['purchase', 'refund', 'unavailable_users']),

@@ -439,3 +439,45 @@ it('fits a phone and a laptop, light and dark: the header, the list, the detail 
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.emulateMedia({ colorScheme: 'light' });
 });
+
+it('when an anomaly is acknowledged on the reconciliation page, then it leaves the open list and shows among the acknowledged', async () => {
+  const token = signToken(E2E_JWT_SECRET, { role: 'admin', sub: 'browser-admin', expiresInSeconds: 600 });
+  const purchase = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')) as Record<string, unknown>;
+  const sent = await request(`${server.url}/webhooks/nachocode/purchase`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer not-the-configured-key-0000', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...purchase, iapLogId: 930_001 }),
+  });
+  expect(sent.statusCode).toBe(401);
+  await sent.body.dump();
+  await rejectedRequest(token, 930_001);
+  type Report = { anomalies: Array<{ id: string; evidence: { details: { dedupeKey?: string } } }>; acknowledgedCounts: Record<string, number> };
+  const report = await adminGet<Report>(token, '/api/reconciliation');
+  const anomaly = report.anomalies.find((a) => a.evidence.details.dedupeKey === 'purchase:production:930001')!;
+  const form = `form.ack[action="/api/reconciliation/anomalies/${encodeURIComponent(anomaly.id)}/acknowledge"]`;
+
+  const blocked: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') blocked.push(message.text());
+  });
+  await context.clearCookies();
+  await page.goto(`${server.url}/inspector/signin#token=${token}`);
+  await page.waitForURL(`${server.url}/inspector`);
+  await page.goto(`${server.url}/reconciliation`);
+  await page.waitForSelector(form);
+  // No reason, no request: the field is required.
+  await page.click(`${form} button`);
+  expect((await adminGet<Report>(token, '/api/reconciliation')).anomalies.map((a) => a.id)).toContain(anomaly.id);
+
+  await page.fill(`${form} input[name="reason"]`, 'a test sender with an old key');
+  await Promise.all([page.waitForEvent('load'), page.click(`${form} button`)]);
+  expect(await page.$(form)).toBeNull();
+  expect((await adminGet<Report>(token, '/api/reconciliation')).anomalies.map((a) => a.id)).not.toContain(anomaly.id);
+
+  await page.click('text=Show acknowledged ones too');
+  await page.waitForURL((url) => url.searchParams.get('include') === 'acknowledged');
+  expect(await page.textContent('li.acknowledged')).toContain('Acknowledged by browser-admin');
+  expect(await page.textContent('li.acknowledged')).toContain('a test sender with an old key');
+  // The page's script ran under its CSP: nothing was refused.
+  expect(blocked.filter((text) => /Content Security Policy|Refused/i.test(text))).toEqual([]);
+});

@@ -43,11 +43,19 @@ export const rawRequests = pgTable(
     source: text('source').notNull().default('webhook'),
     /** Set for requests captured by a capture bin (/bins/:binId). */
     binId: text('bin_id'),
+    /**
+     * A rejected request whose body names its event: that event's dedupe key (as the receiver
+     * computes it), so reconciliation can tell when the event was stored after all.
+     */
+    dedupeKey: text('dedupe_key'),
+    /** A rejected request: the hash that near-identical rejections share (route, reason, event or body). */
+    rejectionGroup: text('rejection_group'),
   },
   (t) => [
     index('raw_requests_received_at').on(t.receivedAt),
     index('raw_requests_bin').on(t.binId, t.receivedAt),
     index('raw_requests_outcome_received_at').on(t.outcome, t.receivedAt),
+    index('raw_requests_rejection_group').on(t.rejectionGroup),
     index('raw_requests_event_id').on(t.eventId),
   ],
 );
@@ -209,6 +217,17 @@ export const anomalies = pgTable(
   },
   (t) => [uniqueIndex('anomalies_key').on(t.anomalyKey), index('anomalies_code').on(t.code, t.createdAt)],
 );
+
+/** An admin's word that an anomaly was looked at: the report lists it only when asked to. */
+export const anomalyAcknowledgements = pgTable('anomaly_acknowledgements', {
+  /** The report's anomaly id (stable across report runs). */
+  anomalyId: text('anomaly_id').primaryKey(),
+  code: text('code').notNull(),
+  /** The admin token's subject. */
+  acknowledgedBy: text('acknowledged_by').notNull(),
+  reason: text('reason').notNull(),
+  acknowledgedAt: bigint('acknowledged_at', { mode: 'number' }).notNull(),
+});
 
 /** Users nachocode reports as unreachable for push (token not found or invalid). */
 export const unavailableUsers = pgTable(
