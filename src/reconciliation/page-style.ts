@@ -53,6 +53,8 @@ td:first-child code { white-space: nowrap; }
 ul.anomalies li.acknowledged { opacity: 0.75; }
 .ack-note { font-size: 13px; color: var(--muted); margin-top: 4px; }
 form.ack { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 6px; }
-form.ack input { flex: 1 1 240px; } form.ack output { font-size: 13px; color: var(--warn-fg); }
+form.ack input { flex: 1 1 240px; min-width: 0; }
+/* Anomaly ids and explanations carry long unbroken tokens (hashes, paths): they wrap on a phone. */
+ul.anomalies li { overflow-wrap: anywhere; } form.ack output { font-size: 13px; color: var(--warn-fg); }
 .notice { background: var(--warn-bg); color: var(--warn-fg); border-radius: 8px; padding: 10px 12px; }
 `;
