@@ -7,7 +7,11 @@ export interface OutboundMessage {
   /** msg_…: the same on every attempt and redelivery, so receivers can drop duplicates. */
   id: string;
   envelope: Envelope;
+  /** A test event: marked with TEST_HEADER so a receiver can tell it from a real one. */
+  test?: boolean;
 }
+
+export const TEST_HEADER = 'x-iaphook-test';
 
 export interface RequestContext {
   now: number;
@@ -42,6 +46,7 @@ export function buildRequest(
     ...filled?.headers,
     'user-agent': ctx.userAgent,
     'webhook-id': message.id,
+    ...(message.test === true ? { [TEST_HEADER]: 'true' } : {}),
   };
   if (webhook.token !== null) headers['x-webhook-token'] = webhook.token;
   const secrets = activeSecrets(webhook, ctx.now);
