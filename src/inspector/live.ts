@@ -196,7 +196,7 @@ export class LiveFeed {
 }
 
 /** The last `max` ids added, oldest forgotten first. */
-class RecentIds {
+export class RecentIds {
   private readonly ids = new Set<string>();
 
   constructor(private readonly max: number) {}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { adminErrors, isoTime, problem, type ResponseDoc, type RouteDoc } from '../shared/route-doc';
-import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, webhookBody } from './schemas';
+import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, testEventBody, webhookBody } from './schemas';
 import { EVENT_TYPES } from './types';
 
 const webhook = z.object({
@@ -45,6 +45,7 @@ const delivery = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
   nextAttemptAt: isoTime.nullable(),
+  test: z.boolean().describe('a test event (POST …/test)'),
   attempts: z.array(attempt),
 });
 
@@ -74,6 +75,18 @@ export const outboundRouteDocs: RouteDoc[] = [
     responses: answers({ 200: { description: 'the subscription', schema: webhook } }, { 409: problem('the name is taken in this project'), 422: invalid }),
   }),
   doc('delete', one, 'Delete a subscription', { responses: answers({ 204: { description: 'deleted' } }) }),
+  doc('post', `${one}/test`, "Send an example event of the subscription's type through the normal path (marked x-iaphook-test)", {
+    body: testEventBody,
+    responses: answers(
+      {
+        202: {
+          description: 'queued',
+          schema: z.object({ eventId: z.string(), deliveryId: z.string(), projectId: z.number(), webhookId: z.number(), event: z.enum(EVENT_TYPES), test: z.literal(true) }),
+        },
+      },
+      { 409: problem('the subscription is inactive or paused'), 422: invalid },
+    ),
+  }),
   doc('get', `${one}/deliveries`, 'The attempt log, newest first', {
     query: deliveriesQuery,
     responses: answers({ 200: { description: 'a page of deliveries', schema: z.object({ deliveries: z.array(delivery), nextCursor: z.string().nullable() }) } }, { 400: problem('invalid_query') }),

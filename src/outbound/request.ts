@@ -9,6 +9,8 @@ export interface OutboundMessage {
   envelope: Envelope;
   /** When the event was emitted (epoch ms). */
   emittedAt: number;
+  /** A test event: marked with TEST_HEADER so a receiver can tell it from a real one. */
+  test?: boolean;
 }
 
 /**
@@ -20,6 +22,8 @@ export function wireBody(message: Pick<OutboundMessage, 'envelope' | 'emittedAt'
   if (envelope.event !== ENTITLEMENT_UPDATED) return { event: envelope.event, data: envelope.data };
   return { type: envelope.event, timestamp: new Date(message.emittedAt).toISOString(), data: envelope.data };
 }
+
+export const TEST_HEADER = 'x-iaphook-test';
 
 export interface RequestContext {
   now: number;
@@ -54,6 +58,7 @@ export function buildRequest(
     ...filled?.headers,
     'user-agent': ctx.userAgent,
     'webhook-id': message.id,
+    ...(message.test === true ? { [TEST_HEADER]: 'true' } : {}),
   };
   if (webhook.token !== null) headers['x-webhook-token'] = webhook.token;
   const secrets = activeSecrets(webhook, ctx.now);

@@ -421,6 +421,8 @@ export const outboundEvents = pgTable(
     type: text('type').notNull(),
     /** JSON of the envelope's data. */
     data: text('data').notNull(),
+    /** A test event (POST …/webhooks/:id/test): sent with x-iaphook-test: true, to that subscription only. */
+    isTest: boolean('is_test').notNull().default(false),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [index('outbound_events_project').on(t.projectId, t.createdAt)],

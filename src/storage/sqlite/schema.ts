@@ -416,6 +416,8 @@ export const outboundEvents = sqliteTable(
     type: text('type').notNull(),
     /** JSON of the envelope's data. */
     data: text('data').notNull(),
+    /** A test event (POST …/webhooks/:id/test): sent with x-iaphook-test: true, to that subscription only. */
+    isTest: integer('is_test', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('outbound_events_project').on(t.projectId, t.createdAt)],
