@@ -6,7 +6,7 @@ import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
 import type { ReceiverRoute } from '../nachocode';
-import { contentHash, dedupeKey } from '../nachocode';
+import { contentHash, dedupeKey, unknownValues } from '../nachocode';
 import { accepted, conflictBody } from './ingest-repository';
 import type { EventPayload } from '../nachocode';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
@@ -90,9 +90,9 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
   switch (result.kind) {
     case 'stored':
       deps.onAccepted?.(result.eventId);
-      return { status: 200, body: accepted(result.eventId, false), outcome: 'stored', reason: null, eventId: result.eventId };
+      return { status: 200, body: accepted(result.eventId, false, event.unknownValues), outcome: 'stored', reason: null, eventId: result.eventId };
     case 'duplicate':
-      return { status: 200, body: accepted(result.eventId, true), outcome: 'duplicate', reason: null, eventId: result.eventId };
+      return { status: 200, body: accepted(result.eventId, true, event.unknownValues), outcome: 'duplicate', reason: null, eventId: result.eventId };
     case 'conflict':
       return { status: 409, body: conflictBody(result.eventId, event.dedupeKey), outcome: 'conflict', reason: 'conflict', eventId: result.eventId };
     case 'already':
@@ -173,7 +173,9 @@ function isJsonType(contentType: string): boolean {
 
 function prepare(event: EventPayload): PreparedEvent {
   const isTransaction = event.type !== 'unavailable_users';
+  const unknown = unknownValues(event);
   return {
+    ...(unknown.length > 0 ? { unknownValues: unknown } : {}),
     type: event.type,
     environment: isTransaction ? event.payload.environment : null,
     dedupeKey: dedupeKey(event),

@@ -8,6 +8,7 @@ import {
   recordedCounts,
   rejectedRequests,
   stuckEvents,
+  unknownValueEvents,
   type EventFindingRow,
   type FindingBounds,
 } from './repository/findings';
@@ -56,9 +57,18 @@ function fromEvent(code: ReportAnomalyCode, row: EventFindingRow): Finding {
       error: row.error ?? undefined,
       refundQuantity: row.refundQuantity ?? undefined,
       refundedAt: row.refundedAt ?? undefined,
+      ...heldValues(row.heldFor),
     },
     at: row.receivedAt,
   };
+}
+
+/** The field and value (the first, and every one) an event is held for, when it is held for values. */
+function heldValues(heldFor: string | null): Record<string, unknown> {
+  const held = parseDetails(heldFor ?? '{}');
+  const values = Array.isArray(held.values) ? (held.values as Array<{ field?: unknown; value?: unknown }>) : [];
+  if (held.reason !== 'unknown_value' || values.length === 0) return {};
+  return { field: values[0].field, value: values[0].value, unknownValues: values };
 }
 
 /** Findings stored when events were applied or received, and those only the report can see. */
@@ -73,6 +83,9 @@ async function findings(db: Queryable, bounds: FindingBounds, req: ReportRequest
   const orphans = await orphanRefunds(db, bounds, req.now - req.settings.orphanRefundGraceMs);
   counts.orphan_refund = orphans.count;
   found.push(...orphans.rows.map((row) => fromEvent('orphan_refund', row)));
+  const unknown = await unknownValueEvents(db, bounds);
+  counts.unknown_value = unknown.count;
+  found.push(...unknown.rows.map((row) => fromEvent('unknown_value', row)));
   const stuck = await stuckEvents(db, bounds, req.now - req.settings.stuckEventAfterMs);
   counts.stuck_event = stuck.count;
   found.push(...stuck.rows.map((row) => fromEvent('stuck_event', row)));

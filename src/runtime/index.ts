@@ -4,7 +4,7 @@ import { SqlJobQueue, Worker, type JobQueue, type Resolver } from '../delivery';
 import { ensureDefaults, feedbackRouter, FeedbackService, type FeedbackDefaults } from '../feedback';
 import { createTokenChecker } from '../http/token-checker';
 import { createInspector, LiveFeed, type Inspector } from '../inspector';
-import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent } from '../ledger';
+import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent, HeldEvents, heldEventsRouter } from '../ledger';
 import type { Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createOutbound, DELIVER_WEBHOOK_JOB, deliveryAttemptsForMessage, type Outbound } from '../outbound';
@@ -14,6 +14,7 @@ import type { ResolvedConfig } from '../secrets';
 import { systemClock, type Clock } from '../shared/clock';
 import { createSpool } from '../spool/setup';
 import { openStorage, sql, type Storage } from '../storage';
+import { enqueueApply } from './apply-worker';
 import { createInbound, type Inbound } from './inbound';
 import { claimPeriodicRun } from './periodic';
 
@@ -189,6 +190,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     storage.signals.subscribe('requests', (id) => feed.recordedElsewhere(id)),
   ];
   const reconciliation = { storage, clock, settings: config.reconciliation, importReceive };
+  const heldEvents = new HeldEvents({ storage, clock, enqueueApply: enqueueApply(queue), wake: wakeApply });
 
   const readiness = async () => {
     const checks: Record<string, string> = {};
@@ -244,7 +246,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     entitlementsFor,
     entriesForEvent,
     inspector,
-    apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
+    apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation), heldEventsRouter(heldEvents)],
     pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens })],
   });
 

@@ -22,6 +22,7 @@ export const TABLES = [
   'purchases',
   'ledger_entries',
   'anomalies',
+  'value_mappings',
   'unavailable_users',
   'bins',
   'revoked_tokens',

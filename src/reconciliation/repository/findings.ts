@@ -66,12 +66,14 @@ export interface EventFindingRow {
   receivedAt: number;
   refundQuantity: number | null;
   refundedAt: string | null;
+  /** Why a held event waits (JSON text), null otherwise. */
+  heldFor: string | null;
 }
 
 // Payload fields as text (a hand-written payload with a non-number refundQuantity must not fail the
 // whole report on PostgreSQL, where a cast would), typed in JS below.
 const eventColumns = sql`id, type, status, environment, user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId",
-  raw_request_id AS "rawRequestId", error, received_at AS "receivedAt",
+  raw_request_id AS "rawRequestId", error, received_at AS "receivedAt", held_for AS "heldFor",
   ${fn.jsonText(sql`payload`, 'refundQuantity')} AS "refundQuantity", ${fn.jsonText(sql`payload`, 'refundedAt')} AS "refundedAt"`;
 
 const toEventFinding = (row: EventFindingRow): EventFindingRow => ({
@@ -80,10 +82,24 @@ const toEventFinding = (row: EventFindingRow): EventFindingRow => ({
   refundedAt: textOrNull(row.refundedAt),
 });
 
-/** Refunds held longer than the grace period: their purchase has not arrived. */
+const heldForReason = fn.jsonText(sql`held_for`, 'reason');
+
+/**
+ * Refunds held longer than the grace period: their purchase has not arrived. A refund held for a
+ * value it carries, or whose purchase arrived but is held itself, is reported as unknown_value.
+ */
 function orphanWhere(b: FindingBounds, cutoff: number) {
   return sql`type = 'refund' AND status = 'held' AND environment = ${b.environment}
+    AND (held_for IS NULL OR ${heldForReason} <> 'unknown_value')
+    AND NOT EXISTS (SELECT 1 FROM events AS p WHERE p.type = 'purchase' AND p.status = 'held'
+      AND p.environment = events.environment AND p.iap_log_id = events.iap_log_id)
     AND received_at <= ${cutoff} AND received_at BETWEEN ${b.from} AND ${b.to}`;
+}
+
+/** Events held for a value iaphook does not know, at once: only an admin can release them. */
+function unknownValueWhere(b: FindingBounds) {
+  return sql`status = 'held' AND ${heldForReason} = 'unknown_value' AND environment = ${b.environment}
+    AND received_at BETWEEN ${b.from} AND ${b.to}`;
 }
 
 /** Accepted but not applied: waiting past the threshold, or dead (retries exhausted) at any age. */
@@ -100,6 +116,10 @@ async function eventFindings(db: Queryable, where: Sql, limit: number): Promise<
 
 export function orphanRefunds(db: Queryable, b: FindingBounds, cutoff: number): Promise<{ rows: EventFindingRow[]; count: number }> {
   return eventFindings(db, orphanWhere(b, cutoff), b.limit);
+}
+
+export function unknownValueEvents(db: Queryable, b: FindingBounds): Promise<{ rows: EventFindingRow[]; count: number }> {
+  return eventFindings(db, unknownValueWhere(b), b.limit);
 }
 
 export function stuckEvents(db: Queryable, b: FindingBounds, cutoff: number): Promise<{ rows: EventFindingRow[]; count: number }> {

@@ -70,6 +70,8 @@ export const events = pgTable(
     /** received | held | applied | failed | dead */
     status: text('status').notNull().default('received'),
     error: text('error'),
+    /** Why a held event waits, as JSON: {"reason":"awaiting_purchase"} or {"reason":"unknown_value","values":[{field,value}]}. */
+    heldFor: text('held_for'),
     rawRequestId: text('raw_request_id'),
     /** webhook | replay | import */
     source: text('source').notNull().default('webhook'),
@@ -208,6 +210,19 @@ export const anomalies = pgTable(
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [uniqueIndex('anomalies_key').on(t.anomalyKey), index('anomalies_code').on(t.code, t.createdAt)],
+);
+
+/** What an enumerated field's value that iaphook does not know means (productType "subscription" → non-consumable). */
+export const valueMappings = pgTable(
+  'value_mappings',
+  {
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    meaning: text('meaning').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.field, t.value] })],
 );
 
 /** Users nachocode reports as unreachable for push (token not found or invalid). */
