@@ -1,4 +1,5 @@
 import type { ReconciliationReport } from '../../src/reconciliation';
+import { ManualClock } from '../../src/shared/clock';
 import { nacho, type Json } from '../support/fixtures';
 import { sql, startRuntime, type TestRuntime } from '../support/runtime';
 
@@ -159,6 +160,20 @@ describe('value mappings', () => {
     expect(await event(purchase.eventId)).toMatchObject({ status: 'applied' });
     expect(await event(refund.eventId)).toMatchObject({ status: 'applied' });
     expect(await entitlements('user-19c2')).toEqual([expect.objectContaining({ purchased: 1, refunded: 1 })]);
+  });
+
+  it('when the refund of a held purchase waits past the orphan grace period, then it is still not an orphan_refund', async () => {
+    await rt.stop();
+    const clock = new ManualClock(Date.UTC(2026, 2, 10));
+    rt = await startRuntime({ RECONCILE_ORPHAN_REFUND_GRACE_MS: '60000' }, { clock });
+    await send(subscription());
+    const refund = await send(nacho.refundAndroid());
+    const orphan = await send(nacho.refundAndroid({ iapLogId: 7777 }));
+    clock.advance(120_000);
+    const r = await report();
+    expect(r.anomalyCounts).toMatchObject({ unknown_value: 1, orphan_refund: 1 });
+    expect(r.anomalies.find((a) => a.code === 'orphan_refund')?.evidence.eventIds).toEqual([orphan.eventId]);
+    expect(await event(refund.eventId)).toMatchObject({ status: 'held', heldFor: { reason: 'awaiting_purchase' } });
   });
 
   it('when a mapping is deleted, then later events with the value are held again and applied ones stay applied', async () => {
