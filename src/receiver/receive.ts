@@ -82,10 +82,10 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
   const stored = await writeOrSpool(
     deps.spool,
     (signal) => deps.store.ingest(raw, event, elapsed, { signal }),
-    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody() } }),
+    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody(event.unknownValues) } }),
   );
   // On disk in the spool: acknowledged now, stored and deduplicated when the database is back.
-  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(), outcome: 'stored', reason: 'spooled', eventId: null };
+  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(event.unknownValues), outcome: 'stored', reason: 'spooled', eventId: null };
   const result = stored.value;
   switch (result.kind) {
     case 'stored':
