@@ -8,11 +8,12 @@ import { addEntry } from './repository/entries';
 import { findHeldRefunds, setEventStatus } from './repository/events';
 import { findPurchase, findPurchasesByTransactionId, insertPurchase } from './repository/purchases';
 import type { StepResult } from './types';
+import { holdForValues, resolveValues, type Resolved } from './values';
 
 export const grantKey = (eventId: string): string => `${eventId}:grant`;
 
 /** Records the purchase, grants its quantity, then releases any refunds that arrived first. */
-export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<StepResult> {
+export async function applyPurchase(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<StepResult> {
   const existing = await findPurchase(ctx.tx, purchase.environment, purchase.iapLogId);
   if (existing && existing.eventId !== ctx.event.id) {
     // Another event (a replay or import under a new id) already granted this purchase; granting
@@ -42,7 +43,7 @@ export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload
   return result;
 }
 
-async function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<void> {
+async function recordPurchase(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<void> {
   const transactionId = storeTransactionId(purchase);
   // Checked before the insert so the new row does not find itself.
   if (transactionId !== null) await checkTransactionId(ctx, purchase, transactionId);
@@ -72,7 +73,7 @@ async function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): Pro
 const transactionLockKey = (transactionId: string): string => `ledger:transaction:${transactionId}`;
 
 /** The purchase is still granted: nachocode verified it; the anomaly is for reconciliation. */
-async function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, transactionId: string): Promise<void> {
+async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<PurchasePayload>, transactionId: string): Promise<void> {
   await ctx.tx.lock(transactionLockKey(transactionId));
   const seen = await findPurchasesByTransactionId(ctx.tx, transactionId);
   const { duplicates, otherEnvironment } = transactionConflicts(seen, purchase.environment, purchase.iapLogId);
@@ -96,14 +97,22 @@ async function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, 
   }
 }
 
-/** Oldest refundedAt first, so an over-refund is blamed on the refund that came last. */
-async function releaseHeldRefunds(ctx: ApplyContext, purchase: PurchasePayload): Promise<StepResult[]> {
+/**
+ * Oldest refundedAt first, so an over-refund is blamed on the refund that came last. A refund held
+ * for a value is released too once its values are understood (the mapping that released this
+ * purchase usually covers it); otherwise it stays held for its value.
+ */
+async function releaseHeldRefunds(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<StepResult[]> {
   const held = (await findHeldRefunds(ctx.tx, purchase.environment, purchase.iapLogId))
     .map((event) => ({ event, parsed: parseEventPayload(event) }))
     .flatMap(({ event, parsed }) => (parsed.type === 'refund' ? [{ event, refund: parsed.payload }] : []))
     .sort((a, b) => toMillis(a.refund.refundedAt) - toMillis(b.refund.refundedAt));
   // One after another: each refund reads the purchase the previous one reduced.
   const results: StepResult[] = [];
-  for (const { event, refund } of held) results.push(await applyRefund({ ...ctx, event }, refund));
+  for (const { event, refund } of held) {
+    const resolved = await resolveValues(ctx.tx, refund);
+    const refundCtx = { ...ctx, event };
+    results.push(resolved.ok ? await applyRefund(refundCtx, resolved.payload) : await holdForValues(refundCtx, resolved.unknown));
+  }
   return results;
 }

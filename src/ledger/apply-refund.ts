@@ -8,6 +8,7 @@ import { setEventStatus } from './repository/events';
 import { addRefundedQuantity, findPurchase, type PurchaseRow } from './repository/purchases';
 import { asProductType } from './payload';
 import type { StepResult } from './types';
+import type { Resolved } from './values';
 
 export const revokeKey = (eventId: string): string => `${eventId}:revoke`;
 
@@ -15,10 +16,10 @@ export const revokeKey = (eventId: string): string => `${eventId}:revoke`;
  * Revokes what the refund asks for, up to what remains of its purchase. Without the purchase the
  * refund is held (the job still succeeds) and the purchase's apply releases it later.
  */
-export async function applyRefund(ctx: ApplyContext, refund: RefundPayload): Promise<StepResult> {
+export async function applyRefund(ctx: ApplyContext, refund: Resolved<RefundPayload>): Promise<StepResult> {
   const purchase = await findPurchase(ctx.tx, refund.environment, refund.iapLogId);
   if (!purchase) {
-    await setEventStatus(ctx.tx, ctx.event.id, { status: 'held', now: ctx.now });
+    await setEventStatus(ctx.tx, ctx.event.id, { status: 'held', now: ctx.now, heldFor: { reason: 'awaiting_purchase' } });
     return { status: 'held', applied: [] };
   }
   // An existing revoke means this event was applied before its status was reset (a replay):
@@ -27,7 +28,7 @@ export async function applyRefund(ctx: ApplyContext, refund: RefundPayload): Pro
   return markApplied(ctx);
 }
 
-async function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): Promise<void> {
+async function revoke(ctx: ApplyContext, refund: Resolved<RefundPayload>, purchase: PurchaseRow): Promise<void> {
   await checkRefundMatchesPurchase(ctx, refund, purchase);
   const split = refundApplicable(purchase.quantity, purchase.refundedQuantity, refund.refundQuantity);
   if (split.excess > 0) {
@@ -63,7 +64,7 @@ async function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: Purcha
   await checkBalance(ctx, purchase, split.apply);
 }
 
-async function checkRefundMatchesPurchase(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): Promise<void> {
+async function checkRefundMatchesPurchase(ctx: ApplyContext, refund: Resolved<RefundPayload>, purchase: PurchaseRow): Promise<void> {
   if (refund.userId === purchase.userId && refund.productId === purchase.productId) return;
   await reportAnomaly(ctx, 'refund_mismatch', subjectOf(purchase), {
     iapLogId: purchase.iapLogId,

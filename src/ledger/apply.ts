@@ -6,6 +6,7 @@ import { parseEventPayload } from './payload';
 import { findEvent } from './repository/events';
 import type { ApplyContext } from './apply-context';
 import type { ApplyResult, StepResult } from './types';
+import { holdForValues, resolveValues } from './values';
 
 /**
  * A purchase and its refunds take this lock before reading the purchase: applied at the same moment
@@ -33,12 +34,18 @@ async function applyStep(ctx: ApplyContext): Promise<StepResult> {
   const parsed = parseEventPayload(ctx.event);
   const { tx } = ctx;
   switch (parsed.type) {
-    case 'purchase':
+    case 'purchase': {
       await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));
-      return applyPurchase(ctx, parsed.payload);
-    case 'refund':
+      // A value the ledger does not know holds the event before anything is written: applied
+      // later, once a mapping or an upgrade says what it means.
+      const resolved = await resolveValues(tx, parsed.payload);
+      return resolved.ok ? applyPurchase(ctx, resolved.payload) : holdForValues(ctx, resolved.unknown);
+    }
+    case 'refund': {
       await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));
-      return applyRefund(ctx, parsed.payload);
+      const resolved = await resolveValues(tx, parsed.payload);
+      return resolved.ok ? applyRefund(ctx, resolved.payload) : holdForValues(ctx, resolved.unknown);
+    }
     case 'unavailable_users':
       return applyUnavailableUsers(ctx, parsed.payload);
   }

@@ -32,3 +32,5 @@ export type {
   LedgerEntryKind,
   LedgerEventStatus,
 } from './types';
+export { HeldEvents, type HeldEventsDeps } from './held-events';
+export { heldEventsRouter } from './held-routes';

@@ -2,7 +2,7 @@ import express from 'express';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import type { Queryable } from '../storage/port';
-import { getEvent, listEvents, type EventRow } from './events-repository';
+import { getEvent, heldForOf, listEvents, type EventRow } from './events-repository';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -12,6 +12,8 @@ export function eventView(row: EventRow) {
     eventId: row.id,
     type: row.type,
     status: row.status,
+    /** Why a held event waits: its purchase, or values iaphook does not know. */
+    heldFor: heldForOf(row.status, row.heldFor),
     environment: row.environment,
     dedupeKey: row.dedupeKey,
     userId: row.userId,

@@ -1,5 +1,5 @@
 export { eventsRouter, eventView, parseQuery } from './events-routes';
-export { EVENT_COLUMNS, getEvent, type EventRow } from './events-repository';
+export { EVENT_COLUMNS, getEvent, heldForOf, type EventRow, type HeldFor } from './events-repository';
 export { StorageIngestStore } from './ingest-repository';
 export { createReceiver, parseJsonBody, headerValue, type ReceiverDeps } from './receive';
 export { identifyOldRejections } from './rejection-backfill';

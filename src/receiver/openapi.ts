@@ -3,7 +3,13 @@ import { purchaseSchema, refundSchema, unavailableUsersSchema } from '../nachoco
 import { adminErrors, isoTime, problem, type ResponseDoc, type RouteDoc } from '../shared/route-doc';
 import { listQuery } from './events-routes';
 
-const received = z.object({ received: z.literal(true), duplicate: z.boolean(), eventId: z.string() });
+const valueRef = z.object({ field: z.string(), value: z.string() });
+const received = z.object({
+  received: z.literal(true),
+  duplicate: z.boolean(),
+  eventId: z.string(),
+  unknownValues: z.array(valueRef).optional().describe('values iaphook does not know: the event is stored and held until a mapping says what they mean'),
+});
 
 /** What every webhook route answers. */
 const webhookAnswers: Record<number, ResponseDoc> = {
@@ -40,6 +46,10 @@ export const eventView = z.object({
   receivedAt: isoTime,
   appliedAt: isoTime.nullable(),
   error: z.string().nullable(),
+  heldFor: z
+    .union([z.object({ reason: z.literal('awaiting_purchase') }), z.object({ reason: z.literal('unknown_value'), values: z.array(valueRef) })])
+    .nullable()
+    .describe('why a held event waits'),
   rawRequestId: z.string().nullable(),
   payload: z.unknown(),
 });

@@ -6,7 +6,7 @@ import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
 import type { ReceiverRoute } from '../nachocode';
-import { contentHash, dedupeKey } from '../nachocode';
+import { contentHash, dedupeKey, unknownValues } from '../nachocode';
 import { accepted, conflictBody } from './ingest-repository';
 import type { EventPayload } from '../nachocode';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
@@ -85,17 +85,17 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
   const stored = await writeOrSpool(
     deps.spool,
     (signal) => deps.store.ingest(raw, event, elapsed, { signal }),
-    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody() } }),
+    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody(event.unknownValues) } }),
   );
   // On disk in the spool: acknowledged now, stored and deduplicated when the database is back.
-  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(), outcome: 'stored', reason: 'spooled', eventId: null };
+  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(event.unknownValues), outcome: 'stored', reason: 'spooled', eventId: null };
   const result = stored.value;
   switch (result.kind) {
     case 'stored':
       deps.onAccepted?.(result.eventId);
-      return { status: 200, body: accepted(result.eventId, false), outcome: 'stored', reason: null, eventId: result.eventId };
+      return { status: 200, body: accepted(result.eventId, false, event.unknownValues), outcome: 'stored', reason: null, eventId: result.eventId };
     case 'duplicate':
-      return { status: 200, body: accepted(result.eventId, true), outcome: 'duplicate', reason: null, eventId: result.eventId };
+      return { status: 200, body: accepted(result.eventId, true, event.unknownValues), outcome: 'duplicate', reason: null, eventId: result.eventId };
     case 'conflict':
       return { status: 409, body: conflictBody(result.eventId, event.dedupeKey), outcome: 'conflict', reason: 'conflict', eventId: result.eventId };
     case 'already':
@@ -176,7 +176,9 @@ function isJsonType(contentType: string): boolean {
 
 function prepare(event: EventPayload): PreparedEvent {
   const isTransaction = event.type !== 'unavailable_users';
+  const unknown = unknownValues(event);
   return {
+    ...(unknown.length > 0 ? { unknownValues: unknown } : {}),
     type: event.type,
     environment: isTransaction ? event.payload.environment : null,
     dedupeKey: dedupeKey(event),

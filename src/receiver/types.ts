@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../shared/errors';
-import type { EventType } from '../nachocode';
+import type { EventType, ValueRef } from '../nachocode';
 
 export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
 export type RequestSource = 'webhook' | 'replay' | 'import';
@@ -68,6 +68,8 @@ export interface PreparedEvent {
   userId: string | null;
   productId: string | null;
   iapLogId: number | null;
+  /** Enumerated fields whose values iaphook does not know: the event is stored, and held unless a value mapping covers them. */
+  unknownValues?: ValueRef[];
 }
 
 export type IngestResult =

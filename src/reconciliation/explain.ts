@@ -79,6 +79,14 @@ const EXPLAIN: Record<ReportAnomalyCode, (f: Finding, d: Details, now: number) =
       `${seen.join(', ') || 'the other environment'}: a sandbox receipt in production, or the reverse.`
     );
   },
+  unknown_value: (_f, d) => {
+    const values = list(d.unknownValues).map((v) => `${text(v.field)} ${JSON.stringify(text(v.value))}`);
+    return (
+      `A ${text(d.type)} (iapLogId ${text(d.iapLogId)}) carries ${values.join(', ') || 'a value'}, which iaphook does not know, so it is stored ` +
+      'and held instead of applied. Once you know what it means, map it (PUT /api/value-mappings/<field>/<value>) or, after an upgrade, ' +
+      'apply the event again (POST /api/events/<eventId>/apply); held events then apply in the order they arrived.'
+    );
+  },
   refund_mismatch: (_f, d) => {
     const refund = (d.refund ?? {}) as Details;
     const purchase = (d.purchase ?? {}) as Details;

@@ -5,7 +5,7 @@ import type { ProductTotals, ReconciliationReport, ReportAnomaly, ReportAnomalyC
 
 /** The two questions the page answers, each with the codes that answer it. */
 const GROUPS: Array<{ title: string; codes: ReportAnomalyCode[] }> = [
-  { title: 'Events we never received or never applied', codes: ['orphan_refund', 'rejected_request', 'stuck_event', 'conflicting_duplicate'] },
+  { title: 'Events we never received or never applied', codes: ['orphan_refund', 'unknown_value', 'rejected_request', 'stuck_event', 'conflicting_duplicate'] },
   {
     title: 'Entitlements to review',
     codes: ['negative_balance', 'over_refund', 'duplicate_transaction_id', 'environment_mismatch', 'refund_mismatch'],

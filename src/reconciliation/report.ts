@@ -11,6 +11,8 @@ import {
   rejectedGroups,
   stuckEvents,
   type AckColumns,
+  unknownValueEvents,
+  type EventFindingCode,
   type EventFindingRow,
   type FindingBounds,
   type FindingCount,
@@ -53,7 +55,7 @@ function acknowledgementOf(row: AckColumns, stillCovers = true): Finding['acknow
   return { by: row.ackBy, reason: row.ackReason ?? '', at: Number(row.ackAt) };
 }
 
-function fromEvent(code: 'orphan_refund' | 'stuck_event', row: EventFindingRow): Finding {
+function fromEvent(code: EventFindingCode, row: EventFindingRow): Finding {
   return {
     id: eventAnomalyId(code, row.id),
     code,
@@ -69,6 +71,7 @@ function fromEvent(code: 'orphan_refund' | 'stuck_event', row: EventFindingRow):
       error: row.error ?? undefined,
       refundQuantity: row.refundQuantity ?? undefined,
       refundedAt: row.refundedAt ?? undefined,
+      ...heldValues(row.heldFor),
     },
     at: row.receivedAt,
     acknowledgement: acknowledgementOf(row),
@@ -111,6 +114,14 @@ function fromRejectedGroup(group: RejectedGroup): Finding {
 
 const zeroCounts = () => Object.fromEntries(REPORT_ANOMALY_CODES.map((c) => [c, 0])) as Record<ReportAnomalyCode, number>;
 
+/** The field and value (the first, and every one) an event is held for, when it is held for values. */
+function heldValues(heldFor: string | null): Record<string, unknown> {
+  const held = parseDetails(heldFor ?? '{}');
+  const values = Array.isArray(held.values) ? (held.values as Array<{ field?: unknown; value?: unknown }>) : [];
+  if (held.reason !== 'unknown_value' || values.length === 0) return {};
+  return { field: values[0].field, value: values[0].value, unknownValues: values };
+}
+
 /** Findings stored when events were applied or received, and those only the report can see. */
 async function findings(db: Queryable, bounds: FindingBounds, req: ReportRequest) {
   const open = zeroCounts();
@@ -139,6 +150,9 @@ async function findings(db: Queryable, bounds: FindingBounds, req: ReportRequest
   const orphans = await orphanRefunds(db, bounds, req.now - req.settings.orphanRefundGraceMs);
   count('orphan_refund', orphans.count);
   found.push(...orphans.rows.map((row) => fromEvent('orphan_refund', row)));
+  const unknown = await unknownValueEvents(db, bounds);
+  count('unknown_value', unknown.count);
+  found.push(...unknown.rows.map((row) => fromEvent('unknown_value', row)));
   const stuck = await stuckEvents(db, bounds, req.now - req.settings.stuckEventAfterMs);
   count('stuck_event', stuck.count);
   found.push(...stuck.rows.map((row) => fromEvent('stuck_event', row)));

@@ -2,7 +2,7 @@ import express from 'express';
 import { z } from 'zod';
 import { parseQuery } from '../receiver/events-routes';
 import type { Receive } from '../receiver/routes';
-import { environmentSchema } from '../nachocode';
+import { environmentSchema, identifierSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
@@ -83,7 +83,7 @@ export const ingestBody = z.strictObject({
 
 export const consumptionBody = z.strictObject({
   environment: environmentSchema,
-  productId: z.string().trim().min(1).max(256),
+  productId: identifierSchema,
   quantity: z.number().int().positive().max(1_000_000),
   idempotencyKey: z.string().min(1).max(200),
 });

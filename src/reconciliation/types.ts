@@ -11,6 +11,7 @@ export const REPORT_ANOMALY_CODES = [
   'stuck_event',
   'environment_mismatch',
   'refund_mismatch',
+  'unknown_value',
 ] as const;
 export type ReportAnomalyCode = (typeof REPORT_ANOMALY_CODES)[number];
 

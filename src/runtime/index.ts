@@ -4,7 +4,7 @@ import { SqlJobQueue, Worker, type JobQueue, type Resolver } from '../delivery';
 import { ensureDefaults, feedbackRouter, FeedbackService, type FeedbackDefaults } from '../feedback';
 import { createTokenChecker } from '../http/token-checker';
 import { createInspector, LiveFeed, type Inspector } from '../inspector';
-import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent } from '../ledger';
+import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent, HeldEvents, heldEventsRouter } from '../ledger';
 import type { Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createOutbound, DELIVER_WEBHOOK_JOB, deliveryAttemptsForMessage, type Outbound } from '../outbound';
@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import { createSpool } from '../spool/setup';
 import { openStorage, sql, type Storage } from '../storage';
 import { entitlementEvents } from './entitlement-events';
+import { enqueueApply } from './apply-worker';
 import { createInbound, type Inbound } from './inbound';
 import { claimPeriodicRun } from './periodic';
 
@@ -204,6 +205,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
   // Consumptions (POST /api/users/:userId/consumptions) emit entitlement.updated in their transaction.
   const entitlements = { changed: entitlementChanges, queued: wakeOutbound };
   const reconciliation = { storage, clock, settings: config.reconciliation, importReceive, entitlements };
+  const heldEvents = new HeldEvents({ storage, clock, enqueueApply: enqueueApply(queue), wake: wakeApply });
 
   const readiness = async () => {
     const checks: Record<string, string> = {};
@@ -261,7 +263,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     entitlementsFor,
     entriesForEvent,
     inspector,
-    apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
+    apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation), heldEventsRouter(heldEvents)],
     pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens, publicUrl: config.publicUrl })],
   });
 

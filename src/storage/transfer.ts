@@ -23,6 +23,7 @@ export const TABLES = [
   'ledger_entries',
   'anomalies',
   'anomaly_acknowledgements',
+  'value_mappings',
   'unavailable_users',
   'bins',
   'revoked_tokens',

@@ -49,7 +49,7 @@ describe('formatSummary', () => {
 });
 
 describe('anomalyLines', () => {
-  const zero = { orphan_refund: 0, over_refund: 0, conflicting_duplicate: 0, negative_balance: 0, duplicate_transaction_id: 0, rejected_request: 0, stuck_event: 0, environment_mismatch: 0, refund_mismatch: 0 };
+  const zero = { orphan_refund: 0, over_refund: 0, conflicting_duplicate: 0, negative_balance: 0, duplicate_transaction_id: 0, rejected_request: 0, stuck_event: 0, environment_mismatch: 0, refund_mismatch: 0, unknown_value: 0 };
   const anomaly = (over: Partial<ReportAnomaly> = {}): ReportAnomaly => ({
     id: 'rejected_request:0123456789abcdef0123456789abcdef',
     code: 'rejected_request',

@@ -97,12 +97,14 @@ export interface EventFindingRow extends AckColumns {
   receivedAt: number;
   refundQuantity: number | null;
   refundedAt: string | null;
+  /** Why a held event waits (JSON text), null otherwise. */
+  heldFor: string | null;
 }
 
 // Payload fields as text (a hand-written payload with a non-number refundQuantity must not fail the
 // whole report on PostgreSQL, where a cast would), typed in JS below.
 const eventColumns = sql`id, type, status, environment, user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId",
-  raw_request_id AS "rawRequestId", error, received_at AS "receivedAt",
+  raw_request_id AS "rawRequestId", error, received_at AS "receivedAt", held_for AS "heldFor",
   ${fn.jsonText(sql`payload`, 'refundQuantity')} AS "refundQuantity", ${fn.jsonText(sql`payload`, 'refundedAt')} AS "refundedAt"`;
 
 const toEventFinding = (row: EventFindingRow): EventFindingRow => ({
@@ -111,8 +113,25 @@ const toEventFinding = (row: EventFindingRow): EventFindingRow => ({
   refundedAt: textOrNull(row.refundedAt),
 });
 
-/** Refunds held longer than the grace period: their purchase has not arrived. */
-const orphanCore = (cutoff: number) => sql`type = 'refund' AND status = 'held' AND received_at <= ${cutoff}`;
+const heldForReason = fn.jsonText(sql`held_for`, 'reason');
+
+/**
+ * Refunds held longer than the grace period: their purchase has not arrived. A refund held for a
+ * value it carries, or whose purchase arrived but is held itself, is reported as unknown_value.
+ */
+const orphanCore = (cutoff: number) => sql`type = 'refund' AND status = 'held'
+    AND (held_for IS NULL OR ${heldForReason} <> 'unknown_value')
+    AND NOT EXISTS (SELECT 1 FROM events AS p WHERE p.type = 'purchase' AND p.status = 'held'
+      AND p.environment = events.environment AND p.iap_log_id = events.iap_log_id)
+    AND received_at <= ${cutoff}`;
+
+/** Events held for a value iaphook does not know, at once: only an admin can release them. */
+const unknownValueCore = () => sql`status = 'held' AND ${heldForReason} = 'unknown_value'`;
+
+function unknownValueWhere(b: FindingBounds) {
+  return sql`${unknownValueCore()} AND environment = ${b.environment} AND received_at BETWEEN ${b.from} AND ${b.to}`;
+}
+
 /** Accepted but not applied: waiting past the threshold, or dead (retries exhausted) at any age. */
 const stuckCore = (cutoff: number) => sql`status IN ('received', 'failed', 'dead') AND (status = 'dead' OR received_at <= ${cutoff})`;
 
@@ -124,12 +143,15 @@ function stuckWhere(b: FindingBounds, cutoff: number) {
   return sql`${stuckCore(cutoff)} AND (environment = ${b.environment} OR environment IS NULL) AND received_at BETWEEN ${b.from} AND ${b.to}`;
 }
 
+/** The findings the report computes from an event's state. */
+export type EventFindingCode = 'orphan_refund' | 'unknown_value' | 'stuck_event';
+
 /** Found at report time for an event: its id is the code and the event's id. */
-export const eventAnomalyId = (code: 'orphan_refund' | 'stuck_event', eventId: string) => `${code}:${eventId}`;
+export const eventAnomalyId = (code: EventFindingCode, eventId: string) => `${code}:${eventId}`;
 
 async function eventFindings(
   db: Queryable,
-  code: 'orphan_refund' | 'stuck_event',
+  code: EventFindingCode,
   where: Sql,
   b: FindingBounds,
 ): Promise<{ rows: EventFindingRow[]; count: FindingCount }> {
@@ -146,13 +168,17 @@ export function orphanRefunds(db: Queryable, b: FindingBounds, cutoff: number): 
   return eventFindings(db, 'orphan_refund', orphanWhere(b, cutoff), b);
 }
 
+export function unknownValueEvents(db: Queryable, b: FindingBounds): Promise<{ rows: EventFindingRow[]; count: FindingCount }> {
+  return eventFindings(db, 'unknown_value', unknownValueWhere(b), b);
+}
+
 export function stuckEvents(db: Queryable, b: FindingBounds, cutoff: number): Promise<{ rows: EventFindingRow[]; count: FindingCount }> {
   return eventFindings(db, 'stuck_event', stuckWhere(b, cutoff), b);
 }
 
 /** Whether the event is an orphan refund (or stuck) now, whatever its environment and time. */
-export async function eventFindingExists(db: Queryable, code: 'orphan_refund' | 'stuck_event', eventId: string, cutoff: number): Promise<boolean> {
-  const where = code === 'orphan_refund' ? orphanCore(cutoff) : stuckCore(cutoff);
+export async function eventFindingExists(db: Queryable, code: EventFindingCode, eventId: string, cutoff: number): Promise<boolean> {
+  const where = code === 'orphan_refund' ? orphanCore(cutoff) : code === 'unknown_value' ? unknownValueCore() : stuckCore(cutoff);
   return (await db.get(sql`SELECT id FROM events WHERE id = ${eventId} AND ${where}`)) !== undefined;
 }
 

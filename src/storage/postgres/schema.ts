@@ -78,6 +78,8 @@ export const events = pgTable(
     /** received | held | applied | failed | dead */
     status: text('status').notNull().default('received'),
     error: text('error'),
+    /** Why a held event waits, as JSON: {"reason":"awaiting_purchase"} or {"reason":"unknown_value","values":[{field,value}]}. */
+    heldFor: text('held_for'),
     rawRequestId: text('raw_request_id'),
     /** webhook | replay | import */
     source: text('source').notNull().default('webhook'),
@@ -228,6 +230,19 @@ export const anomalyAcknowledgements = pgTable('anomaly_acknowledgements', {
   reason: text('reason').notNull(),
   acknowledgedAt: bigint('acknowledged_at', { mode: 'number' }).notNull(),
 });
+
+/** What an enumerated field's value that iaphook does not know means (productType "subscription" → non-consumable). */
+export const valueMappings = pgTable(
+  'value_mappings',
+  {
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    meaning: text('meaning').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.field, t.value] })],
+);
 
 /** Users nachocode reports as unreachable for push (token not found or invalid). */
 export const unavailableUsers = pgTable(

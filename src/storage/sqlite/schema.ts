@@ -73,6 +73,8 @@ export const events = sqliteTable(
     /** received | held | applied | failed | dead */
     status: text('status').notNull().default('received'),
     error: text('error'),
+    /** Why a held event waits, as JSON: {"reason":"awaiting_purchase"} or {"reason":"unknown_value","values":[{field,value}]}. */
+    heldFor: text('held_for'),
     rawRequestId: text('raw_request_id'),
     /** webhook | replay | import */
     source: text('source').notNull().default('webhook'),
@@ -223,6 +225,19 @@ export const anomalyAcknowledgements = sqliteTable('anomaly_acknowledgements', {
   reason: text('reason').notNull(),
   acknowledgedAt: integer('acknowledged_at').notNull(),
 });
+
+/** What an enumerated field's value that iaphook does not know means (productType "subscription" → non-consumable). */
+export const valueMappings = sqliteTable(
+  'value_mappings',
+  {
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    meaning: text('meaning').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.field, t.value] })],
+);
 
 /** Users nachocode reports as unreachable for push (token not found or invalid). */
 export const unavailableUsers = sqliteTable(
