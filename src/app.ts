@@ -11,6 +11,7 @@ import { opsRouter, type Readiness } from './http/ops-routes';
 import { requestContext } from './http/request-context';
 import { adminEntitlementsRouter, meRouter, type EntitlementsFor } from './ledger/routes';
 import type { Metrics } from './metrics';
+import { openApiRouter } from './openapi';
 import { eventsRouter, receiverRouter, type Receive } from './receiver';
 import type { Clock } from './shared/clock';
 import type { Queryable } from './storage/port';
@@ -29,6 +30,8 @@ export interface AppDeps {
   trustProxy: boolean | number | readonly string[];
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** METRICS_TOKEN: a Bearer token /metrics requires; null leaves it open. */
+  metricsToken?: string | null;
   readiness(): Promise<Readiness>;
   entitlementsFor: EntitlementsFor;
   entriesForEvent(db: Queryable, eventId: string): Promise<unknown[]>;
@@ -66,7 +69,8 @@ export function createApp(deps: AppDeps): express.Express {
   // on the hottest path, so they are mounted before it.
   app.use(receiverRouter(deps.receive, deps.bodyLimitBytes));
   app.use(helmet());
-  app.use(opsRouter(deps.readiness, deps.metrics.registry));
+  app.use(opsRouter(deps.readiness, deps.metrics.registry, { metricsToken: deps.metricsToken ?? null }));
+  app.use(openApiRouter());
   // Before any body parser: bins record the exact bytes they receive.
   if (deps.inspector !== undefined) app.use(deps.inspector.publicRouter);
   for (const router of deps.pageRouters ?? []) app.use(router);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 // The only reader of process.env. Every default lives here and in .env.example.
 
 // DATABASE_URL may carry a password.
-const SECRET_KEYS = new Set(['NACHOCODE_WEBHOOK_KEYS', 'JWT_SECRET', 'DATABASE_URL']);
+const SECRET_KEYS = new Set(['NACHOCODE_WEBHOOK_KEYS', 'JWT_SECRET', 'DATABASE_URL', 'METRICS_TOKEN']);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -90,6 +90,7 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: intIn(2, 1000).default(10),
   NACHOCODE_WEBHOOK_KEYS: keyList.optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   JWT_MAX_TTL: duration.default(30 * 86400),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_REQUESTS: boolish.default(true),
@@ -148,6 +149,8 @@ export interface Config {
   readonly jwtMaxTtlSeconds: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logRequests: boolean;
+  /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  readonly metricsToken: string | null;
   readonly bodyLimitBytes: number;
   readonly retention: {
     readonly rejectedMaxCount: number;
@@ -259,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtMaxTtlSeconds: e.JWT_MAX_TTL,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     bodyLimitBytes: e.BODY_LIMIT,
     retention: Object.freeze({
       rejectedMaxCount: e.RAW_REJECTED_MAX_COUNT,

@@ -125,6 +125,12 @@ async function main(): Promise<void> {
   };
   prune();
   const timers = [setInterval(prune, PRUNE_EVERY_MS).unref()];
+  // Once after an upgrade (then a single query that finds nothing): older rejections get the event
+  // and group newer ones are stored with, so the reconciliation report resolves and groups them too.
+  runtime.identifyOldRejections().then(
+    (identified) => identified > 0 && logger.info({ identified }, 'identified rejected requests stored before rejections were grouped'),
+    (error: unknown) => logger.warn({ err: error }, 'identifying older rejected requests failed; the next start tries again'),
+  );
   installSignals(server, runtime, logger, timers);
 }
 

@@ -51,6 +51,19 @@ export async function insertBin(tx: Tx, bin: NewBin): Promise<void> {
       ${bin.maskSecrets ?? true}, ${bin.createdAt}, ${bin.lastRequestAt ?? null})`);
 }
 
+/** The settings a bin can change after it was created, by column. */
+const SETTABLE = { name: 'name', status: 'status', body: 'body', contentType: 'content_type', delayMs: 'delay_ms', maskSecrets: 'mask_secrets' } as const;
+export type BinSettings = Partial<{ [K in keyof typeof SETTABLE]: BinRow[K] }>;
+
+/** Sets the given settings of one bin; returns how many bins changed (0: no such bin). */
+export async function updateBin(tx: Tx, id: string, settings: BinSettings): Promise<number> {
+  const sets = (Object.keys(SETTABLE) as Array<keyof typeof SETTABLE>)
+    .filter((key) => settings[key] !== undefined)
+    .map((key) => sql`${sql.raw(SETTABLE[key])} = ${settings[key]}`);
+  if (sets.length === 0) return (await getBin(tx, id)) === undefined ? 0 : 1;
+  return tx.run(sql`UPDATE bins SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
+}
+
 export async function getBin(db: Queryable, id: string): Promise<BinRow | undefined> {
   const row = await db.get<BinRow>(sql`SELECT ${BIN_COLUMNS} FROM bins WHERE id = ${id}`);
   return row === undefined ? undefined : withBoolean(row);

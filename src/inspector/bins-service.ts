@@ -18,6 +18,7 @@ import {
   insertCapture,
   listBins,
   trimBin,
+  updateBin,
   type BinRow,
 } from './bins-repository';
 
@@ -44,6 +45,22 @@ export const createBinSchema = z.strictObject({
   maskSecrets: z.boolean().default(true),
 });
 export type CreateBin = z.infer<typeof createBinSchema>;
+
+/**
+ * A change to a bin's answer or name: only the fields given change. `null` clears the name, the
+ * body (back to the default JSON answer) or the content type.
+ */
+export const updateBinSchema = z
+  .strictObject({
+    name: createBinSchema.shape.name.unwrap().nullable().optional(),
+    status: createBinSchema.shape.status.unwrap().optional(),
+    body: createBinSchema.shape.body.unwrap().nullable().optional(),
+    contentType: createBinSchema.shape.contentType.unwrap().nullable().optional(),
+    delayMs: createBinSchema.shape.delayMs.unwrap().optional(),
+    maskSecrets: createBinSchema.shape.maskSecrets.unwrap().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'expected at least one of name, status, body, contentType, delayMs, maskSecrets');
+export type UpdateBin = z.infer<typeof updateBinSchema>;
 
 export interface CaptureInput {
   method: string;
@@ -131,6 +148,13 @@ export class BinsService {
     const bin = await getBin(read, id);
     if (bin === undefined) throw new AppError('not_found', `no bin ${id}`);
     return { ...bin, requestCount: await countBinRequests(read, id) };
+  }
+
+  /** Changes what a bin answers (from its next request on) or its name. */
+  async update(id: string, patch: UpdateBin): Promise<BinRow & { requestCount: number }> {
+    const updated = await this.deps.storage.write((tx) => updateBin(tx, id, patch));
+    if (updated === 0) throw new AppError('not_found', `no bin ${id}`);
+    return this.get(id);
   }
 
   async remove(id: string): Promise<void> {

@@ -11,6 +11,7 @@ import { inspectorPageRouter } from './page-routes';
 import { pruneAccepted, pruneIdleBins, type AcceptedRetention } from './retention';
 import { inspectorApiRouter } from './routes';
 import { InspectorService } from './service';
+import { setupRouter } from './setup';
 
 export { LiveFeed } from './live';
 export { BinsService, type BinLimits } from './bins-service';
@@ -38,6 +39,8 @@ export interface InspectorOptions {
   deliveryAttempts(messageId: string, binId: string | null): Promise<DeliveryAttemptRow[]>;
   tokens: TokenChecker;
   publicUrl: string | null;
+  /** The keys nachocode may send: the empty page offers them to copy (admins only). */
+  webhookKeys: readonly string[];
   bodyLimitBytes: number;
   limits: InspectorLimits;
 }
@@ -75,6 +78,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   const apiRouter = express.Router();
   apiRouter.use(inspectorApiRouter({ db: storage.read, clock, service, feed, publicUrl: options.publicUrl }));
   apiRouter.use(binsAdminRouter(bins, options.publicUrl));
+  apiRouter.use(setupRouter(options.webhookKeys, options.publicUrl));
 
   const publicRouter = express.Router();
   publicRouter.use(inspectorPageRouter({ tokens: options.tokens, clock, publicUrl: options.publicUrl }));

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import type { Queryable } from '../storage/port';
 import { isRequestId, type RequestFilter } from './filters';
 import { matchingSummary, requestsAfter } from './repository';
-import { summaryView, type RequestSummary } from './views';
+import { listItemView, type RequestListItem } from './views';
 
 export interface LiveFeedOptions {
   db: Queryable;
@@ -145,7 +145,7 @@ export class LiveFeed {
     for (let id = subscriber.queue.shift(); id !== undefined && subscriber.open; id = subscriber.queue.shift()) {
       if (subscriber.sent.has(id)) continue;
       const row = await matchingSummary(this.options.db, id, subscriber.filter);
-      if (row !== undefined) this.send(subscriber, summaryView(row));
+      if (row !== undefined) this.send(subscriber, listItemView(row));
     }
   }
 
@@ -156,11 +156,11 @@ export class LiveFeed {
       subscriber.res.write(`event: reset\ndata: ${JSON.stringify({ reason: 'too many requests were missed; reload the list' })}\n\n`);
       return;
     }
-    for (const row of missed) this.send(subscriber, summaryView(row));
+    for (const row of missed) this.send(subscriber, listItemView(row));
   }
 
   /** One SSE message; the id lets a reconnecting EventSource resume with Last-Event-ID. */
-  private send(subscriber: Subscriber, item: RequestSummary): void {
+  private send(subscriber: Subscriber, item: RequestListItem): void {
     if (!subscriber.open || subscriber.sent.has(item.id)) return;
     subscriber.sent.add(item.id);
     subscriber.res.write(`id: ${item.id}\nevent: request\ndata: ${JSON.stringify(item)}\n\n`);
@@ -196,7 +196,7 @@ export class LiveFeed {
 }
 
 /** The last `max` ids added, oldest forgotten first. */
-class RecentIds {
+export class RecentIds {
   private readonly ids = new Set<string>();
 
   constructor(private readonly max: number) {}

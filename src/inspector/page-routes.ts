@@ -28,7 +28,7 @@ function loadAssets(dir: string): Map<string, { type: string; content: Buffer }>
   return assets;
 }
 
-const sessionBody = z.strictObject({ token: z.string().min(1).max(4096) });
+export const sessionBody = z.strictObject({ token: z.string().min(1).max(4096) });
 
 /**
  * Sign-in that leads back to the inspector with the same filters (its query). The browser keeps

@@ -1,5 +1,5 @@
 import type { Queryable } from '../storage/port';
-import { sql, type Sql } from '../storage/sql';
+import { fn, sql, type Sql } from '../storage/sql';
 import { afterConditions, filterConditions, pageConditions, type RequestFilter } from './filters';
 
 // The inspector's reads of raw_requests (bins-repository.ts and retention.ts hold its writes).
@@ -39,10 +39,20 @@ export interface RawRequestRow {
 export type SummaryRow = Pick<
   RawRequestRow,
   'id' | 'receivedAt' | 'method' | 'path' | 'query' | 'status' | 'outcome' | 'reason' | 'bodySize' | 'durationMs' | 'eventId' | 'source' | 'binId' | 'contentType'
->;
+> & {
+  /** The type of the event the request created or repeated. */
+  eventType?: string | null;
+  /** Top-level `type`, `userId` and `productId` of the body as it arrived (rejected requests and bin captures have no event). */
+  bodyType?: unknown;
+  bodyUserId?: unknown;
+  bodyProductId?: unknown;
+};
 
-const SUMMARY_COLUMNS = sql.raw(`id, received_at AS "receivedAt", method, path, query, status, outcome, reason, body_size AS "bodySize",
-  duration_ms AS "durationMs", event_id AS "eventId", source, bin_id AS "binId", content_type AS "contentType"`);
+const body = sql`body`;
+const SUMMARY_COLUMNS = sql`${sql.raw(`id, received_at AS "receivedAt", method, path, query, status, outcome, reason, body_size AS "bodySize",
+  duration_ms AS "durationMs", event_id AS "eventId", source, bin_id AS "binId", content_type AS "contentType",
+  (SELECT type FROM events WHERE events.id = raw_requests.event_id) AS "eventType"`)},
+  ${fn.bodyField(body, 'type')} AS "bodyType", ${fn.bodyField(body, 'userId')} AS "bodyUserId", ${fn.bodyField(body, 'productId')} AS "bodyProductId"`;
 
 /** Every column of a raw_requests row, named as RawRequestRow names them. */
 export const RAW_REQUEST_COLUMNS = sql.raw(`id, received_at AS "receivedAt", method, path, query, headers, body, body_size AS "bodySize",

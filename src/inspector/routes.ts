@@ -20,16 +20,16 @@ export interface InspectorRoutesDeps {
   publicUrl: string | null;
 }
 
-const listQuery = z.strictObject({ ...filterShape, ...cursorShape });
-const exportQuery = z.strictObject({
+export const listQuery = z.strictObject({ ...filterShape, ...cursorShape });
+export const exportQuery = z.strictObject({
   ...filterShape,
   format: z.enum(['csv', 'json']).default('json'),
   limit: z.coerce.number().int().min(1).optional(),
 });
-const streamQuery = z.strictObject({ ...filterShape, lastEventId: z.string().optional() });
+export const streamQuery = z.strictObject({ ...filterShape, lastEventId: z.string().optional() });
 // No query parameters: a confirmation in the URL could ride on a link or a plain form.
 const replayQuery = z.strictObject({});
-const replayBody = z.strictObject({ acceptUnverified: z.boolean().optional() });
+export const replayBody = z.strictObject({ acceptUnverified: z.boolean().optional() });
 
 /** The admin's confirmation for a request that failed the key check: only in a JSON body. */
 function acceptsUnverified(req: Request): boolean {

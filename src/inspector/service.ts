@@ -1,3 +1,4 @@
+import { answerMs } from '../shared/durations';
 import { eventView, getEvent, type Receive } from '../receiver';
 import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
@@ -9,7 +10,7 @@ import type { RequestFilter } from './filters';
 import { planReplay, REPLAY_OF_HEADER } from './replay';
 import { failedKeyCheck, unverifiedOrigin, unverifiedReplayBody, type UnverifiedReplayBody } from './replay-unverified';
 import { getRequest, listRequests, type RawRequestRow } from './repository';
-import { bodyView, headersOf, parseStored, storedHeader, summaryView } from './views';
+import { bodyView, headersOf, listItemView, parseStored, storedHeader, summaryView } from './views';
 
 export interface InspectorServiceDeps {
   storage: Pick<Storage, 'read'>;
@@ -46,7 +47,7 @@ export class InspectorService {
 
   async list(filter: RequestFilter, cursor: string | undefined, limit: number) {
     const page = await listRequests(this.deps.storage.read, filter, cursor, limit);
-    return { data: page.rows.map(summaryView), nextCursor: page.nextCursor };
+    return { data: page.rows.map(listItemView), nextCursor: page.nextCursor };
   }
 
   /** Everything the detail view shows. baseUrl is where a copied curl command should send it. */
@@ -68,7 +69,7 @@ export class InspectorService {
       acceptedUnverified: row.source === 'replay' && unverifiedOrigin(row) !== null,
       headers,
       body: bodyView(row.body, row),
-      response: { status: row.status, body: parseStored(row.response), durationMs: row.durationMs },
+      response: { status: row.status, body: parseStored(row.response), durationMs: answerMs(row.durationMs) },
       event:
         event === undefined
           ? null

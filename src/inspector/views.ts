@@ -1,3 +1,5 @@
+import { WEBHOOK_ROUTES } from '../receiver';
+import { answerMs } from '../shared/durations';
 import type { RawRequestRow, SummaryRow } from './repository';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -31,12 +33,33 @@ export function summaryView(row: SummaryRow): RequestSummary {
     outcome: row.outcome,
     reason: row.reason,
     size: row.bodySize,
-    // Sub-millisecond precision is noise for a person reading the list.
-    durationMs: row.durationMs === null ? null : Math.round(row.durationMs * 100) / 100,
+    durationMs: answerMs(row.durationMs),
     eventId: row.eventId,
     source: row.source,
     binId: row.binId,
     contentType: row.contentType,
+  };
+}
+
+/** A list row with what it is about: the list's Type, User and Product columns. */
+export interface RequestListItem extends RequestSummary {
+  /** The event's type; else the nachocode route's; else the body's own `type` (a Standard Webhooks delivery to a bin). */
+  type: string | null;
+  userId: string | null;
+  productId: string | null;
+}
+
+const ROUTE_TYPES = new Map(WEBHOOK_ROUTES.filter(([, route]) => route !== 'auto').map(([path, route]) => [path, route.replace(/-/g, '_')]));
+/** A short scalar from the body (a string or a number), as text; anything else is not shown. */
+const scalar = (value: unknown): string | null =>
+  typeof value === 'string' ? value.slice(0, 256) : typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+
+export function listItemView(row: SummaryRow): RequestListItem {
+  return {
+    ...summaryView(row),
+    type: row.eventType ?? ROUTE_TYPES.get(row.path) ?? scalar(row.bodyType),
+    userId: scalar(row.bodyUserId),
+    productId: scalar(row.bodyProductId),
   };
 }
 

@@ -1,13 +1,16 @@
 import type { Tx } from '../storage/port';
+import type { EntitlementChange } from './changes';
 import { recordAnomaly } from './repository/anomalies';
 import { setEventStatus, type EventRow } from './repository/events';
-import type { AnomalyCode, ApplyResult } from './types';
+import type { AnomalyCode, StepResult } from './types';
 
 /** What every apply step needs: the transaction, the event being applied, and the time. */
 export interface ApplyContext {
   tx: Tx;
   event: EventRow;
   now: number;
+  /** Where the steps record each entitlement they moved (shared by the held refunds a purchase releases). */
+  changes: EntitlementChange[];
 }
 
 export interface Subject {
@@ -29,7 +32,7 @@ export async function reportAnomaly(ctx: ApplyContext, code: AnomalyCode, subjec
   });
 }
 
-export async function markApplied(ctx: ApplyContext): Promise<ApplyResult> {
+export async function markApplied(ctx: ApplyContext): Promise<StepResult> {
   await setEventStatus(ctx.tx, ctx.event.id, { status: 'applied', now: ctx.now });
   return { status: 'applied', applied: [{ eventId: ctx.event.id, receivedAt: ctx.event.receivedAt }] };
 }

@@ -3,15 +3,17 @@ import { transactionConflicts } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
 import { applyRefund } from './apply-refund';
 import { parseEventPayload, toMillis } from './payload';
+import { changeOf } from './changes';
 import { addEntry } from './repository/entries';
 import { findHeldRefunds, setEventStatus } from './repository/events';
 import { findPurchase, findPurchasesByTransactionId, insertPurchase } from './repository/purchases';
-import type { ApplyResult } from './types';
+import type { StepResult } from './types';
+import { holdForValues, resolveValues, type Resolved } from './values';
 
 export const grantKey = (eventId: string): string => `${eventId}:grant`;
 
 /** Records the purchase, grants its quantity, then releases any refunds that arrived first. */
-export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<ApplyResult> {
+export async function applyPurchase(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<StepResult> {
   const existing = await findPurchase(ctx.tx, purchase.environment, purchase.iapLogId);
   if (existing && existing.eventId !== ctx.event.id) {
     // Another event (a replay or import under a new id) already granted this purchase; granting
@@ -20,7 +22,7 @@ export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload
     return { status: 'skipped', applied: [] };
   }
   if (!existing) await recordPurchase(ctx, purchase);
-  await addEntry(ctx.tx, {
+  const grant = {
     entryKey: grantKey(ctx.event.id),
     eventId: ctx.event.id,
     environment: purchase.environment,
@@ -29,17 +31,19 @@ export async function applyPurchase(ctx: ApplyContext, purchase: PurchasePayload
     nachoProductId: purchase.nachoProductId,
     productType: purchase.productType,
     iapLogId: purchase.iapLogId,
-    kind: 'grant',
+    kind: 'grant' as const,
     quantity: purchase.quantity,
     amount: purchase.price,
     createdAt: ctx.now,
-  });
+  };
+  // Not written: this event's grant is already there (an apply run again after a status reset).
+  if (await addEntry(ctx.tx, grant)) ctx.changes.push(changeOf(grant, 'purchase', purchase.productType));
   const result = await markApplied(ctx);
   for (const released of await releaseHeldRefunds(ctx, purchase)) result.applied.push(...released.applied);
   return result;
 }
 
-async function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): Promise<void> {
+async function recordPurchase(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<void> {
   const transactionId = storeTransactionId(purchase);
   // Checked before the insert so the new row does not find itself.
   if (transactionId !== null) await checkTransactionId(ctx, purchase, transactionId);
@@ -69,7 +73,7 @@ async function recordPurchase(ctx: ApplyContext, purchase: PurchasePayload): Pro
 const transactionLockKey = (transactionId: string): string => `ledger:transaction:${transactionId}`;
 
 /** The purchase is still granted: nachocode verified it; the anomaly is for reconciliation. */
-async function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, transactionId: string): Promise<void> {
+async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<PurchasePayload>, transactionId: string): Promise<void> {
   await ctx.tx.lock(transactionLockKey(transactionId));
   const seen = await findPurchasesByTransactionId(ctx.tx, transactionId);
   const { duplicates, otherEnvironment } = transactionConflicts(seen, purchase.environment, purchase.iapLogId);
@@ -93,14 +97,22 @@ async function checkTransactionId(ctx: ApplyContext, purchase: PurchasePayload, 
   }
 }
 
-/** Oldest refundedAt first, so an over-refund is blamed on the refund that came last. */
-async function releaseHeldRefunds(ctx: ApplyContext, purchase: PurchasePayload): Promise<ApplyResult[]> {
+/**
+ * Oldest refundedAt first, so an over-refund is blamed on the refund that came last. A refund held
+ * for a value is released too once its values are understood (the mapping that released this
+ * purchase usually covers it); otherwise it stays held for its value.
+ */
+async function releaseHeldRefunds(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<StepResult[]> {
   const held = (await findHeldRefunds(ctx.tx, purchase.environment, purchase.iapLogId))
     .map((event) => ({ event, parsed: parseEventPayload(event) }))
     .flatMap(({ event, parsed }) => (parsed.type === 'refund' ? [{ event, refund: parsed.payload }] : []))
     .sort((a, b) => toMillis(a.refund.refundedAt) - toMillis(b.refund.refundedAt));
   // One after another: each refund reads the purchase the previous one reduced.
-  const results: ApplyResult[] = [];
-  for (const { event, refund } of held) results.push(await applyRefund({ ...ctx, event }, refund));
+  const results: StepResult[] = [];
+  for (const { event, refund } of held) {
+    const resolved = await resolveValues(ctx.tx, refund);
+    const refundCtx = { ...ctx, event };
+    results.push(resolved.ok ? await applyRefund(refundCtx, resolved.payload) : await holdForValues(refundCtx, resolved.unknown));
+  }
   return results;
 }

@@ -2,11 +2,13 @@ import type { RefundPayload } from '../nachocode';
 import { negativeBalance, refundAmount, refundApplicable, summarize } from './entitlements';
 import { markApplied, reportAnomaly, type ApplyContext } from './apply-context';
 import { balanceLockKey } from './consumption';
+import { changeOf } from './changes';
 import { addEntry, entryExists, productTotals } from './repository/entries';
 import { setEventStatus } from './repository/events';
 import { addRefundedQuantity, findPurchase, type PurchaseRow } from './repository/purchases';
 import { asProductType } from './payload';
-import type { ApplyResult } from './types';
+import type { StepResult } from './types';
+import type { Resolved } from './values';
 
 export const revokeKey = (eventId: string): string => `${eventId}:revoke`;
 
@@ -14,10 +16,10 @@ export const revokeKey = (eventId: string): string => `${eventId}:revoke`;
  * Revokes what the refund asks for, up to what remains of its purchase. Without the purchase the
  * refund is held (the job still succeeds) and the purchase's apply releases it later.
  */
-export async function applyRefund(ctx: ApplyContext, refund: RefundPayload): Promise<ApplyResult> {
+export async function applyRefund(ctx: ApplyContext, refund: Resolved<RefundPayload>): Promise<StepResult> {
   const purchase = await findPurchase(ctx.tx, refund.environment, refund.iapLogId);
   if (!purchase) {
-    await setEventStatus(ctx.tx, ctx.event.id, { status: 'held', now: ctx.now });
+    await setEventStatus(ctx.tx, ctx.event.id, { status: 'held', now: ctx.now, heldFor: { reason: 'awaiting_purchase' } });
     return { status: 'held', applied: [] };
   }
   // An existing revoke means this event was applied before its status was reset (a replay):
@@ -26,7 +28,7 @@ export async function applyRefund(ctx: ApplyContext, refund: RefundPayload): Pro
   return markApplied(ctx);
 }
 
-async function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): Promise<void> {
+async function revoke(ctx: ApplyContext, refund: Resolved<RefundPayload>, purchase: PurchaseRow): Promise<void> {
   await checkRefundMatchesPurchase(ctx, refund, purchase);
   const split = refundApplicable(purchase.quantity, purchase.refundedQuantity, refund.refundQuantity);
   if (split.excess > 0) {
@@ -42,7 +44,7 @@ async function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: Purcha
   if (split.apply === 0) return;
   // The purchase's user and product are authoritative: a mismatching refund still takes back
   // what was actually granted.
-  const written = await addEntry(ctx.tx, {
+  const entry = {
     entryKey: revokeKey(ctx.event.id),
     eventId: ctx.event.id,
     environment: purchase.environment,
@@ -51,17 +53,18 @@ async function revoke(ctx: ApplyContext, refund: RefundPayload, purchase: Purcha
     nachoProductId: purchase.nachoProductId,
     productType: purchase.productType,
     iapLogId: purchase.iapLogId,
-    kind: 'revoke',
+    kind: 'revoke' as const,
     quantity: split.apply,
     amount: refundAmount(purchase.price, split.apply, purchase.quantity),
     createdAt: ctx.now,
-  });
-  if (!written) return;
+  };
+  if (!(await addEntry(ctx.tx, entry))) return;
+  ctx.changes.push(changeOf(entry, 'refund', asProductType(purchase.productType)));
   await addRefundedQuantity(ctx.tx, purchase.id, split.apply);
   await checkBalance(ctx, purchase, split.apply);
 }
 
-async function checkRefundMatchesPurchase(ctx: ApplyContext, refund: RefundPayload, purchase: PurchaseRow): Promise<void> {
+async function checkRefundMatchesPurchase(ctx: ApplyContext, refund: Resolved<RefundPayload>, purchase: PurchaseRow): Promise<void> {
   if (refund.userId === purchase.userId && refund.productId === purchase.productId) return;
   await reportAnomaly(ctx, 'refund_mismatch', subjectOf(purchase), {
     iapLogId: purchase.iapLogId,

@@ -4,7 +4,9 @@ import { applyRefund } from './apply-refund';
 import { applyUnavailableUsers } from './apply-unavailable-users';
 import { parseEventPayload } from './payload';
 import { findEvent } from './repository/events';
-import type { ApplyResult } from './types';
+import type { ApplyContext } from './apply-context';
+import type { ApplyResult, StepResult } from './types';
+import { holdForValues, resolveValues } from './values';
 
 /**
  * A purchase and its refunds take this lock before reading the purchase: applied at the same moment
@@ -23,16 +25,27 @@ export async function applyEvent(tx: Tx, eventId: string, now: number): Promise<
   const event = await findEvent(tx, eventId);
   // Thrown rather than skipped: the job is enqueued with the event, so a missing row is a bug.
   if (!event) throw new Error(`event ${eventId} not found`);
-  if (event.status === 'applied') return { status: 'skipped', applied: [] };
-  const ctx = { tx, event, now };
-  const parsed = parseEventPayload(event);
+  if (event.status === 'applied') return { status: 'skipped', applied: [], changes: [] };
+  const ctx: ApplyContext = { tx, event, now, changes: [] };
+  return { ...(await applyStep(ctx)), changes: ctx.changes };
+}
+
+async function applyStep(ctx: ApplyContext): Promise<StepResult> {
+  const parsed = parseEventPayload(ctx.event);
+  const { tx } = ctx;
   switch (parsed.type) {
-    case 'purchase':
+    case 'purchase': {
       await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));
-      return applyPurchase(ctx, parsed.payload);
-    case 'refund':
+      // A value the ledger does not know holds the event before anything is written: applied
+      // later, once a mapping or an upgrade says what it means.
+      const resolved = await resolveValues(tx, parsed.payload);
+      return resolved.ok ? applyPurchase(ctx, resolved.payload) : holdForValues(ctx, resolved.unknown);
+    }
+    case 'refund': {
       await tx.lock(purchaseLockKey(parsed.payload.environment, parsed.payload.iapLogId));
-      return applyRefund(ctx, parsed.payload);
+      const resolved = await resolveValues(tx, parsed.payload);
+      return resolved.ok ? applyRefund(ctx, resolved.payload) : holdForValues(ctx, resolved.unknown);
+    }
     case 'unavailable_users':
       return applyUnavailableUsers(ctx, parsed.payload);
   }

@@ -2,6 +2,7 @@ import type { Environment, ProductType } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Queryable, Storage, Tx } from '../storage/port';
+import { changeOf, type EntitlementChange, type OnEntitlementChanges } from './changes';
 import { summarize, type Entitlement, type Totals } from './entitlements';
 import { asProductType } from './payload';
 import { addEntry, productTotals } from './repository/entries';
@@ -19,6 +20,8 @@ export interface ConsumptionResult {
   duplicate: boolean;
   entry: LedgerEntry;
   balance: Entitlement & { productId: string };
+  /** What the consumption did to the entitlement; null for a repeat, which spends nothing. */
+  change: EntitlementChange | null;
 }
 
 export type ConsumptionDecision =
@@ -63,7 +66,7 @@ async function repeat(db: Queryable, existing: LedgerEntry, userId: string, inpu
       recorded: { productId: existing.productId, quantity: existing.quantity },
     });
   }
-  return { duplicate: true, entry: existing, balance: await balanceOf(db, input.environment, userId, input.productId) };
+  return { duplicate: true, entry: existing, balance: await balanceOf(db, input.environment, userId, input.productId), change: null };
 }
 
 /**
@@ -90,7 +93,7 @@ export async function consumeInTransaction(tx: Tx, userId: string, input: Consum
       { productId: input.productId, environment: input.environment, available: decision.available, requested: input.quantity },
     );
   }
-  const written = await addEntry(tx, {
+  const consume = {
     entryKey,
     eventId: null,
     environment: input.environment,
@@ -99,22 +102,34 @@ export async function consumeInTransaction(tx: Tx, userId: string, input: Consum
     nachoProductId: row?.nachoProductId ?? null,
     productType: 'consumable',
     iapLogId: null,
-    kind: 'consume',
+    kind: 'consume' as const,
     quantity: input.quantity,
     amount: null,
     createdAt: now,
-  });
+  };
+  const written = await addEntry(tx, consume);
   const entry = await findEntryByKey(tx, entryKey);
   if (!entry) throw new Error(`consumption ${entryKey} was not written`);
   // The same key recorded meanwhile by a request for another product (another lock) on another instance.
   if (!written) return repeat(tx, entry, userId, input);
-  return { duplicate: false, entry, balance: await balanceOf(tx, input.environment, userId, input.productId) };
+  const change = changeOf(consume, 'consumption', 'consumable', input.idempotencyKey);
+  return { duplicate: false, entry, balance: await balanceOf(tx, input.environment, userId, input.productId), change };
 }
 
-export function recordConsumption(
-  deps: { storage: Pick<Storage, 'write'>; clock: Clock },
-  userId: string,
-  input: ConsumptionInput,
-): Promise<ConsumptionResult> {
-  return deps.storage.write((tx) => consumeInTransaction(tx, userId, input, deps.clock.now()));
+export interface ConsumptionDeps {
+  storage: Pick<Storage, 'write'>;
+  clock: Clock;
+  /** Told of the change inside the consumption's transaction (entitlement.updated), and after its commit when it queued deliveries. */
+  entitlements?: { changed: OnEntitlementChanges; queued(): void };
+}
+
+export async function recordConsumption(deps: ConsumptionDeps, userId: string, input: ConsumptionInput): Promise<ConsumptionResult> {
+  const { result, queued } = await deps.storage.write(async (tx) => {
+    const now = deps.clock.now();
+    const result = await consumeInTransaction(tx, userId, input, now);
+    const queued = result.change !== null && deps.entitlements !== undefined && (await deps.entitlements.changed(tx, [result.change], now));
+    return { result, queued };
+  });
+  if (queued) deps.entitlements?.queued();
+  return result;
 }

@@ -19,12 +19,15 @@ export async function entitlementsFor(db: Queryable, userId: string, environment
   });
 }
 
+/** A ledger entry as answers show it: times in ISO-8601, like every other answer. */
+export type LedgerEntryView = Omit<LedgerEntry, 'createdAt'> & { createdAt: string };
+
 /**
  * The entries an event caused, keyed by event id: a held refund's revoke is written in its
  * purchase's transaction but still belongs to the refund event.
  */
-export function entriesForEvent(db: Queryable, eventId: string): Promise<LedgerEntry[]> {
-  return findEntriesForEvent(db, eventId);
+export async function entriesForEvent(db: Queryable, eventId: string): Promise<LedgerEntryView[]> {
+  return (await findEntriesForEvent(db, eventId)).map((entry) => ({ ...entry, createdAt: new Date(entry.createdAt).toISOString() }));
 }
 
 export function anomaliesFor(db: Queryable, filter: AnomalyFilter = {}): Promise<Anomaly[]> {

@@ -18,7 +18,7 @@ export interface EntitlementRow {
 
 export type EntitlementsFor = (db: Queryable, userId: string, environment: 'sandbox' | 'production') => Promise<EntitlementRow[]>;
 
-const envQuery = z.strictObject({ environment: z.enum(['sandbox', 'production']).default('production') });
+export const envQuery = z.strictObject({ environment: z.enum(['sandbox', 'production']).default('production') });
 const userIdParam = z.string().min(1).max(256);
 
 async function answer(db: Queryable, entitlementsFor: EntitlementsFor, userId: string, query: unknown) {

@@ -1,4 +1,5 @@
 import type { ProductType } from '../nachocode';
+import type { EntitlementChange } from './changes';
 
 export type LedgerEventStatus = 'received' | 'held' | 'applied' | 'failed' | 'dead';
 
@@ -18,7 +19,12 @@ export interface ApplyResult {
    * refunds it released. Empty when the status is held or skipped.
    */
   applied: Array<{ eventId: string; receivedAt: number }>;
+  /** Every entitlement the apply moved, in the order its entries were written (none when nothing was written). */
+  changes: EntitlementChange[];
 }
+
+/** What one step of an apply returns; applyEvent adds the changes the steps collected. */
+export type StepResult = Omit<ApplyResult, 'changes'>;
 
 export interface EntitlementRow {
   productId: string;

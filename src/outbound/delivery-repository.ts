@@ -21,9 +21,9 @@ export interface DeliveryRow {
 export const DELIVERY_COLUMNS = sql.raw(`id, webhook_id AS "webhookId", event_id AS "eventId", job_id AS "jobId", state,
   created_at AS "createdAt", updated_at AS "updatedAt"`);
 
-export async function insertEvent(tx: Tx, id: string, projectId: number, envelope: Envelope, now: number): Promise<void> {
-  await tx.run(sql`INSERT INTO outbound_events (id, project_id, type, data, created_at)
-    VALUES (${id}, ${projectId}, ${envelope.event}, ${JSON.stringify(envelope.data)}, ${now})`);
+export async function insertEvent(tx: Tx, id: string, projectId: number, envelope: Envelope, now: number, isTest = false): Promise<void> {
+  await tx.run(sql`INSERT INTO outbound_events (id, project_id, type, data, is_test, created_at)
+    VALUES (${id}, ${projectId}, ${envelope.event}, ${JSON.stringify(envelope.data)}, ${isTest}, ${now})`);
 }
 
 export async function insertDelivery(
@@ -38,19 +38,24 @@ export async function insertDelivery(
 export interface DeliveryMessage {
   delivery: DeliveryRow;
   envelope: Envelope;
+  /** When the event was emitted: the body's timestamp (Standard Webhooks events), the same on every attempt. */
+  emittedAt: number;
+  /** A test event (POST …/webhooks/:id/test). */
+  test: boolean;
 }
 
 /** A delivery with the event it carries, for the sender. */
 export async function deliveryMessage(db: Queryable, id: string): Promise<DeliveryMessage | null> {
   // The event's columns are renamed in a derived table, so the delivery's own (id, created_at) stay unambiguous.
-  const row = await db.get<DeliveryRow & { eventType: string; eventData: string }>(sql`SELECT ${DELIVERY_COLUMNS}, e.event_type AS "eventType",
-      e.event_data AS "eventData"
-    FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data FROM outbound_events) AS e
+  const row = await db.get<DeliveryRow & { eventType: string; eventData: string; emittedAt: number; eventTest: boolean | number }>(sql`SELECT ${DELIVERY_COLUMNS},
+      e.event_type AS "eventType", e.event_data AS "eventData", e.emitted_at AS "emittedAt", e.event_test AS "eventTest"
+    FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data, created_at AS emitted_at, is_test AS event_test FROM outbound_events) AS e
       ON e.event_row_id = deliveries.event_id
     WHERE deliveries.id = ${id}`);
   if (!row) return null;
-  const { eventType, eventData, ...delivery } = row;
-  return { delivery, envelope: { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> } };
+  const { eventType, eventData, emittedAt, eventTest, ...delivery } = row;
+  // A boolean is 0/1 on SQLite.
+  return { delivery, envelope: { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> }, emittedAt, test: Boolean(eventTest) };
 }
 
 export async function findDelivery(db: Queryable, id: string): Promise<DeliveryRow | null> {
@@ -72,6 +77,8 @@ export interface ListedDelivery {
   delivery: DeliveryRow;
   /** The event type it carries. */
   type: string;
+  /** Whether that event is a test event. */
+  test: boolean;
 }
 
 /** Newest first; ids are ULIDs, so the last id of a page is the cursor of the next. */
@@ -85,10 +92,11 @@ export async function listDeliveries(
     query.cursor === undefined ? undefined : sql`id < ${query.cursor}`,
     query.state === undefined ? undefined : sql`state = ${query.state}`,
   ]);
-  const rows = await db.all<DeliveryRow & { type: string }>(sql`SELECT ${DELIVERY_COLUMNS},
-      (SELECT type FROM outbound_events WHERE outbound_events.id = deliveries.event_id) AS type
+  const rows = await db.all<DeliveryRow & { type: string; test: boolean | number }>(sql`SELECT ${DELIVERY_COLUMNS},
+      (SELECT type FROM outbound_events WHERE outbound_events.id = deliveries.event_id) AS type,
+      (SELECT is_test FROM outbound_events WHERE outbound_events.id = deliveries.event_id) AS test
     FROM deliveries WHERE ${where} ORDER BY id DESC LIMIT ${query.limit}`);
-  return rows.map(({ type, ...delivery }) => ({ delivery, type }));
+  return rows.map(({ type, test, ...delivery }) => ({ delivery, type, test: Boolean(test) }));
 }
 
 /** The job ids of a subscription's deliveries (to remove them from the queue with it). */

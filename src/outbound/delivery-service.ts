@@ -1,10 +1,13 @@
 import type { AttemptRecord, JobQueue, JobStatus } from '../delivery';
+import { networkMs } from '../shared/durations';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Queryable, Storage, Tx } from '../storage/port';
 import { endedSince, findDelivery, listDeliveries, setDeliveryState, type DeliveryRow, type ListedDelivery } from './delivery-repository';
+import { emitTest } from './emit';
+import { EXAMPLE_EVENTS } from './examples';
 import { discardQueued, isPaused, lockPause } from './pause';
-import type { DeliveryState } from './types';
+import { EVENT_TYPES, type DeliveryState, type EventType } from './types';
 import { findWebhook, projectExists, stopPausing, webhookById } from './webhook-repository';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -17,7 +20,7 @@ function attemptView(row: AttemptRecord) {
     attempt: row.attempt,
     at: iso(row.startedAt),
     statusCode: row.statusCode,
-    latencyMs: row.latencyMs === null ? null : Math.round(row.latencyMs),
+    latencyMs: networkMs(row.latencyMs),
     errorClass: row.errorClass,
     error: row.outcome === 'failed' ? row.errorMessage : null,
     responseSnippet: row.responseSnippet,
@@ -31,6 +34,7 @@ function deliveryView(listed: ListedDelivery, job: JobStatus | undefined, attemp
     id: delivery.id,
     event: listed.type,
     eventId: delivery.eventId,
+    test: listed.test,
     webhookId: delivery.webhookId,
     state: delivery.state as DeliveryState,
     createdAt: iso(delivery.createdAt),
@@ -63,6 +67,27 @@ export class DeliveryService {
     const views = rows.map((row) => deliveryView(row, jobs.get(row.delivery.jobId), attempts.get(row.delivery.jobId) ?? []));
     const nextCursor = rows.length === query.limit ? rows[rows.length - 1].delivery.id : null;
     return { deliveries: views, nextCursor };
+  }
+
+  /**
+   * Sends the subscription a test event: the example of the type asked for, or of the first type
+   * it subscribes to (ACTIVE first), through the queue like any delivery, so the attempt log shows it.
+   */
+  async sendTest(projectId: number, webhookId: number, type: EventType | undefined) {
+    const result = await this.deps.storage.write(async (tx) => {
+      await this.requireWebhook(tx, projectId, webhookId);
+      const webhook = (await webhookById(tx, webhookId))!;
+      if (webhook.status !== 'ACTIVE') {
+        const why = isPaused(webhook) ? 'was disabled automatically' : 'is INACTIVE';
+        throw new AppError('conflict', `webhook ${webhookId} ${why}; set it ACTIVE (PUT with status ACTIVE) before sending a test event`);
+      }
+      const subscribed = [...webhook.events].sort((a, b) => Number(b.status === 'ACTIVE') - Number(a.status === 'ACTIVE'));
+      const event = type ?? subscribed[0]?.type ?? EVENT_TYPES[0];
+      const emitted = await emitTest(tx, this.deps.queue, webhook, EXAMPLE_EVENTS[event], this.deps.clock.now());
+      return { eventId: emitted.eventId, deliveryId: emitted.deliveryIds[0], projectId, webhookId, event, test: true };
+    });
+    this.deps.notify();
+    return result;
   }
 
   /** Sends a finished delivery again: same webhook-id, a fresh round of the retry policy. */

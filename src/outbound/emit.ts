@@ -5,7 +5,7 @@ import { insertDelivery, insertEvent } from './delivery-repository';
 import { subscriptionMatches } from './matching';
 import { isPaused, lockPause } from './pause';
 import { policyFor } from './policies';
-import { DELIVER_WEBHOOK_JOB, endpointKey, type DeliverJobPayload, type EmitInput, type Webhook } from './types';
+import { DELIVER_WEBHOOK_JOB, endpointKey, type DeliverJobPayload, type EmitInput, type Envelope, type Webhook } from './types';
 import { listWebhooks, webhookById } from './webhook-repository';
 
 export interface Emitted {
@@ -47,17 +47,29 @@ export function createEmitter(queue: JobQueue): Emit {
       if (!subscriptionMatches(webhook, input)) continue;
       const state = await startState(tx, webhook);
       if (state === null) continue;
-      const paused = state === 'paused';
-      const deliveryId = newId('dlv', now);
-      const payload: DeliverJobPayload = { deliveryId };
-      const jobId = await queue.enqueue(
-        tx,
-        { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused },
-        now,
-      );
-      await insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId, state }, now);
-      deliveryIds.push(deliveryId);
+      deliveryIds.push(await enqueueDelivery(tx, queue, webhook, eventId, state, now));
     }
     return { eventId, deliveryIds };
   };
+}
+
+/** One delivery of an event to one subscription, and the job that sends it with the subscription's retry policy. */
+async function enqueueDelivery(tx: Tx, queue: JobQueue, webhook: Webhook, eventId: string, state: 'pending' | 'paused', now: number): Promise<string> {
+  const deliveryId = newId('dlv', now);
+  const payload: DeliverJobPayload = { deliveryId };
+  const paused = state === 'paused';
+  const jobId = await queue.enqueue(tx, { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused }, now);
+  await insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId, state }, now);
+  return deliveryId;
+}
+
+/**
+ * A test event for one subscription (Svix's "send example"): an event of its own, marked as a
+ * test, and one delivery through the same queue, signing, template, retries and attempt log as
+ * any. The subscription's event list and filter are not consulted: the admin asked for this one.
+ */
+export async function emitTest(tx: Tx, queue: JobQueue, webhook: Webhook, envelope: Envelope, now: number): Promise<Emitted> {
+  const eventId = newId('msg', now);
+  await insertEvent(tx, eventId, webhook.projectId, envelope, now, true);
+  return { eventId, deliveryIds: [await enqueueDelivery(tx, queue, webhook, eventId, 'pending', now)] };
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
 import { DeliveryService } from './delivery-service';
 import { createEmitter, type Emit } from './emit';
+import { EntitlementAudience } from './entitlements';
 import { createDeliverHandler } from './handler';
 import { createOutboundMetrics, type OutboundMetrics } from './metrics';
 import { outboundRouter } from './routes';
@@ -15,13 +16,14 @@ import { defaultUserAgent } from './version';
 import { WebhookService } from './webhook-service';
 
 export { createEmitter, type Emit, type Emitted } from './emit';
+export { emitEntitlementUpdates, EntitlementAudience, entitlementUpdated } from './entitlements';
 export { endpointKey } from './types';
 export { deliveryAttemptsForMessage, type DeliveryAttemptRow } from './message-attempts';
 export * as abcEvents from './events';
 export type { ChannelRef, FeedbackSnapshot, IssueSnapshot, ProjectRef } from './events';
 export { parseBody, parseId } from './http-parse';
 export { outboundExponentialPolicy, policyFor } from './policies';
-export { CHANNEL_EVENT_TYPES, DELIVER_WEBHOOK_JOB, EVENT_TYPES, ISSUE_STATUSES } from './types';
+export { ABC_EVENT_TYPES, CHANNEL_EVENT_TYPES, DELIVER_WEBHOOK_JOB, ENTITLEMENT_UPDATED, EVENT_TYPES, ISSUE_STATUSES } from './types';
 export type { DeliverJobPayload, DeliveryState, EmitInput, Envelope, EventType, IssueStatus, Webhook } from './types';
 
 export interface OutboundConfig {
@@ -45,6 +47,10 @@ export interface OutboundOptions {
   notify(): void;
   /** DNS for subscriber hosts; tests map names to local addresses. */
   resolve?: Resolver;
+  /** How long the answer to "does anyone want entitlement.updated?" is trusted (1 s when absent). */
+  audienceTtlMs?: number;
+  /** After a subscription was saved or deleted here: tell the other appliers (threads, instances). */
+  onSubscriptionsChanged?(): void;
 }
 
 export interface Outbound {
@@ -52,6 +58,8 @@ export interface Outbound {
   handler: JobHandler<DeliverJobPayload>;
   router: express.Router;
   metrics: OutboundMetrics;
+  /** Whether any subscription wants entitlement.updated; changed() when another instance saved one. */
+  audience: EntitlementAudience;
   /** Closes the HTTP connection pool; after the worker has stopped. */
   close(): Promise<void>;
 }
@@ -70,13 +78,19 @@ export function createOutbound(options: OutboundOptions): Outbound {
     queue,
     policy: { disableAfter: options.config.disableAfter, disableAfterMs: options.config.disableAfterMs },
   });
-  const webhooks = new WebhookService({ storage, clock, queue, allowPrivate: options.config.allowPrivate, notify: options.notify });
+  const audience = new EntitlementAudience(options.audienceTtlMs ?? 1000);
+  const onChanged = () => {
+    audience.changed();
+    options.onSubscriptionsChanged?.();
+  };
+  const webhooks = new WebhookService({ storage, clock, queue, allowPrivate: options.config.allowPrivate, notify: options.notify, onChanged });
   const deliveries = new DeliveryService({ storage, clock, queue, notify: options.notify });
   return {
     emit: createEmitter(queue),
     handler,
     router: outboundRouter({ webhooks, deliveries }),
     metrics,
+    audience,
     close: () => sender.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { JobQueue } from '../delivery';
+import { networkMs } from '../shared/durations';
 import type { Queryable } from '../storage/port';
 import { escapeLike, fn, sql } from '../storage/sql';
 
@@ -8,8 +9,8 @@ export interface DeliveryAttemptRow {
   webhookName: string;
   deliveryState: string;
   attempt: number;
-  startedAt: number;
-  finishedAt: number;
+  startedAt: string;
+  finishedAt: string;
   outcome: string;
   statusCode: number | null;
   latencyMs: number | null;
@@ -48,11 +49,11 @@ export async function deliveryAttemptsForMessage(db: Queryable, queue: JobQueue,
         webhookName: delivery.webhookName,
         deliveryState: delivery.deliveryState,
         attempt: a.attempt,
-        startedAt: a.startedAt,
-        finishedAt: a.finishedAt,
+        startedAt: new Date(a.startedAt).toISOString(),
+        finishedAt: new Date(a.finishedAt).toISOString(),
         outcome: a.outcome,
         statusCode: a.statusCode,
-        latencyMs: a.latencyMs,
+        latencyMs: networkMs(a.latencyMs),
         errorClass: a.errorClass,
         errorMessage: a.errorMessage,
         responseSnippet: a.responseSnippet,

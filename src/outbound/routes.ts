@@ -2,7 +2,7 @@ import express from 'express';
 import { AppError } from '../shared/errors';
 import type { DeliveryService } from './delivery-service';
 import { parseBody, parseId } from './http-parse';
-import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, webhookBody } from './schemas';
+import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, testEventBody, webhookBody } from './schemas';
 import type { WebhookService } from './webhook-service';
 
 export interface OutboundRoutesDeps {
@@ -46,6 +46,11 @@ export function outboundRouter(deps: OutboundRoutesDeps): express.Router {
     res.status(204).end();
   });
 
+  router.post('/projects/:projectId/webhooks/:webhookId/test', async (req, res) => {
+    const { projectId, webhookId } = ids(req.params);
+    const body = parseBody(testEventBody, req.body, 'test event');
+    res.status(202).json(await deps.deliveries.sendTest(projectId, webhookId, body.event));
+  });
   router.get('/projects/:projectId/webhooks/:webhookId/deliveries', async (req, res) => {
     const { projectId, webhookId } = ids(req.params);
     res.json(await deps.deliveries.list(projectId, webhookId, parseQuery(deliveriesQuery, req.query)));

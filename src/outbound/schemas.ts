@@ -141,3 +141,6 @@ export const bulkRedeliverBody = z.object({
 });
 
 export const discardPausedBody = z.object({ stopPausing: z.boolean().optional() });
+
+/** POST …/webhooks/:webhookId/test: which event type's example to send (default: the subscription's first). */
+export const testEventBody = z.strictObject({ event: z.enum(EVENT_TYPES).optional() });

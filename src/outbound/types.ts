@@ -1,5 +1,8 @@
 /** The four events of ABC User Feedback, with its names. */
-export const EVENT_TYPES = ['FEEDBACK_CREATION', 'ISSUE_CREATION', 'ISSUE_STATUS_CHANGE', 'ISSUE_ADDITION'] as const;
+export const ABC_EVENT_TYPES = ['FEEDBACK_CREATION', 'ISSUE_CREATION', 'ISSUE_STATUS_CHANGE', 'ISSUE_ADDITION'] as const;
+/** iaphook's own event for app backends: an applied purchase, refund or consumption moved an entitlement. */
+export const ENTITLEMENT_UPDATED = 'entitlement.updated';
+export const EVENT_TYPES = [...ABC_EVENT_TYPES, ENTITLEMENT_UPDATED] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Events that happen in a channel, so a subscription may limit them to some channels (as ABC). */
@@ -67,7 +70,10 @@ export interface Webhook extends WebhookFields {
   updatedAt: number;
 }
 
-/** The body ABC sends: `{ "event", "data" }`. */
+/**
+ * An event as stored and as templates and filters see it (`event`, `data.…`). ABC's events are
+ * sent as it is; entitlement.updated in the Standard Webhooks shape (see wireBody).
+ */
 export interface Envelope {
   event: EventType;
   data: Record<string, unknown>;

@@ -2,7 +2,7 @@ import type { JobQueue } from '../delivery';
 import type { Queryable, Tx } from '../storage/port';
 import { sql } from '../storage/sql';
 import { jobIdsOfWebhook } from './delivery-repository';
-import type { ActiveStatus, Filter, RetryPolicyName, SubscribedEvent, Template, Webhook, WebhookFields } from './types';
+import { ENTITLEMENT_UPDATED, type ActiveStatus, type Filter, type RetryPolicyName, type SubscribedEvent, type Template, type Webhook, type WebhookFields } from './types';
 
 /** A webhooks row as stored: events, template and filter are JSON text. */
 interface WebhookRow {
@@ -165,4 +165,15 @@ export async function disableWebhook(tx: Tx, id: number, reason: string, now: nu
   const changed = await tx.run(sql`UPDATE webhooks SET status = 'INACTIVE', disabled_reason = ${reason}, disabled_at = ${now}, updated_at = ${now}
     WHERE id = ${id} AND status = 'ACTIVE'`);
   return changed > 0;
+}
+
+/**
+ * The projects with a subscription that gets entitlement.updated (deliverable, with the event
+ * ACTIVE), in id order. The LIKE narrows the rows to those naming the event; the parse decides.
+ */
+export async function projectsWantingEntitlements(db: Queryable): Promise<number[]> {
+  const rows = await db.all<{ projectId: number; events: string }>(sql`SELECT project_id AS "projectId", events FROM webhooks
+    WHERE (status = 'ACTIVE' OR disabled_at IS NOT NULL) AND events LIKE ${`%"${ENTITLEMENT_UPDATED}"%`} ORDER BY project_id`);
+  const wanting = rows.filter((r) => (JSON.parse(r.events) as SubscribedEvent[]).some((e) => e.type === ENTITLEMENT_UPDATED && e.status === 'ACTIVE'));
+  return [...new Set(wanting.map((r) => r.projectId))];
 }

@@ -99,6 +99,8 @@ export interface WebhookServiceDeps {
   allowPrivate: boolean;
   /** Paused deliveries were resumed: wake the outbound worker. */
   notify(): void;
+  /** After a subscription was created, replaced or deleted (the entitlement audience asks again). */
+  onChanged(): void;
 }
 
 /** Subscriptions of a project: ABC's CRUD with its validation, plus signing, templates, filters. */
@@ -115,15 +117,17 @@ export class WebhookService {
     return webhookView(await this.require(this.deps.storage.read, projectId, id), this.deps.clock.now());
   }
 
-  create(projectId: number, body: WebhookBody): Promise<WebhookView> {
+  async create(projectId: number, body: WebhookBody): Promise<WebhookView> {
     this.checkUrl(body.url);
-    return this.deps.storage.write(async (tx) => {
+    const view = await this.deps.storage.write(async (tx) => {
       await lockWebhookNames(tx, projectId);
       const now = this.deps.clock.now();
       await this.requireProject(tx, projectId);
       await this.checkRefs(tx, projectId, body, null);
       return webhookView(await insertWebhook(tx, projectId, fieldsOf(body, null, now), now), now);
     });
+    this.deps.onChanged();
+    return view;
   }
 
   /** A full update; set ACTIVE, the deliveries kept while it was disabled automatically are sent. */
@@ -141,17 +145,19 @@ export class WebhookService {
       await lockPause(tx, id);
       return { view: webhookView(updated, now), resumed: await resumeQueued(tx, this.deps.queue, id, now) };
     });
+    this.deps.onChanged();
     if (resumed > 0) this.deps.notify();
     return view;
   }
 
-  remove(projectId: number, id: number): Promise<void> {
-    return this.deps.storage.write(async (tx) => {
+  async remove(projectId: number, id: number): Promise<void> {
+    await this.deps.storage.write(async (tx) => {
       // Ordered with updates: an update writes the row, then the jobs (a resume); a delete the other way round.
       await lockWebhookNames(tx, projectId);
       await this.require(tx, projectId, id);
       await deleteWebhook(tx, this.deps.queue, id);
     });
+    this.deps.onChanged();
   }
 
   private async require(db: Queryable, projectId: number, id: number): Promise<Webhook> {

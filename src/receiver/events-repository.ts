@@ -1,5 +1,6 @@
 import type { Queryable } from '../storage/port';
 import { sql } from '../storage/sql';
+import type { ValueRef } from '../nachocode';
 
 /** A stored event as the API, the ledger and reconciliation read it. */
 export interface EventRow {
@@ -16,6 +17,8 @@ export interface EventRow {
   iapLogId: number | null;
   /** received | held | applied | failed | dead */
   status: string;
+  /** Why a held event waits (JSON, see the ledger's HeldFor); null when it does not, or was held before this was recorded. */
+  heldFor: string | null;
   error: string | null;
   rawRequestId: string | null;
   /** webhook | replay | import */
@@ -25,9 +28,23 @@ export interface EventRow {
   updatedAt: number;
 }
 
+/** Why a held event waits, as stored in events.held_for. */
+export type HeldFor = { reason: 'awaiting_purchase' } | { reason: 'unknown_value'; values: ValueRef[] };
+
+/** events.held_for as stored; a held event without one (held before it was recorded) waits for its purchase. */
+export function heldForOf(status: string, heldFor: string | null): HeldFor | null {
+  if (status !== 'held') return null;
+  if (heldFor === null) return { reason: 'awaiting_purchase' };
+  try {
+    return JSON.parse(heldFor) as HeldFor;
+  } catch {
+    return { reason: 'awaiting_purchase' };
+  }
+}
+
 /** Every column of an events row, named as EventRow names them. */
 export const EVENT_COLUMNS = sql.raw(`id, type, environment, dedupe_key AS "dedupeKey", content_hash AS "contentHash", payload,
-  user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId", status, error, raw_request_id AS "rawRequestId", source,
+  user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId", status, held_for AS "heldFor", error, raw_request_id AS "rawRequestId", source,
   received_at AS "receivedAt", applied_at AS "appliedAt", updated_at AS "updatedAt"`);
 
 export interface EventFilter {

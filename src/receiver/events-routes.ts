@@ -2,15 +2,18 @@ import express from 'express';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
 import type { Queryable } from '../storage/port';
-import { getEvent, listEvents, type EventRow } from './events-repository';
+import { getEvent, heldForOf, listEvents, type EventRow } from './events-repository';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function eventView(row: EventRow) {
   return {
-    id: row.id,
+    // `eventId`, as the webhook answer, replays, the inspector list and reconciliation name it.
+    eventId: row.id,
     type: row.type,
     status: row.status,
+    /** Why a held event waits: its purchase, or values iaphook does not know. */
+    heldFor: heldForOf(row.status, row.heldFor),
     environment: row.environment,
     dedupeKey: row.dedupeKey,
     userId: row.userId,
@@ -25,7 +28,7 @@ export function eventView(row: EventRow) {
   };
 }
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   type: z
     .enum(['purchase', 'refund', 'unavailable_users', 'unavailable-users'])
     .transform((t) => t.replace('-', '_'))

@@ -1,5 +1,6 @@
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
+import type { ValueRef } from '../nachocode';
 import type { Storage, Tx } from '../storage/port';
 import { sql } from '../storage/sql';
 import type { Answer, IngestResult, IngestStore, PreparedEvent, RawRequestRecord, SentAnswer, StoreOptions } from './types';
@@ -48,7 +49,7 @@ export class StorageIngestStore implements IngestStore {
       ON CONFLICT (dedupe_key) DO NOTHING
       RETURNING id`);
     if (inserted !== undefined) {
-      await record({ status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false) });
+      await record({ status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) });
       await this.options.onStored(tx, eventId, now);
       return { kind: 'stored', eventId };
     }
@@ -57,7 +58,7 @@ export class StorageIngestStore implements IngestStore {
     );
     if (existing === undefined) throw new Error(`event ${event.dedupeKey} collided on insert but cannot be read back`);
     if (existing.contentHash === event.contentHash) {
-      await record({ status: 200, outcome: 'duplicate', reason: null, eventId: existing.id, body: accepted(existing.id, true) });
+      await record({ status: 200, outcome: 'duplicate', reason: null, eventId: existing.id, body: accepted(existing.id, true, event.unknownValues) });
       return { kind: 'duplicate', eventId: existing.id };
     }
     await record({ status: 409, outcome: 'conflict', reason: 'conflict', eventId: existing.id, body: conflictBody(existing.id, event.dedupeKey) });
@@ -77,14 +78,16 @@ async function rawExists(tx: Tx, id: string): Promise<boolean> {
 function insertRaw(tx: Tx, raw: RawRequestRecord, durationMs: number, answer: RecordedAnswer): Promise<number> {
   return tx.run(sql`INSERT INTO raw_requests
       (id, received_at, method, path, query, headers, body, body_size, body_sha256, content_type, remote_addr, request_id,
-       key_fingerprint, status, outcome, reason, response, duration_ms, event_id, source)
+       key_fingerprint, status, outcome, reason, response, duration_ms, event_id, source, dedupe_key, rejection_group)
     VALUES (${raw.id}, ${raw.receivedAt}, ${raw.method}, ${raw.path}, ${raw.query}, ${JSON.stringify(raw.headers)}, ${raw.body},
       ${raw.bodySize}, ${raw.bodySha256}, ${raw.contentType}, ${raw.remoteAddr}, ${raw.requestId}, ${raw.keyFingerprint}, ${answer.status},
-      ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source})`);
+      ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source},
+      ${raw.dedupeKey ?? null}, ${raw.rejectionGroup ?? null})`);
 }
 
-export function accepted(eventId: string, duplicate: boolean) {
-  return { received: true, duplicate, eventId };
+/** The 2xx answer; it names the values iaphook does not know, for which the event is held rather than applied. */
+export function accepted(eventId: string, duplicate: boolean, unknownValues: ValueRef[] = []) {
+  return unknownValues.length === 0 ? { received: true, duplicate, eventId } : { received: true, duplicate, eventId, unknownValues };
 }
 
 export function conflictBody(eventId: string, dedupeKey: string) {

@@ -6,12 +6,13 @@ import { AppError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
 import type { ReceiverRoute } from '../nachocode';
-import { contentHash, dedupeKey } from '../nachocode';
+import { contentHash, dedupeKey, unknownValues } from '../nachocode';
 import { accepted, conflictBody } from './ingest-repository';
 import type { EventPayload } from '../nachocode';
 import type { Answer, InboundRequest, IngestStore, PreparedEvent, RawRequestRecord } from './types';
 import { spooledBody, writeOrSpool, type SpoolFallback } from '../spool/fallback';
 import { parseEvent } from '../nachocode';
+import { rejectionIdentity } from './rejection-identity';
 import { boundRejected, type UnverifiedBounds } from './unverified';
 import type { KeyMatch } from './webhook-keys';
 
@@ -21,7 +22,8 @@ export interface ReceiverDeps {
   clock: Clock;
   /** Called after a new event has committed: wakes the worker. Must return at once. */
   onAccepted?(eventId: string): void;
-  onAnswer?(route: ReceiverRoute, answer: Answer): void;
+  /** Every answer, with the milliseconds from the request's arrival to it. */
+  onAnswer?(route: ReceiverRoute, answer: Answer, durationMs: number): void;
   /**
    * Called once the raw request has committed (every outcome): the inspector's live stream. A
    * request that went to the spool is reported when it gets to the database (its own late write
@@ -68,11 +70,12 @@ export function createReceiver(deps: ReceiverDeps) {
       // A 503 here means the database and the spool both failed: there is nowhere left to record it.
       if (error.code !== 'service_unavailable') {
         const kept = boundRejected(raw, deps.unverified, deps.clock.now());
-        if (kept !== null) inDatabase = await recordRejected(deps, kept, answer, elapsed);
+        // Identified from the whole body, also when only its first bytes are kept.
+        if (kept !== null) inDatabase = await recordRejected(deps, { ...kept, ...rejectionIdentity(raw.path, answer.reason, raw.body) }, answer, elapsed);
         else deps.onUnrecorded?.(answer);
       }
     }
-    deps.onAnswer?.(route, answer);
+    deps.onAnswer?.(route, answer, elapsed());
     if (inDatabase) deps.onRecorded?.(raw.id);
     return answer;
   };
@@ -82,17 +85,17 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
   const stored = await writeOrSpool(
     deps.spool,
     (signal) => deps.store.ingest(raw, event, elapsed, { signal }),
-    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody() } }),
+    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody(event.unknownValues) } }),
   );
   // On disk in the spool: acknowledged now, stored and deduplicated when the database is back.
-  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(), outcome: 'stored', reason: 'spooled', eventId: null };
+  if (stored.kind === 'spooled') return { status: 200, body: spooledBody(event.unknownValues), outcome: 'stored', reason: 'spooled', eventId: null };
   const result = stored.value;
   switch (result.kind) {
     case 'stored':
       deps.onAccepted?.(result.eventId);
-      return { status: 200, body: accepted(result.eventId, false), outcome: 'stored', reason: null, eventId: result.eventId };
+      return { status: 200, body: accepted(result.eventId, false, event.unknownValues), outcome: 'stored', reason: null, eventId: result.eventId };
     case 'duplicate':
-      return { status: 200, body: accepted(result.eventId, true), outcome: 'duplicate', reason: null, eventId: result.eventId };
+      return { status: 200, body: accepted(result.eventId, true, event.unknownValues), outcome: 'duplicate', reason: null, eventId: result.eventId };
     case 'conflict':
       return { status: 409, body: conflictBody(result.eventId, event.dedupeKey), outcome: 'conflict', reason: 'conflict', eventId: result.eventId };
     case 'already':
@@ -173,7 +176,9 @@ function isJsonType(contentType: string): boolean {
 
 function prepare(event: EventPayload): PreparedEvent {
   const isTransaction = event.type !== 'unavailable_users';
+  const unknown = unknownValues(event);
   return {
+    ...(unknown.length > 0 ? { unknownValues: unknown } : {}),
     type: event.type,
     environment: isTransaction ? event.payload.environment : null,
     dedupeKey: dedupeKey(event),

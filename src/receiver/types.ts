@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../shared/errors';
-import type { EventType } from '../nachocode';
+import type { EventType, ValueRef } from '../nachocode';
 
 export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
 export type RequestSource = 'webhook' | 'replay' | 'import';
@@ -44,6 +44,10 @@ export interface RawRequestRecord {
   requestId: string | null;
   keyFingerprint: string | null;
   source: RequestSource;
+  /** A rejected request whose body names its event: that event's dedupe key (rejection-identity.ts). */
+  dedupeKey?: string | null;
+  /** A rejected request: the group near-identical rejections share. */
+  rejectionGroup?: string | null;
 }
 
 export interface Answer {
@@ -64,6 +68,8 @@ export interface PreparedEvent {
   userId: string | null;
   productId: string | null;
   iapLogId: number | null;
+  /** Enumerated fields whose values iaphook does not know: the event is stored, and held unless a value mapping covers them. */
+  unknownValues?: ValueRef[];
 }
 
 export type IngestResult =

@@ -4,8 +4,13 @@ import type { Evidence, ReportAnomaly, ReportAnomalyCode } from './types';
 
 /** One finding, recorded at apply time or found at report time, before it is explained. */
 export interface Finding extends AnomalySubject {
+  id: string;
   code: ReportAnomalyCode;
   at: number;
+  /** Near-identical findings collapsed into this one (1 when absent), the first of them at firstSeen. */
+  count?: number;
+  firstSeen?: number;
+  acknowledgement?: { by: string; reason: string; at: number } | null;
 }
 
 type Details = Record<string, unknown>;
@@ -50,11 +55,18 @@ const EXPLAIN: Record<ReportAnomalyCode, (f: Finding, d: Details, now: number) =
       'one store purchase was reported, and granted, more than once.'
     );
   },
-  rejected_request: (_f, d) => {
+  rejected_request: (f, d, now) => {
     const hint = REASON_HINTS[text(d.reason, '')] ?? 'a request we could not accept';
+    const count = f.count ?? 1;
+    const what =
+      count === 1
+        ? `A ${text(d.method, 'POST')} to ${text(d.path)} was stored but answered`
+        : `${count} near-identical ${text(d.method, 'POST')}s to ${text(d.path)} (the first ${formatAge(now - (f.firstSeen ?? f.at))} ago) were stored but answered`;
+    const event = typeof d.dedupeKey === 'string' ? ` Its body names ${d.dedupeKey}, which is not in the ledger.` : '';
     return (
-      `A ${text(d.method, 'POST')} to ${text(d.path)} was stored but answered ${text(d.status)} (${text(d.reason)}), most likely ${hint}. ` +
-      'If it was a real purchase or refund it is missing from the ledger: fix the cause, then replay it from the inspector.'
+      `${what} ${text(d.status)} (${text(d.reason)}), most likely ${hint}.${event} ` +
+      'If it was a real purchase or refund it is missing from the ledger: fix the cause, then replay it from the inspector ' +
+      '(or resend it from the nachocode dashboard): once the event is stored, this goes away by itself.'
     );
   },
   stuck_event: (f, d, now) =>
@@ -65,6 +77,14 @@ const EXPLAIN: Record<ReportAnomalyCode, (f: Finding, d: Details, now: number) =
     return (
       `Store transaction ${text(d.transactionId)} (iapLogId ${text(d.iapLogId)}) arrived in ${text(d.environment)} and was already seen in ` +
       `${seen.join(', ') || 'the other environment'}: a sandbox receipt in production, or the reverse.`
+    );
+  },
+  unknown_value: (_f, d) => {
+    const values = list(d.unknownValues).map((v) => `${text(v.field)} ${JSON.stringify(text(v.value))}`);
+    return (
+      `A ${text(d.type)} (iapLogId ${text(d.iapLogId)}) carries ${values.join(', ') || 'a value'}, which iaphook does not know, so it is stored ` +
+      'and held instead of applied. Once you know what it means, map it (PUT /api/value-mappings/<field>/<value>) or, after an upgrade, ' +
+      'apply the event again (POST /api/events/<eventId>/apply); held events then apply in the order they arrived.'
     );
   },
   refund_mismatch: (_f, d) => {
@@ -87,19 +107,27 @@ export function evidenceOf(finding: Finding): Evidence {
     ...list(d.seenUnder).map((p) => p.eventId),
     ...list(d.seenIn).map((p) => p.eventId),
   ];
-  const rawRequestIds = [finding.rawRequestId, d.conflictingRequestId];
+  const examples = Array.isArray(d.exampleRequestIds) ? (d.exampleRequestIds as unknown[]) : [];
+  const rawRequestIds = [finding.rawRequestId, d.conflictingRequestId, ...examples];
   const strings = (values: unknown[]) => [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
   return { eventIds: strings(eventIds), rawRequestIds: strings(rawRequestIds), details: d };
 }
 
 export function explainFinding(finding: Finding, now: number): ReportAnomaly {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const ack = finding.acknowledgement ?? null;
   return {
+    id: finding.id,
     code: finding.code,
     explanation: EXPLAIN[finding.code](finding, finding.details, now),
     environment: finding.environment,
     userId: finding.userId,
     productId: finding.productId,
-    at: new Date(finding.at).toISOString(),
+    at: iso(finding.at),
+    count: finding.count ?? 1,
+    firstSeen: iso(finding.firstSeen ?? finding.at),
+    lastSeen: iso(finding.at),
     evidence: evidenceOf(finding),
+    acknowledgement: ack === null ? null : { by: ack.by, reason: ack.reason, at: iso(ack.at) },
   };
 }

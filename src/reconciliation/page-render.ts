@@ -1,15 +1,18 @@
 import { bucketize, productChart } from './chart';
 import { html, inspectorLink, type Html } from './html';
+import { PAGE_SCRIPT_PATH } from './page-script';
 import type { ProductTotals, ReconciliationReport, ReportAnomaly, ReportAnomalyCode, TimeRange } from './types';
 
 /** The two questions the page answers, each with the codes that answer it. */
 const GROUPS: Array<{ title: string; codes: ReportAnomalyCode[] }> = [
-  { title: 'Events we never received or never applied', codes: ['orphan_refund', 'rejected_request', 'stuck_event', 'conflicting_duplicate'] },
+  { title: 'Events we never received or never applied', codes: ['orphan_refund', 'unknown_value', 'rejected_request', 'stuck_event', 'conflicting_duplicate'] },
   {
     title: 'Entitlements to review',
     codes: ['negative_balance', 'over_refund', 'duplicate_transaction_id', 'environment_mismatch', 'refund_mismatch'],
   },
 ];
+
+const REPORT_CODES_SHOWN = GROUPS.flatMap((g) => g.codes);
 
 const CHARTED_PRODUCTS = 12;
 
@@ -21,11 +24,11 @@ export interface PageView {
   chosen: TimeRange;
 }
 
-function layout(title: string, body: Html): string {
+function layout(title: string, body: Html, script = false): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>${title}</title>
-<link rel="stylesheet" href="/reconciliation/style.css"></head>
+<link rel="stylesheet" href="/reconciliation/style.css">${script ? html`<script src="${PAGE_SCRIPT_PATH}" defer></script>` : ''}</head>
 <body><main>${body}</main></body></html>`.value;
 }
 
@@ -40,12 +43,22 @@ function rangeText(range: TimeRange): string {
 const n = (value: number) => value.toLocaleString('en-US');
 
 function filters(report: ReconciliationReport, view: PageView): Html {
-  const option = (env: string) => html`<option value="${env}"${report.environment === env ? html` selected` : ''}>${env}</option>`;
+  const option = (value: string, selected: boolean, label = value) => html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form class="filters" method="get" action="/reconciliation">
-<label>Environment<select name="environment">${option('production')}${option('sandbox')}</select></label>
+<label>Environment<select name="environment">${option('production', report.environment === 'production')}${option('sandbox', report.environment === 'sandbox')}</select></label>
 <label>From<input type="date" name="from" value="${view.chosen.from === null ? '' : dateOf(view.chosen.from)}"></label>
 <label>To<input type="date" name="to" value="${view.chosen.to === null ? '' : dateOf(view.chosen.to)}"></label>
+<label>Anomalies<select name="include">${option('open', !report.includeAcknowledged, 'open')}${option('acknowledged', report.includeAcknowledged, 'open and acknowledged')}</select></label>
 <button type="submit">Show</button></form>`;
+}
+
+/** The same report with acknowledged anomalies listed, or without. */
+function includeLink(report: ReconciliationReport, view: PageView, include: 'open' | 'acknowledged'): string {
+  const params = new URLSearchParams({ environment: report.environment });
+  if (view.chosen.from !== null) params.set('from', dateOf(view.chosen.from));
+  if (view.chosen.to !== null) params.set('to', dateOf(view.chosen.to));
+  if (include === 'acknowledged') params.set('include', 'acknowledged');
+  return `/reconciliation?${params.toString()}`;
 }
 
 function cards(report: ReconciliationReport): Html {
@@ -63,30 +76,56 @@ function cards(report: ReconciliationReport): Html {
   ]}</section>`;
 }
 
+const acknowledgeUrl = (id: string) => `/api/reconciliation/anomalies/${encodeURIComponent(id)}/acknowledge`;
+
+/** Who acknowledged it and why; for an open one, the form that acknowledges it (acknowledge.js posts it). */
+function acknowledgement(a: ReportAnomaly): Html {
+  if (a.acknowledgement !== null) {
+    const k = a.acknowledgement;
+    return html`<div class="ack-note">Acknowledged by <code>${k.by}</code> at ${k.at}: ${k.reason}</div>`;
+  }
+  const before = a.evidence.details.acknowledgedBefore as { by?: string; reason?: string; at?: string } | undefined;
+  const again = before
+    ? html`<div class="ack-note">Acknowledged by <code>${before.by}</code> at ${before.at} (${before.reason}), and seen again since.</div>`
+    : '';
+  return html`${again}<form class="ack" method="post" action="${acknowledgeUrl(a.id)}">
+<input name="reason" required maxlength="2000" placeholder="Why it needs nothing more (required)" aria-label="Reason">
+<button type="submit">Acknowledge</button><output></output></form>`;
+}
+
 function anomalyItem(a: ReportAnomaly): Html {
   const links = [
     ...a.evidence.eventIds.map((id) => html`<a href="${inspectorLink.event(id)}">event ${id}</a>`),
     ...a.evidence.rawRequestIds.map((id) => html`<a href="${inspectorLink.request(id)}">request ${id}</a>`),
   ];
-  return html`<li><div>${a.explanation}</div><div class="meta">
+  const when = a.count > 1 ? html`<span>${n(a.count)} times, ${a.firstSeen} to ${a.lastSeen}</span>` : html`<span>${a.at}</span>`;
+  return html`<li${a.acknowledgement !== null ? html` class="acknowledged"` : ''}><div>${a.explanation}</div><div class="meta">
 ${a.userId ? html`<span>user <code>${a.userId}</code></span>` : ''}
 ${a.productId ? html`<span>product <code>${a.productId}</code></span>` : ''}
-<span>${a.at}</span>${links}</div></li>`;
+${when}${links}<span>id <code>${a.id}</code></span></div>${acknowledgement(a)}</li>`;
 }
 
-function anomalies(report: ReconciliationReport): Html {
-  return html`${GROUPS.map((group) => {
+function anomalies(report: ReconciliationReport, view: PageView): Html {
+  const listed = (code: ReportAnomalyCode) => report.anomalyCounts[code] + (report.includeAcknowledged ? report.acknowledgedCounts[code] : 0);
+  const acknowledged = REPORT_CODES_SHOWN.reduce((sum, code) => sum + report.acknowledgedCounts[code], 0);
+  const toggle = report.includeAcknowledged
+    ? html`<p class="muted">Showing open and acknowledged anomalies. <a href="${includeLink(report, view, 'open')}">Show open ones only</a></p>`
+    : acknowledged > 0
+      ? html`<p class="muted">${n(acknowledged)} acknowledged not shown. <a href="${includeLink(report, view, 'acknowledged')}">Show acknowledged ones too</a></p>`
+      : '';
+  return html`${toggle}${GROUPS.map((group) => {
     const total = group.codes.reduce((sum, code) => sum + report.anomalyCounts[code], 0);
     const chips = group.codes.map((code) => {
       const count = report.anomalyCounts[code];
       return count > 0 ? html`<li><a class="has" href="#${code}">${code} ${n(count)}</a></li>` : html`<li><span>${code} 0</span></li>`;
     });
     const sections = group.codes
-      .filter((code) => report.anomalyCounts[code] > 0)
+      .filter((code) => listed(code) > 0)
       .map((code) => {
         const items = report.anomalies.filter((a) => a.code === code);
-        const more = report.anomalyCounts[code] - items.length;
-        return html`<h3 id="${code}">${code} (${n(report.anomalyCounts[code])})</h3><ul class="anomalies">${items.map(anomalyItem)}</ul>${
+        const more = listed(code) - items.length;
+        const ackNote = report.includeAcknowledged && report.acknowledgedCounts[code] > 0 ? `, ${n(report.acknowledgedCounts[code])} acknowledged` : '';
+        return html`<h3 id="${code}">${code} (${n(report.anomalyCounts[code])}${ackNote})</h3><ul class="anomalies">${items.map(anomalyItem)}</ul>${
           more > 0 ? html`<p class="muted">${n(more)} more not shown; narrow the dates or use the API.</p>` : ''
         }`;
       });
@@ -120,12 +159,13 @@ export function renderReportPage(report: ReconciliationReport, view: PageView): 
     'Reconciliation · iaphook',
     html`<header><div><h1>Reconciliation</h1><div class="muted">${report.environment}, ${rangeText(view.chosen)}, generated ${report.generatedAt}</div></div>
 <a href="/inspector">Inspector</a></header>
-${filters(report, view)}${cards(report)}${anomalies(report)}
+${filters(report, view)}${cards(report)}${anomalies(report, view)}
 <h2>Purchases and refunds per day</h2>${charts(report, view)}
 <h2>Totals per product</h2>${totalsTable(report.totals)}
 <h2>Webhooks nachocode sent that never arrived</h2>
 <p>nachocode does not retry, so a lost webhook leaves no trace here. Export the purchase list from the nachocode dashboard and compare:
 <code>npm run reconcile -- --file export.csv --environment ${report.environment}</code>; add <code>--ingest</code> to import what is missing.</p>`,
+    true,
   );
 }
 

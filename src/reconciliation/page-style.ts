@@ -32,8 +32,17 @@ ul.anomalies li { border: 1px solid var(--line); border-radius: 8px; padding: 8p
 ul.anomalies .meta { font-size: 13px; color: var(--muted); display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: right; padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; }
-.table-wrap { overflow-x: auto; }
+th:first-child, td:first-child { text-align: left; white-space: normal; }
+/* A product id stays on one line (it has no break points, and breaking it anywhere printed one
+   character per line on a phone); the table scrolls sideways instead, the product column stays in view. */
+td:first-child code { white-space: nowrap; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+.table-wrap th:first-child, .table-wrap td:first-child { position: sticky; left: 0; background: var(--bg); z-index: 1; }
+@media (max-width: 640px) {
+  main { padding: 16px 12px 48px; }
+  table { font-size: 13px; }
+  th, td { padding: 5px 6px; }
+}
 .legend { display: flex; gap: 16px; font-size: 13px; color: var(--muted); }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
 .swatch.p { background: var(--purchase); } .swatch.r { background: var(--refund); }
@@ -41,5 +50,11 @@ th:first-child, td:first-child { text-align: left; white-space: normal; overflow
 .chart .bar-p { fill: var(--purchase); } .chart .bar-r { fill: var(--refund); }
 .chart .axis { stroke: var(--line); } .chart .axis-label { fill: var(--muted); font-size: 11px; } .chart .end { text-anchor: end; }
 .product-chart { margin: 10px 0 18px; } .product-chart h3 { margin: 0 0 2px; font-size: 14px; }
+ul.anomalies li.acknowledged { opacity: 0.75; }
+.ack-note { font-size: 13px; color: var(--muted); margin-top: 4px; }
+form.ack { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 6px; }
+form.ack input { flex: 1 1 240px; min-width: 0; }
+/* Anomaly ids and explanations carry long unbroken tokens (hashes, paths): they wrap on a phone. */
+ul.anomalies li { overflow-wrap: anywhere; } form.ack output { font-size: 13px; color: var(--warn-fg); }
 .notice { background: var(--warn-bg); color: var(--warn-fg); border-radius: 8px; padding: 10px 12px; }
 `;

@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
 import { ADMIN_COOKIE, bearer, cookieValue } from '../http/auth';
+import { ownOrigins } from '../http/same-origin';
 import type { TokenChecker } from '../http/token-checker';
 import { SIGNIN_PATH } from '../inspector';
 import { parseQuery } from '../receiver/events-routes';
@@ -10,26 +12,38 @@ import { AppError } from '../shared/errors';
 import { renderQueryErrorPage, renderReportPage, renderSignInPage, type PageView } from './page-render';
 import { PAGE_CSS } from './page-style';
 import { buildReport } from './report';
-import { bound, rangeOf, type ReconciliationDeps } from './routes';
+import { PAGE_SCRIPT, PAGE_SCRIPT_PATH } from './page-script';
+import { bound, includeParam, rangeOf, type ReconciliationDeps } from './routes';
 import type { ReconciliationReport, TimeRange } from './types';
 
 
-/** Stricter than helmet's default, as the inspector's: no script, no inline style, same-origin only. */
-const strictCsp = helmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'none'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-  },
-});
+/**
+ * Stricter than helmet's default, as the inspector's: no inline code, same-origin only, and one
+ * script, the page's own acknowledge.js by exact URL on each origin the page is served from.
+ */
+function strictCsp(publicUrl: string | null) {
+  const script = (req: IncomingMessage) => {
+    const sources = ownOrigins(req as Request, publicUrl).map((origin) => `${origin}${PAGE_SCRIPT_PATH}`);
+    return sources.length === 0 ? "'none'" : sources.join(' ');
+  };
+  return helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [script],
+      styleSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+  });
+}
 
 // The API's rules (routes.ts), so a bad value gets the API's 400 instead of a silent "all time".
 // Empty fields are the page's own form leaving a date blank: no bound.
-const pageQuery = z.object({ environment: environmentSchema.default('production'), from: bound('from'), to: bound('to') });
+const pageQuery = z.object({ environment: environmentSchema.default('production'), from: bound('from'), to: bound('to'), include: includeParam });
 
 /**
  * The days the chart spans: the chosen range, with an open end closed at the data's first or last
@@ -65,17 +79,20 @@ function sendHtml(res: Response, status: number, body: string): void {
 }
 
 /**
- * GET /reconciliation: the report as a server-rendered page (no script at all, so a strict CSP
- * holds), with an inline SVG chart and links into the inspector. A bad query value gets the
+ * GET /reconciliation: the report as a server-rendered page (its only script is the acknowledge
+ * forms', so a strict CSP holds), with an inline SVG chart and links into the inspector. A bad query value gets the
  * API's 400 and its message, shown on the page: falling back to all time would show a report
  * that was not asked for as if it were.
  */
-export function reconciliationPageRouter(deps: ReconciliationDeps & { tokens: TokenChecker }): express.Router {
+export function reconciliationPageRouter(deps: ReconciliationDeps & { tokens: TokenChecker; publicUrl: string | null }): express.Router {
   const router = express.Router();
   router.get('/reconciliation/style.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=300' }).send(PAGE_CSS);
   });
-  router.use('/reconciliation', strictCsp);
+  router.get(PAGE_SCRIPT_PATH, (_req, res) => {
+    res.set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).send(PAGE_SCRIPT);
+  });
+  router.use('/reconciliation', strictCsp(deps.publicUrl));
   router.get('/reconciliation', async (req, res) => {
     const now = deps.clock.now();
     const auth = await session(req, deps.tokens);
@@ -89,7 +106,8 @@ export function reconciliationPageRouter(deps: ReconciliationDeps & { tokens: To
       if (!(error instanceof AppError)) throw error;
       return sendHtml(res, error.status, renderQueryErrorPage(error));
     }
-    const report = await buildReport(deps.storage.read, { environment: q.environment, range, settings: deps.settings, now });
+    const includeAcknowledged = q.include === 'acknowledged';
+    const report = await buildReport(deps.storage.read, { environment: q.environment, range, settings: deps.settings, now, includeAcknowledged });
     sendHtml(res, 200, renderReportPage(report, chartWindow(report, range, now)));
   });
   return router;

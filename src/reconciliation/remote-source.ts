@@ -2,7 +2,8 @@ import { Agent, request } from 'undici';
 import type { LedgerFact, RowIdentity } from './compare';
 import type { KeyPage } from './facts';
 import type { ImportOutcome, ImportRow } from './ingest';
-import type { LedgerSource } from './ledger-source';
+import type { AnomalyQuery, LedgerSource } from './ledger-source';
+import type { ReconciliationReport } from './types';
 import type { RangeQuery } from './repository/lookup';
 
 export interface RemoteOptions {
@@ -67,6 +68,10 @@ export function remoteLedgerSource(baseUrl: string, token: string, options: Remo
     },
     facts: async (eventIds: string[]) => (await call<{ facts: LedgerFact[] }>('POST', 'api/reconciliation/lookup', { eventIds })).facts,
     ingest: async (rows: ImportRow[]) => (await call<{ results: ImportOutcome[] }>('POST', 'api/reconciliation/ingest', { rows })).results,
+    report: (q: AnomalyQuery) => {
+      const params = new URLSearchParams({ environment: q.environment, limit: String(q.perCodeLimit), include: q.includeAcknowledged ? 'acknowledged' : 'open' });
+      return call<ReconciliationReport>('GET', `api/reconciliation?${params}`);
+    },
     close: () => agent.close(),
   };
 }

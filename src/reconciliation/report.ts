@@ -3,17 +3,25 @@ import type { Queryable } from '../storage/port';
 import { explainFinding, type Finding } from './explain';
 import { isoOrNull, sqlBounds } from './range';
 import {
+  eventAnomalyId,
   orphanRefunds,
   recordedAnomalies,
   recordedCounts,
-  rejectedRequests,
+  rejectedAnomalyId,
+  rejectedGroups,
   stuckEvents,
+  type AckColumns,
+  unknownValueEvents,
+  type EventFindingCode,
   type EventFindingRow,
   type FindingBounds,
+  type FindingCount,
+  type RejectedGroup,
 } from './repository/findings';
 import { consumeSums, dailyPoints, purchaseSums, refundSums } from './repository/totals';
 import { mergeTotals, overallOf } from './totals';
 import {
+  isReportCode,
   REPORT_ANOMALY_CODES,
   type ReconciliationReport,
   type ReconciliationSettings,
@@ -28,9 +36,9 @@ export interface ReportRequest {
   now: number;
   /** Most anomalies listed per code (counts stay exact). */
   perCodeLimit?: number;
+  /** List acknowledged anomalies too, each with its acknowledgement. */
+  includeAcknowledged?: boolean;
 }
-
-const isReportCode = (code: string): code is ReportAnomalyCode => (REPORT_ANOMALY_CODES as readonly string[]).includes(code);
 
 function parseDetails(text: string): Record<string, unknown> {
   try {
@@ -41,8 +49,15 @@ function parseDetails(text: string): Record<string, unknown> {
   }
 }
 
-function fromEvent(code: ReportAnomalyCode, row: EventFindingRow): Finding {
+/** A joined acknowledgement, when there is one (and, for a group, nothing joined it since). */
+function acknowledgementOf(row: AckColumns, stillCovers = true): Finding['acknowledgement'] {
+  if (row.ackAt === null || row.ackBy === null || !stillCovers) return null;
+  return { by: row.ackBy, reason: row.ackReason ?? '', at: Number(row.ackAt) };
+}
+
+function fromEvent(code: EventFindingCode, row: EventFindingRow): Finding {
   return {
+    id: eventAnomalyId(code, row.id),
     code,
     environment: row.environment,
     userId: row.userId,
@@ -56,41 +71,95 @@ function fromEvent(code: ReportAnomalyCode, row: EventFindingRow): Finding {
       error: row.error ?? undefined,
       refundQuantity: row.refundQuantity ?? undefined,
       refundedAt: row.refundedAt ?? undefined,
+      ...heldValues(row.heldFor),
     },
     at: row.receivedAt,
+    acknowledgement: acknowledgementOf(row),
   };
+}
+
+/** One entry for a group of near-identical rejections, described by its newest request. */
+function fromRejectedGroup(group: RejectedGroup): Finding {
+  const newest = group.examples[0];
+  const ack = acknowledgementOf(group, group.ackAt !== null && Number(group.ackAt) >= group.lastSeen);
+  const before = ack === null ? acknowledgementOf(group) : null;
+  return {
+    id: rejectedAnomalyId(group.grp),
+    code: 'rejected_request',
+    environment: newest?.environment ?? null,
+    userId: newest?.userId ?? null,
+    productId: newest?.productId ?? null,
+    eventId: null,
+    rawRequestId: null,
+    details: {
+      method: newest?.method,
+      path: newest?.path,
+      status: newest?.status,
+      reason: newest?.reason,
+      iapLogId: newest?.iapLogId ?? undefined,
+      dedupeKey: newest?.dedupeKey ?? undefined,
+      count: group.n,
+      firstSeen: new Date(group.firstSeen).toISOString(),
+      lastSeen: new Date(group.lastSeen).toISOString(),
+      exampleRequestIds: group.examples.map((r) => r.id),
+      // Acknowledged once, then the same rejection came again: open, with what was said then.
+      acknowledgedBefore: before ? { ...before, at: new Date(before.at).toISOString() } : undefined,
+    },
+    at: group.lastSeen,
+    count: group.n,
+    firstSeen: group.firstSeen,
+    acknowledgement: ack,
+  };
+}
+
+const zeroCounts = () => Object.fromEntries(REPORT_ANOMALY_CODES.map((c) => [c, 0])) as Record<ReportAnomalyCode, number>;
+
+/** The field and value (the first, and every one) an event is held for, when it is held for values. */
+function heldValues(heldFor: string | null): Record<string, unknown> {
+  const held = parseDetails(heldFor ?? '{}');
+  const values = Array.isArray(held.values) ? (held.values as Array<{ field?: unknown; value?: unknown }>) : [];
+  if (held.reason !== 'unknown_value' || values.length === 0) return {};
+  return { field: values[0].field, value: values[0].value, unknownValues: values };
 }
 
 /** Findings stored when events were applied or received, and those only the report can see. */
 async function findings(db: Queryable, bounds: FindingBounds, req: ReportRequest) {
-  const counts = Object.fromEntries(REPORT_ANOMALY_CODES.map((c) => [c, 0])) as Record<ReportAnomalyCode, number>;
+  const open = zeroCounts();
+  const acknowledged = zeroCounts();
+  const count = (code: ReportAnomalyCode, c: FindingCount) => {
+    open[code] = c.n - c.acked;
+    acknowledged[code] = c.acked;
+  };
   const found: Finding[] = [];
-  for (const { code, n } of await recordedCounts(db, bounds)) if (isReportCode(code)) counts[code] = n;
+  for (const c of await recordedCounts(db, bounds)) if (isReportCode(c.code)) count(c.code, c);
   for (const row of await recordedAnomalies(db, bounds)) {
     if (!isReportCode(row.code)) continue;
-    found.push({ ...row, code: row.code, details: parseDetails(row.details), at: row.createdAt });
-  }
-  const orphans = await orphanRefunds(db, bounds, req.now - req.settings.orphanRefundGraceMs);
-  counts.orphan_refund = orphans.count;
-  found.push(...orphans.rows.map((row) => fromEvent('orphan_refund', row)));
-  const stuck = await stuckEvents(db, bounds, req.now - req.settings.stuckEventAfterMs);
-  counts.stuck_event = stuck.count;
-  found.push(...stuck.rows.map((row) => fromEvent('stuck_event', row)));
-  const rejected = await rejectedRequests(db, bounds);
-  counts.rejected_request = rejected.count;
-  for (const r of rejected.rows) {
     found.push({
-      code: 'rejected_request',
-      environment: r.environment,
-      userId: typeof r.userId === 'string' ? r.userId : null,
-      productId: typeof r.productId === 'string' ? r.productId : null,
-      eventId: null,
-      rawRequestId: r.id,
-      details: { method: r.method, path: r.path, status: r.status, reason: r.reason, iapLogId: r.iapLogId ?? undefined },
-      at: r.receivedAt,
+      id: row.anomalyId,
+      code: row.code,
+      environment: row.environment,
+      userId: row.userId,
+      productId: row.productId,
+      eventId: row.eventId,
+      rawRequestId: row.rawRequestId,
+      details: parseDetails(row.details),
+      at: row.createdAt,
+      acknowledgement: acknowledgementOf(row),
     });
   }
-  return { counts, found };
+  const orphans = await orphanRefunds(db, bounds, req.now - req.settings.orphanRefundGraceMs);
+  count('orphan_refund', orphans.count);
+  found.push(...orphans.rows.map((row) => fromEvent('orphan_refund', row)));
+  const unknown = await unknownValueEvents(db, bounds);
+  count('unknown_value', unknown.count);
+  found.push(...unknown.rows.map((row) => fromEvent('unknown_value', row)));
+  const stuck = await stuckEvents(db, bounds, req.now - req.settings.stuckEventAfterMs);
+  count('stuck_event', stuck.count);
+  found.push(...stuck.rows.map((row) => fromEvent('stuck_event', row)));
+  const rejected = await rejectedGroups(db, bounds);
+  count('rejected_request', rejected.count);
+  found.push(...rejected.groups.map(fromRejectedGroup));
+  return { open, acknowledged, found };
 }
 
 /**
@@ -102,7 +171,8 @@ export async function buildReport(db: Queryable, req: ReportRequest): Promise<Re
   const { from, to } = sqlBounds(req.range);
   const bounds = { environment: req.environment, from, to };
   const totals = mergeTotals(await purchaseSums(db, bounds), await refundSums(db, bounds), await consumeSums(db, bounds));
-  const { counts, found } = await findings(db, { ...bounds, limit: perCodeLimit }, req);
+  const includeAcknowledged = req.includeAcknowledged ?? false;
+  const { open, acknowledged, found } = await findings(db, { ...bounds, limit: perCodeLimit, includeAcknowledged }, req);
   const anomalies = found.sort((a, b) => b.at - a.at).map((f) => explainFinding(f, req.now));
   return {
     environment: req.environment,
@@ -111,7 +181,9 @@ export async function buildReport(db: Queryable, req: ReportRequest): Promise<Re
     settings: req.settings,
     totals,
     overall: overallOf(totals),
-    anomalyCounts: counts,
+    anomalyCounts: open,
+    acknowledgedCounts: acknowledged,
+    includeAcknowledged,
     anomalies,
     perCodeLimit,
     daily: await dailyPoints(db, bounds),

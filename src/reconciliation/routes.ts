@@ -2,11 +2,13 @@ import express from 'express';
 import { z } from 'zod';
 import { parseQuery } from '../receiver/events-routes';
 import type { Receive } from '../receiver/routes';
-import { environmentSchema } from '../nachocode';
+import { environmentSchema, identifierSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
-import { recordConsumption } from '../ledger/consumption';
+import { principalOf } from '../http/auth';
+import { recordConsumption, type ConsumptionDeps } from '../ledger/consumption';
+import { acknowledgeAnomaly } from './acknowledge';
 import { factsByEventIds, listKeys, lookupFacts } from './facts';
 import { ingestRows } from './ingest';
 import { parseBound, sqlBounds } from './range';
@@ -20,6 +22,8 @@ export interface ReconciliationDeps {
   settings: ReconciliationSettings;
   /** The receiver without the webhook key check (callers are admins), storing with source "import". */
   importReceive: Receive;
+  /** Told of each consumption's entitlement change (entitlement.updated). */
+  entitlements?: ConsumptionDeps['entitlements'];
 }
 
 export const bound = (edge: 'from' | 'to') =>
@@ -32,12 +36,18 @@ export const bound = (edge: 'from' | 'to') =>
     })
     .optional();
 
-const reportQuery = z.strictObject({
+/** include=acknowledged lists acknowledged anomalies beside the open ones. */
+export const includeParam = z.enum(['open', 'acknowledged']).default('open');
+
+export const reportQuery = z.strictObject({
   environment: environmentSchema.default('production'),
   from: bound('from'),
   to: bound('to'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  include: includeParam,
 });
+
+export const acknowledgeBody = z.strictObject({ reason: z.string().trim().min(1, 'say why: a reason is required').max(2000) });
 
 /** Parses from/to into a range, rejecting an empty one (from after to). */
 export function rangeOf(q: { from?: number; to?: number }): TimeRange {
@@ -51,14 +61,14 @@ export function rangeOf(q: { from?: number; to?: number }): TimeRange {
 const isoTime = z.iso.datetime({ offset: true });
 const eventId = z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected an event id');
 /** Identities (a refund has refundedAt), or the event ids a range page listed. */
-const lookupByKeys = z.strictObject({
+export const lookupByKeys = z.strictObject({
   keys: z
     .array(z.strictObject({ environment: environmentSchema, iapLogId: z.number().int().positive(), refundedAt: isoTime.nullable().optional() }))
     .max(1000),
 });
-const lookupByIds = z.strictObject({ eventIds: z.array(eventId).max(1000) });
+export const lookupByIds = z.strictObject({ eventIds: z.array(eventId).max(1000) });
 
-const eventsQuery = z.strictObject({
+export const eventsQuery = z.strictObject({
   environment: environmentSchema,
   type: z.enum(['purchase', 'refund']),
   from: bound('from'),
@@ -67,23 +77,23 @@ const eventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
-const ingestBody = z.strictObject({
+export const ingestBody = z.strictObject({
   rows: z.array(z.strictObject({ ref: z.string().max(512).default('api'), body: z.record(z.string(), z.unknown()) })).max(500),
 });
 
-const consumptionBody = z.strictObject({
+export const consumptionBody = z.strictObject({
   environment: environmentSchema,
-  productId: z.string().trim().min(1).max(256),
+  productId: identifierSchema,
   quantity: z.number().int().positive().max(1_000_000),
   idempotencyKey: z.string().min(1).max(200),
 });
 
 /** Our own API bodies are strict: a misspelt field is a 422 naming it, not silently ignored. */
-function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+function parseBody<T extends z.ZodType>(schema: T, body: unknown, code: 'validation_failed' | 'bad_request' = 'validation_failed'): z.infer<T> {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new AppError('validation_failed', `invalid body: ${fields.map((f) => f.field).join(', ')}`, { fields });
+    throw new AppError(code, `invalid body: ${fields.map((f) => f.field).join(', ')}`, { fields });
   }
   return parsed.data;
 }
@@ -94,7 +104,25 @@ export function reconciliationApiRouter(deps: ReconciliationDeps): express.Route
   router.get('/reconciliation', async (req, res) => {
     const q = parseQuery(reportQuery, req.query);
     const range = rangeOf(q);
-    res.json(await buildReport(deps.storage.read, { environment: q.environment, range, settings: deps.settings, now: deps.clock.now(), perCodeLimit: q.limit }));
+    res.json(
+      await buildReport(deps.storage.read, {
+        environment: q.environment,
+        range,
+        settings: deps.settings,
+        now: deps.clock.now(),
+        perCodeLimit: q.limit,
+        includeAcknowledged: q.include === 'acknowledged',
+      }),
+    );
+  });
+  router.post('/reconciliation/anomalies/:id/acknowledge', async (req, res) => {
+    // 400, not the 422 of the other bodies here: the request is incomplete, not a wrong value of ours.
+    const { reason } = parseBody(acknowledgeBody, req.body, 'bad_request');
+    const id = String(req.params.id);
+    const by = principalOf(res).sub ?? 'admin';
+    const done = await acknowledgeAnomaly(deps.storage, deps.settings, { id, by, reason, now: deps.clock.now() });
+    if (done === null) throw new AppError('not_found', `no anomaly ${id}: take the id from GET /api/reconciliation`, { id });
+    res.json(done);
   });
   router.post('/reconciliation/lookup', async (req, res) => {
     // Chosen by shape rather than with a union, so a bad key is named (keys.0.environment).

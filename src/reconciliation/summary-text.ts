@@ -1,5 +1,6 @@
 import type { FieldMismatch } from './compare';
 import type { ReconcileSummary } from './reconcile-file';
+import type { ReconciliationReport, ReportAnomalyCode } from './types';
 
 export interface Samples {
   missing: Array<Record<string, unknown>>;
@@ -14,6 +15,8 @@ export interface RunStats {
   jsonPath: string | null;
   /** Imported events applied by this run (local mode), or null when the server applies them. */
   applied: boolean | null;
+  /** How many anomalies to list (--show). */
+  show?: number;
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
@@ -75,13 +78,37 @@ function listings(s: ReconcileSummary, samples: Samples): string[] {
   ];
 }
 
+/**
+ * The ledger's own anomalies after the run, as the report and page show them: open ones by code,
+ * the first `show` of them, and how many are acknowledged (listed too with --acknowledged).
+ */
+export function anomalyLines(report: ReconciliationReport, show: number): string[] {
+  const codes = Object.keys(report.anomalyCounts) as ReportAnomalyCode[];
+  const open = codes.reduce((sum, code) => sum + report.anomalyCounts[code], 0);
+  const acknowledged = codes.reduce((sum, code) => sum + report.acknowledgedCounts[code], 0);
+  const byCode = codes.filter((code) => report.anomalyCounts[code] > 0).map((code) => `${code} ${n(report.anomalyCounts[code])}`);
+  const ackNote = acknowledged === 0 ? '' : report.includeAcknowledged ? `, ${n(acknowledged)} acknowledged` : `; ${n(acknowledged)} acknowledged not shown (--acknowledged)`;
+  const listed = report.anomalies.slice(0, show).map((a) => {
+    const times = a.count > 1 ? ` ×${n(a.count)}` : '';
+    const ack = a.acknowledgement === null ? '' : `  [acknowledged by ${a.acknowledgement.by}: ${a.acknowledgement.reason}]`;
+    return `${a.code}${times}  ${a.id}${ack}\n    ${a.explanation}`;
+  });
+  const listable = open + (report.includeAcknowledged ? acknowledged : 0);
+  const more = listed.length < listable ? ` (first ${listed.length})` : '';
+  return [
+    '',
+    `Anomalies in the ${report.environment} ledger: ${n(open)} open${byCode.length > 0 ? ` (${byCode.join(', ')})` : ''}${ackNote}${listed.length > 0 ? `${more}:` : ''}`,
+    ...listed.map((l) => `  ${l}`),
+  ];
+}
+
 /** The summary the CLI prints: counts first, then the first few of each kind, then the verdict. */
-export function formatSummary(s: ReconcileSummary, samples: Samples, stats: RunStats): string {
+export function formatSummary(s: ReconcileSummary, samples: Samples, stats: RunStats, report: ReconciliationReport | null = null): string {
   const verdict =
     s.discrepancies === 0
       ? 'Result: no discrepancies (exit 0).'
       : `Result: ${n(s.discrepancies)} discrepanc${s.discrepancies === 1 ? 'y' : 'ies'} need attention (exit 1).`;
-  const out = [...table(s, stats), ...listings(s, samples), '', verdict];
+  const out = [...table(s, stats), ...listings(s, samples), ...(report === null ? [] : anomalyLines(report, stats.show ?? 10)), '', verdict];
   if (stats.jsonPath !== null) out.push(`Full report: ${stats.jsonPath}`);
   out.push(`Time ${(stats.elapsedMs / 1000).toFixed(1)} s · peak memory ${stats.peakRssMb.toFixed(0)} MB`, '');
   return out.join('\n');

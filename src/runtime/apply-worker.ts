@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { inboundApplyPolicy, Worker, type JobHandler, type JobQueue, type WorkerObserver } from '../delivery';
 import { recordRefunds } from '../feedback';
-import { APPLY_EVENT_JOB, createApplyHandler, type ApplyJobPayload } from '../ledger';
+import { APPLY_EVENT_JOB, createApplyHandler, type ApplyJobPayload, type OnEntitlementChanges } from '../ledger';
 import type { Emit } from '../outbound';
 import type { Clock } from '../shared/clock';
 import type { Storage, Tx } from '../storage/port';
@@ -12,8 +12,10 @@ export interface ServiceApplyDeps {
   emit: Emit;
   /** After the commit, once per event that became applied. */
   onApplied(receivedAt: number): void;
-  /** After the commit of an apply that queued outbound deliveries (refunds as feedback): wake their worker. */
+  /** After the commit of an apply that queued outbound deliveries (refunds as feedback, entitlement.updated): wake their worker. */
   onDeliveries(): void;
+  /** entitlement.updated for what the apply changed, in its transaction (see entitlement-events.ts). */
+  entitlementChanges: OnEntitlementChanges;
 }
 
 /** The ingest store's onStored: a new event's apply job, in the same transaction as the event. */
@@ -33,7 +35,8 @@ async function refundsAmong(tx: Tx, eventIds: string[]): Promise<string[]> {
 /**
  * The inbound apply handler as the service runs it, wherever it runs (in process, on SQLite's
  * apply thread): applying an event also records its refunds as feedback (with their outbound
- * events) in the same transaction. One definition, so every way of running it stays the same.
+ * events) and emits entitlement.updated for what it changed, in the same transaction. One
+ * definition, so every way of running it stays the same.
  */
 export function serviceApplyHandler(deps: ServiceApplyDeps): JobHandler<ApplyJobPayload> {
   // Events whose apply queued deliveries, between the commit and afterSuccess: the deliveries'
@@ -46,8 +49,13 @@ export function serviceApplyHandler(deps: ServiceApplyDeps): JobHandler<ApplyJob
       if (queuedDeliveries.delete(eventId)) deps.onDeliveries();
     },
     onCommit: async (tx, result, now) => {
+      // First, so its balance lock comes before the refunds' feedback locks, in every apply alike.
+      const announced = await deps.entitlementChanges(tx, result.changes, now);
       const refunds = await refundsAmong(tx, result.applied.map((a) => a.eventId));
-      if (refunds.length > 0 && (await recordRefunds({ tx, emit: deps.emit, now }, refunds)) > 0) refunds.forEach((id) => queuedDeliveries.add(id));
+      const recorded = refunds.length > 0 && (await recordRefunds({ tx, emit: deps.emit, now }, refunds)) > 0;
+      // One wake for the job: at the first event it applied.
+      const first = result.applied[0];
+      if ((recorded || announced) && first !== undefined) queuedDeliveries.add(first.eventId);
     },
   });
 }

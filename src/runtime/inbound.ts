@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Worker, JobQueue } from '../delivery';
 import type { Metrics } from '../metrics';
+import type { OnEntitlementChanges } from '../ledger';
 import type { Emit } from '../outbound';
 import { StorageIngestStore, type IngestStore } from '../receiver';
 import type { ResolvedConfig } from '../secrets';
@@ -19,6 +20,8 @@ export interface Inbound {
   worker: Worker | null;
   /** New events committed: apply them now. Returns at once. */
   notify(): void;
+  /** A subscription was saved or deleted: the applier asks again whether anyone wants entitlement.updated. */
+  subscriptionsChanged(): void;
   isRunning(): boolean;
   start(): void;
   stop(deadlineMs: number): Promise<void>;
@@ -31,6 +34,8 @@ export interface InboundDeps {
   logger: Logger;
   metrics: Metrics;
   emit: Emit;
+  /** entitlement.updated in the in-process worker's applies (the apply thread builds its own). */
+  entitlementChanges: OnEntitlementChanges;
   random?: () => number;
   /** Applies queued outbound deliveries (refunds as feedback): wake the outbound worker. */
   onDeliveries(): void;
@@ -64,6 +69,7 @@ export async function createInbound(config: ResolvedConfig, deps: InboundDeps): 
     idlePollMs: config.worker.idlePollMs,
     random: deps.random,
     emit: deps.emit,
+    entitlementChanges: deps.entitlementChanges,
     onApplied: (receivedAt) => metrics.applyLatency.observe(Math.max(0, clock.now() - receivedAt) / 1000),
     onDeliveries: deps.onDeliveries,
     observer,
@@ -73,6 +79,8 @@ export async function createInbound(config: ResolvedConfig, deps: InboundDeps): 
     localStore,
     worker,
     notify: () => worker.notify(),
+    // The worker shares the runtime's audience, which the subscription's save already told.
+    subscriptionsChanged: () => undefined,
     isRunning: () => worker.isRunning(),
     start: () => worker.start(),
     stop: (deadlineMs) => worker.stop({ deadlineMs }),
@@ -113,6 +121,7 @@ async function sqliteApplyThread(config: ResolvedConfig, deps: InboundDeps, loca
     localStore,
     worker: null,
     notify: () => thread.notify(),
+    subscriptionsChanged: () => thread.subscriptionsChanged(),
     isRunning: () => thread.isRunning(),
     start: () => thread.start(),
     stop: (deadlineMs) => thread.stop(deadlineMs),

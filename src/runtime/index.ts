@@ -4,16 +4,18 @@ import { SqlJobQueue, Worker, type JobQueue, type Resolver } from '../delivery';
 import { ensureDefaults, feedbackRouter, FeedbackService, type FeedbackDefaults } from '../feedback';
 import { createTokenChecker } from '../http/token-checker';
 import { createInspector, LiveFeed, type Inspector } from '../inspector';
-import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent } from '../ledger';
+import { APPLY_EVENT_JOB, entitlementsFor, entriesForEvent, HeldEvents, heldEventsRouter } from '../ledger';
 import type { Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createOutbound, DELIVER_WEBHOOK_JOB, deliveryAttemptsForMessage, type Outbound } from '../outbound';
-import { AddressQuota, createKeyChecker, createReceiver, pruneRejected, type Receive } from '../receiver';
+import { AddressQuota, createKeyChecker, createReceiver, identifyOldRejections, pruneRejected, type Receive } from '../receiver';
 import { reconciliationApiRouter, reconciliationPageRouter } from '../reconciliation';
 import type { ResolvedConfig } from '../secrets';
 import { systemClock, type Clock } from '../shared/clock';
 import { createSpool } from '../spool/setup';
 import { openStorage, sql, type Storage } from '../storage';
+import { entitlementEvents } from './entitlement-events';
+import { enqueueApply } from './apply-worker';
 import { createInbound, type Inbound } from './inbound';
 import { claimPeriodicRun } from './periodic';
 
@@ -39,6 +41,8 @@ export interface Runtime {
   prune(): Promise<number>;
   /** prune(), unless another instance of the cluster did within the interval; null when skipped. */
   pruneIfDue(everyMs: number): Promise<number | null>;
+  /** Identifies requests rejected before rejections carried their event and group (see rejection-backfill.ts). */
+  identifyOldRejections(): Promise<number>;
   /** Stops the workers (finishing in-flight jobs), flushes pending writes and closes the database. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -97,7 +101,14 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     config: config.outbound,
     resolve: options.resolve,
     notify: wakeOutbound,
+    // As long as a lost wake-up of the job queue may take: the same worst case for both.
+    audienceTtlMs: config.worker.idlePollMs,
+    onSubscriptionsChanged: () => {
+      inbound.subscriptionsChanged();
+      storage.signals.publish('subscriptions', 'changed');
+    },
   });
+  const entitlementChanges = entitlementEvents(outbound.audience, outbound.emit);
   const inbound = await createInbound(config, {
     storage,
     queue,
@@ -105,6 +116,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     logger,
     metrics,
     emit: outbound.emit,
+    entitlementChanges,
     random: options.random,
     onDeliveries: wakeOutbound,
     applyThread: options.applyThread ?? false,
@@ -167,8 +179,9 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
       total: new AddressQuota({ perWindow: config.retention.unverifiedPerHour, windowMs: HOUR_MS, maxAddresses: 1 }),
     },
     onUnrecorded: (answer) => metrics.webhookUnrecorded.inc({ reason: answer.reason ?? 'unknown' }),
-    onAnswer: (route, answer) => {
+    onAnswer: (route, answer, durationMs) => {
       metrics.webhookRequests.inc({ route, outcome: answer.outcome });
+      metrics.webhookAnswerDuration.observe({ route }, durationMs / 1000);
       if (answer.outcome === 'duplicate') metrics.webhookDuplicates.inc({ route });
       if (answer.outcome === 'rejected' && answer.reason !== null) metrics.webhookRejections.inc({ reason: answer.reason });
     },
@@ -187,8 +200,12 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
   const unsubscribe = [
     storage.signals.subscribe('jobs', (kind) => (kind === DELIVER_WEBHOOK_JOB ? outboundWorker.notify() : inbound.notify())),
     storage.signals.subscribe('requests', (id) => feed.recordedElsewhere(id)),
+    storage.signals.subscribe('subscriptions', () => outbound.audience.changed()),
   ];
-  const reconciliation = { storage, clock, settings: config.reconciliation, importReceive };
+  // Consumptions (POST /api/users/:userId/consumptions) emit entitlement.updated in their transaction.
+  const entitlements = { changed: entitlementChanges, queued: wakeOutbound };
+  const reconciliation = { storage, clock, settings: config.reconciliation, importReceive, entitlements };
+  const heldEvents = new HeldEvents({ storage, clock, enqueueApply: enqueueApply(queue), wake: wakeApply });
 
   const readiness = async () => {
     const checks: Record<string, string> = {};
@@ -217,6 +234,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     deliveryAttempts: (messageId, binId) => deliveryAttemptsForMessage(storage.read, queue, messageId, binId),
     tokens,
     publicUrl: config.publicUrl,
+    webhookKeys: config.webhookKeys,
     bodyLimitBytes: config.bodyLimitBytes,
     limits: {
       accepted: { maxCount: config.inspector.acceptedMaxCount, maxAgeDays: config.inspector.acceptedMaxAgeDays },
@@ -237,6 +255,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     receive,
     bodyLimitBytes: config.bodyLimitBytes,
     logRequests: config.logRequests,
+    metricsToken: config.metricsToken,
     tokens,
     publicUrl: config.publicUrl,
     trustProxy: config.trustProxy,
@@ -244,8 +263,8 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     entitlementsFor,
     entriesForEvent,
     inspector,
-    apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation)],
-    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens })],
+    apiRouters: [feedbackRouter(feedback), outbound.router, reconciliationApiRouter(reconciliation), heldEventsRouter(heldEvents)],
+    pageRouters: [reconciliationPageRouter({ ...reconciliation, tokens, publicUrl: config.publicUrl })],
   });
 
   if (options.startWorker ?? true) {
@@ -275,6 +294,7 @@ export async function buildRuntime(config: ResolvedConfig, options: RuntimeOptio
     feedback,
     feedbackDefaults,
     prune,
+    identifyOldRejections: () => identifyOldRejections(storage),
     pruneIfDue: async (everyMs) => ((await claimPeriodicRun(storage, 'prune', everyMs, clock.now(), outboundWorker.id)) ? prune() : null),
     close: async (deadlineMs = config.shutdownTimeoutMs) => {
       // Live streams never end by themselves: close them so the HTTP server can finish.

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'insufficient_balance'
+  | 'unknown_value'
+  | 'awaiting_purchase'
   | 'service_unavailable'
   | 'internal';
 
@@ -29,6 +31,8 @@ const statusOf: Record<ErrorCode, number> = {
   method_not_allowed: 405,
   conflict: 409,
   insufficient_balance: 409,
+  unknown_value: 409,
+  awaiting_purchase: 409,
   service_unavailable: 503,
   internal: 500,
 };

@@ -1,3 +1,4 @@
+import type { ValueRef } from '../nachocode';
 import { AppError } from '../shared/errors';
 import type { Spool } from './spool';
 import type { SpoolEntry } from './format';
@@ -95,6 +96,7 @@ export function writeOrSpool<T>(
  * The answer to a spooled request. Whether it repeats an earlier event, and its event id, are
  * decided when the spool is ingested, so both are null rather than guessed.
  */
-export function spooledBody() {
-  return { received: true, duplicate: null, eventId: null, spooled: true };
+export function spooledBody(unknownValues: ValueRef[] = []) {
+  const body = { received: true, duplicate: null, eventId: null, spooled: true };
+  return unknownValues.length === 0 ? body : { ...body, unknownValues };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VALUE_FIELDS, type ValueField } from '../nachocode';
 import type { Answer, IngestResult, PreparedEvent, RawRequestRecord, SentAnswer } from '../receiver/types';
 
 // The spool's on-disk format: one JSON object per line (NDJSON), the body in base64 so the exact
@@ -36,6 +37,9 @@ const rawSchema = z.looseObject({
   requestId: nullableString,
   keyFingerprint: nullableString,
   source: z.enum(['webhook', 'replay', 'import']),
+  // A rejected request's identity; absent in lines written before it existed.
+  dedupeKey: nullableString.optional(),
+  rejectionGroup: nullableString.optional(),
 });
 const eventSchema = z.object({
   type: z.enum(['purchase', 'refund', 'unavailable_users']),
@@ -46,6 +50,8 @@ const eventSchema = z.object({
   userId: nullableString,
   productId: nullableString,
   iapLogId: z.number().nullable(),
+  // Absent in lines written before it existed, and for events whose values are all known.
+  unknownValues: z.array(z.object({ field: z.enum(VALUE_FIELDS as [ValueField, ...ValueField[]]), value: z.string() })).optional(),
 });
 const common = { v: z.literal(SPOOL_FORMAT_VERSION), spooledAt: z.number(), reason: z.string(), durationMs: z.number(), raw: rawSchema };
 const lineSchema = z.discriminatedUnion('kind', [

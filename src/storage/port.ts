@@ -64,8 +64,8 @@ export interface Signals {
   subscribe(channel: SignalChannel, listener: (payload: string) => void): () => void;
 }
 
-/** jobs: new work of a kind was committed; requests: a raw request was recorded (its id). */
-export type SignalChannel = 'jobs' | 'requests';
+/** jobs: new work of a kind was committed; requests: a raw request was recorded (its id); subscriptions: an outbound subscription was saved or deleted. */
+export type SignalChannel = 'jobs' | 'requests' | 'subscriptions';
 
 export type Backend = 'sqlite' | 'postgres';
 

@@ -22,6 +22,8 @@ export const TABLES = [
   'purchases',
   'ledger_entries',
   'anomalies',
+  'anomaly_acknowledgements',
+  'value_mappings',
   'unavailable_users',
   'bins',
   'revoked_tokens',

@@ -100,6 +100,10 @@ async function watchRows(): Promise<void> {
   });
 }
 
+function clipboard(): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText());
+}
+
 async function rowShownAfterReceipt(eventId: string): Promise<number> {
   await page.waitForSelector(`tr[data-event-id="${eventId}"]`, { timeout: 10_000 });
   const shownAt = await page.evaluate((id) => (globalThis as unknown as PageGlobals).shownAt[id], eventId);
@@ -112,7 +116,21 @@ it('signs in with a link, shows a sent purchase live, opens it and replays it as
   await page.goto(`${server.url}/inspector/signin#token=${token}`);
   await page.waitForURL(`${server.url}/inspector`);
   await page.waitForSelector('#live.on');
-  expect(await page.textContent('#empty')).toContain('No requests yet');
+  // Nothing received yet: the URLs to paste into nachocode and the key, masked until asked for.
+  await page.waitForSelector('#empty [data-empty="nothing"] .setup');
+  const empty = (await page.textContent('#empty'))!;
+  expect(empty).toContain('No requests yet');
+  for (const route of ['', '/purchase', '/refund', '/unavailable-users']) expect(empty).toContain(`${server.url}/webhooks/nachocode${route}`);
+  expect(empty).not.toContain(E2E_WEBHOOK_KEY);
+  expect(empty).toContain(`****${E2E_WEBHOOK_KEY.slice(-4)}`);
+  await page.click('#empty li[data-route="purchase"] button.copy');
+  expect(await clipboard()).toBe(`${server.url}/webhooks/nachocode/purchase`);
+  await page.click('#empty button.copy-key');
+  await page.waitForSelector('#empty button.copy-key.copied');
+  expect(await clipboard()).toBe(E2E_WEBHOOK_KEY);
+  expect(await page.textContent('#empty')).not.toContain(E2E_WEBHOOK_KEY);
+  await page.click('#empty button.reveal-key');
+  await page.waitForFunction((key) => (globalThis as unknown as PageGlobals).document.getElementById('empty')?.textContent?.includes(key), E2E_WEBHOOK_KEY);
   await watchRows();
 
   // The sample sender, as a developer would run it in a second terminal.
@@ -157,7 +175,7 @@ it('signs in with a link, shows a sent purchase live, opens it and replays it as
 
   await page.click('#copy-curl');
   await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('action-result')?.textContent?.includes('copied'));
-  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText())).toContain('${IAPHOOK_WEBHOOK_KEY}');
+  expect(await clipboard()).toContain('${IAPHOOK_WEBHOOK_KEY}');
 
   await page.click('#replay');
   await page.waitForSelector('#replay-result');
@@ -167,10 +185,6 @@ it('signs in with a link, shows a sent purchase live, opens it and replays it as
   await page.click('#replay-result');
   await page.waitForSelector(`article.detail[data-id="${replayId}"]`);
   expect(await page.textContent('article.detail')).toContain('this request repeated it');
-
-  await page.screenshot({ path: path.join(ARTIFACTS, artifactName('inspector-browser.png')) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: path.join(ARTIFACTS, artifactName('inspector-browser-dark.png')) });
 });
 
 /** The admin API, as the test's own client (not the browser). */
@@ -274,4 +288,196 @@ it('when a link is pasted into a sign-in or inspector tab that is already open, 
   await page.goto(`${server.url}/inspector#request=${rejectedId}`);
   await page.waitForSelector(`article.detail[data-id="${rejectedId}"]`, { timeout: 10_000 });
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).notReloaded)).toBe(true);
+});
+
+/** The DOM the layout checks below read: declared here, as PageGlobals is, to keep DOM types out of the project. */
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  width: number;
+  height: number;
+}
+interface LayoutGlobals {
+  innerWidth: number;
+  innerHeight: number;
+  getComputedStyle(el: unknown): { lineHeight: string; fontSize: string };
+  document: {
+    documentElement: { scrollWidth: number };
+    querySelector(selector: string): { getBoundingClientRect(): Box; textContent: string | null } | null;
+    querySelectorAll(selector: string): ArrayLike<{ getBoundingClientRect(): Box; textContent: string | null }>;
+  };
+}
+
+/** A copy button's text on the clipboard: clicked, then read once the button says it copied. */
+async function copied(selector: string): Promise<string> {
+  await page.click(selector);
+  await page.waitForSelector(`${selector}.copied`);
+  return clipboard();
+}
+
+it('edits a bin in the page and the bin answers that way; empty states, copy buttons and the JSON tree', async () => {
+  const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 600 });
+  await page.goto(`${server.url}/inspector/signin#token=${token}`);
+  await page.waitForURL(`${server.url}/inspector`);
+  await page.waitForSelector('#live.on');
+
+  // A new bin: its panel and the empty-bin state both give its URL to copy.
+  await page.click('#new-bin');
+  await page.waitForSelector('#bin-url');
+  const binUrl = (await page.textContent('#bin-url'))!;
+  expect(binUrl).toMatch(new RegExp(`^${server.url}/bins/bin_\\w{26}$`));
+  await page.waitForSelector('#empty [data-empty="bin"]');
+  expect(await page.textContent('#empty')).toContain('This bin is empty');
+  expect(await copied('#empty button.copy-url')).toBe(binUrl);
+  expect(await copied('#copy-bin-url')).toBe(binUrl);
+
+  // Its name and answer, set in the page; a real request to the bin gets exactly that.
+  await page.fill('#bin-form input[name="name"]', 'orders bin');
+  await page.fill('#bin-form input[name="status"]', '202');
+  await page.fill('#bin-form input[name="contentType"]', 'text/plain; charset=utf-8');
+  await page.fill('#bin-form input[name="delayMs"]', '300');
+  await page.fill('#bin-form textarea[name="body"]', 'accepted by the orders bin');
+  await page.click('#bin-save');
+  await page.waitForFunction(() => (globalThis as unknown as LayoutGlobals).document.querySelector('.bin-result')?.textContent?.startsWith('Saved'));
+  expect(await page.textContent('#bin-select option:checked')).toContain('orders bin');
+  expect(await page.textContent('.bin-name')).toBe('orders bin');
+  const sentBody = JSON.stringify({ type: 'order.created', userId: 'user-bin', productId: 'com.example.app.coins100', data: { orderId: 'o-1', lines: [{ sku: 'a', qty: 2 }] } });
+  const started = Date.now();
+  const answer = await request(`${binUrl}/orders?via=page`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test': 'copy-me' }, body: sentBody });
+  expect(answer.statusCode).toBe(202);
+  expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+  expect(await answer.body.text()).toBe('accepted by the orders bin');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+
+  // The capture arrives live with its type, user and product; the path is there whole.
+  const row = 'tr[data-outcome="captured"]';
+  await page.waitForSelector(row);
+  const cells = await page.$$eval(`${row} td`, (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent));
+  expect(cells.join(' | ')).toContain(`${new URL(binUrl).pathname}/orders?via=page`);
+  expect(cells).toEqual(expect.arrayContaining(['order.created', 'user-bin', 'com.example.app.coins100']));
+  expect(await page.textContent(`${row} td.when`)).toMatch(/^[A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2}(just now|\d+ s ago)$/);
+
+  // Body and headers to copy; the body as a tree that folds.
+  await page.click(row);
+  await page.waitForSelector('article.detail .json-tree');
+  expect(await copied('#copy-body')).toBe(sentBody);
+  const headers = await copied('#copy-headers');
+  expect(headers).toContain('content-type: application/json');
+  expect(headers).toContain('x-test: copy-me');
+  const openNodes = () => page.$$eval('.json-tree details.j-node', (nodes) => nodes.map((n) => (n as unknown as { open: boolean }).open));
+  expect(await openNodes()).toEqual([true, true, false, false]);
+  await page.click('#tree-expand');
+  expect(await openNodes()).toEqual([true, true, true, true]);
+  expect(await page.isVisible('.json-tree .j-string:text-is("\\"a\\"")')).toBe(true);
+  await page.click('#tree-collapse');
+  expect(await openNodes()).toEqual([true, false, false, false]);
+  expect(await page.isVisible('.json-tree .j-key:text-is("\\"orderId\\"")')).toBe(false);
+  await page.click('.json-tree details.j-node >> nth=1 >> summary');
+  expect(await page.isVisible('.json-tree .j-key:text-is("\\"orderId\\"")')).toBe(true);
+
+  // Filters that match nothing: their own empty state, and a way out of it.
+  await page.fill('input[name="userId"]', 'nobody-at-all');
+  await page.waitForSelector('#empty [data-empty="filtered"]');
+  expect(await page.textContent('#empty')).toContain('No request matches these filters');
+  await page.click('#empty-clear');
+  await page.waitForSelector(`${row}`);
+  expect(await page.isHidden('#empty')).toBe(true);
+});
+
+it('fits a phone and a laptop, light and dark: the header, the list, the detail and the reconciliation totals', async () => {
+  const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 600 });
+  await page.goto(`${server.url}/inspector/signin#token=${token}`);
+  await page.waitForURL(`${server.url}/inspector`);
+  const stored = await adminGet<{ data: Array<{ id: string }> }>(token, '/api/inspector/requests?outcome=stored&limit=1');
+  const requestId = stored.data[0].id;
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+  for (const width of [390, 1366]) {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 768 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(`${server.url}/inspector#request=${requestId}`);
+      await page.waitForSelector(`article.detail[data-id="${requestId}"]`);
+      await page.waitForSelector('#live.on');
+      const layout = await page.evaluate(() => {
+        const w = globalThis as unknown as LayoutGlobals;
+        const signOut = w.document.querySelector('#sign-out')!.getBoundingClientRect();
+        return { viewport: w.innerWidth, height: w.innerHeight, scrollWidth: w.document.documentElement.scrollWidth, signOut };
+      });
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.viewport);
+      expect(layout.signOut.left).toBeGreaterThanOrEqual(0);
+      expect(layout.signOut.right).toBeLessThanOrEqual(layout.viewport);
+      expect(layout.signOut.bottom).toBeLessThanOrEqual(layout.height);
+      await page.screenshot({ path: path.join(ARTIFACTS, artifactName(`inspector-${width}-${scheme}.png`)), fullPage: width === 390 });
+
+      // The totals table: a product id on one line (it used to print one character per line on a phone).
+      await page.goto(`${server.url}/reconciliation`);
+      await page.waitForSelector('.table-wrap table');
+      const totals = await page.evaluate(() => {
+        const w = globalThis as unknown as LayoutGlobals;
+        const codes = Array.from(w.document.querySelectorAll('.table-wrap td:first-child code'));
+        const style = w.getComputedStyle(codes[0]);
+        const lineHeight = style.lineHeight === 'normal' ? parseFloat(style.fontSize) * 1.2 : parseFloat(style.lineHeight);
+        return {
+          viewport: w.innerWidth,
+          scrollWidth: w.document.documentElement.scrollWidth,
+          lineHeight,
+          cells: codes.map((c) => ({ text: c.textContent, height: c.getBoundingClientRect().height, width: c.getBoundingClientRect().width })),
+        };
+      });
+      expect(totals.scrollWidth).toBeLessThanOrEqual(totals.viewport);
+      expect(totals.cells.length).toBeGreaterThan(0);
+      for (const cell of totals.cells) {
+        expect(cell.height).toBeLessThan(totals.lineHeight * 1.8);
+        expect(cell.width).toBeGreaterThan((cell.text ?? '').length * 4);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, artifactName(`reconciliation-${width}-${scheme}.png`)), fullPage: width === 390 });
+    }
+  }
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.emulateMedia({ colorScheme: 'light' });
+});
+
+it('when an anomaly is acknowledged on the reconciliation page, then it leaves the open list and shows among the acknowledged', async () => {
+  const token = signToken(E2E_JWT_SECRET, { role: 'admin', sub: 'browser-admin', expiresInSeconds: 600 });
+  const purchase = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')) as Record<string, unknown>;
+  const sent = await request(`${server.url}/webhooks/nachocode/purchase`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer not-the-configured-key-0000', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...purchase, iapLogId: 930_001 }),
+  });
+  expect(sent.statusCode).toBe(401);
+  await sent.body.dump();
+  await rejectedRequest(token, 930_001);
+  type Report = { anomalies: Array<{ id: string; evidence: { details: { dedupeKey?: string } } }>; acknowledgedCounts: Record<string, number> };
+  const report = await adminGet<Report>(token, '/api/reconciliation');
+  const anomaly = report.anomalies.find((a) => a.evidence.details.dedupeKey === 'purchase:production:930001')!;
+  const form = `form.ack[action="/api/reconciliation/anomalies/${encodeURIComponent(anomaly.id)}/acknowledge"]`;
+
+  const blocked: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') blocked.push(message.text());
+  });
+  await context.clearCookies();
+  await page.goto(`${server.url}/inspector/signin#token=${token}`);
+  await page.waitForURL(`${server.url}/inspector`);
+  await page.goto(`${server.url}/reconciliation`);
+  await page.waitForSelector(form);
+  // No reason, no request: the field is required.
+  await page.click(`${form} button`);
+  expect((await adminGet<Report>(token, '/api/reconciliation')).anomalies.map((a) => a.id)).toContain(anomaly.id);
+
+  await page.fill(`${form} input[name="reason"]`, 'a test sender with an old key');
+  await Promise.all([page.waitForEvent('load'), page.click(`${form} button`)]);
+  expect(await page.$(form)).toBeNull();
+  expect((await adminGet<Report>(token, '/api/reconciliation')).anomalies.map((a) => a.id)).not.toContain(anomaly.id);
+
+  await page.click('text=Show acknowledged ones too');
+  await page.waitForURL((url) => url.searchParams.get('include') === 'acknowledged');
+  expect(await page.textContent('li.acknowledged')).toContain('Acknowledged by browser-admin');
+  expect(await page.textContent('li.acknowledged')).toContain('a test sender with an old key');
+  // The page's script ran under its CSP: nothing was refused.
+  expect(blocked.filter((text) => /Content Security Policy|Refused/i.test(text))).toEqual([]);
 });

@@ -209,6 +209,54 @@ describe('npm run reconcile', () => {
     expect(await counts()).toEqual(after);
   });
 
+  it('when the file is a JSON array of webhook bodies, then its rows are read as rows, not as unreadable lines', async () => {
+    const database = await newDatabase();
+    const rt = await startRuntime({}, { database });
+    try {
+      await rt.post('/webhooks/nachocode', nacho.purchaseIos()).expect(200);
+      await rt.worker.whenIdle();
+    } finally {
+      await rt.close(5000);
+    }
+    const bodies = [nacho.purchaseIos(), nacho.purchaseAndroid(), nacho.refundAndroid()];
+    // Pretty-printed, as an export or `jq .` writes it: one element spans many lines.
+    const file = path.join(database.dir, 'export.json');
+    fs.writeFileSync(file, JSON.stringify(bodies, null, 2));
+    const out = path.join(database.dir, 'report.json');
+    const run = await reconcile(database, ['--file', file, '--environment', 'production', '--json', out]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(report.summary).toMatchObject({ format: 'json', rows: { read: 3, compared: 3, matched: 1, invalid: 0 }, missing: { purchase: 1, refund: 1 } });
+    // The same file named .jsonl (or --format jsonl) is still recognised by its opening [.
+    const asLines = path.join(database.dir, 'export.jsonl');
+    fs.copyFileSync(file, asLines);
+    const again = await reconcile(database, ['--file', asLines, '--environment', 'production', '--json', out]);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).summary.rows).toMatchObject({ read: 3, invalid: 0 });
+  });
+
+  it('when a refused purchase is in the file, then the run lists it as an open anomaly until --ingest stores it', async () => {
+    const database = await newDatabase();
+    const rt = await startRuntime({}, { database });
+    try {
+      await rt.post('/webhooks/nachocode', nacho.purchaseAndroid(), 'a-rotated-away-key-000000000').expect(401);
+    } finally {
+      await rt.close(5000);
+    }
+    const file = path.join(database.dir, 'export.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify(nacho.purchaseAndroid())}\n`);
+    const out = path.join(database.dir, 'report.json');
+    const first = await reconcile(database, ['--file', file, '--environment', 'production', '--json', out]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('Anomalies in the production ledger: 1 open (rejected_request 1):');
+    expect(first.stdout).toMatch(/rejected_request {2}rejected_request:[0-9a-f]{32}\n {4}A POST to \/webhooks\/nachocode was stored but answered 401/);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).summary.anomalies.open.rejected_request).toBe(1);
+    const second = await reconcile(database, ['--file', file, '--environment', 'production', '--ingest']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Anomalies in the production ledger: 0 open');
+  });
+
   it('when the arguments or the file are wrong, then it exits 2 with a message', async () => {
     const database = await newDatabase();
     const missing = await reconcile(database, ['--file', path.join(database.dir, 'nope.csv'), '--environment', 'production']);

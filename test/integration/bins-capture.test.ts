@@ -198,5 +198,8 @@ describe('a bin as an outbound subscription target', () => {
     expect(detail.headers).toMatchObject({ 'webhook-id': expect.stringMatching(/^msg_/), 'x-webhook-token': '****6789' });
     expect(JSON.parse(detail.body.text)).toMatchObject({ event: 'ISSUE_CREATION' });
     expect(detail.deliveryAttempts).toEqual([expect.objectContaining({ webhookName: 'to-bin', attempt: 1, outcome: 'succeeded', statusCode: 200 })]);
+    // Times in ISO-8601 and a whole-millisecond latency, as the deliveries API writes them.
+    expect(detail.deliveryAttempts[0]).toMatchObject({ startedAt: expect.stringMatching(/Z$/), finishedAt: expect.stringMatching(/Z$/) });
+    expect(Number.isInteger(detail.deliveryAttempts[0].latencyMs)).toBe(true);
   });
 });

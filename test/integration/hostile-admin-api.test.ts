@@ -43,6 +43,7 @@ const BODY_ROUTES: Array<[string, string]> = [
   ['POST', '/api/deliveries/dlv_01K0000000000000000000000A/redeliver'],
   ['POST', '/api/reconciliation/lookup'],
   ['POST', '/api/reconciliation/ingest'],
+  ['POST', '/api/reconciliation/anomalies/rejected_request%3A0/acknowledge'],
   ['POST', '/api/users/user-1/consumptions'],
   ['POST', '/api/bins'],
   ['POST', '/api/inspector/requests/req_01K0000000000000000000000A/replay'],

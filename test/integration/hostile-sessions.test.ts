@@ -34,6 +34,7 @@ const API_PATHS = [
   '/api/reconciliation/events',
   '/api/reconciliation/lookup',
   '/api/reconciliation/ingest',
+  '/api/reconciliation/anomalies/rejected_request%3A0/acknowledge',
 ];
 const INSPECTOR_API_PATHS = [
   '/api/inspector/requests',
@@ -54,6 +55,7 @@ const PAGE_PATHS = [
   '/inspector/assets/%00',
   '/reconciliation',
   '/reconciliation/style.css',
+  '/reconciliation/acknowledge.js',
 ];
 
 const segment = fc.oneof(fc.constantFrom('1', '-1', '99999999999999999999', '..', '%2e%2e', '%00', '%E0%A4%A', 'a'.repeat(300)), fc.string({ maxLength: 20 }));

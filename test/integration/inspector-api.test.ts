@@ -70,6 +70,10 @@ describe('GET /api/inspector/requests', () => {
       source: 'webhook',
       binId: null,
       contentType: 'application/json',
+      // A rejected request has no event: what it is about comes from its route and its body.
+      type: 'purchase',
+      userId: nacho.purchaseIos().userId,
+      productId: nacho.purchaseIos().productId,
     });
   });
 

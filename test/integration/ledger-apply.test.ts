@@ -13,7 +13,23 @@ describe('applying a purchase', () => {
   it('when a purchase is applied, then its quantity is granted at its price and the event is applied', async () => {
     const id = await store('purchase', nacho.purchaseIos());
 
-    expect(await apply(id)).toEqual({ status: 'applied', applied: [{ eventId: id, receivedAt: T0 }] });
+    expect(await apply(id)).toEqual({
+      status: 'applied',
+      applied: [{ eventId: id, receivedAt: T0 }],
+      changes: [
+        {
+          cause: 'purchase',
+          eventId: id,
+          idempotencyKey: null,
+          environment: 'production',
+          userId: 'user-7f3a',
+          productId: 'com.example.app.coins100',
+          nachoProductId: 'NP-NXGLSTOEXK-0001',
+          productType: 'consumable',
+          delta: { purchased: 1, refunded: 0, consumed: 0 },
+        },
+      ],
+    });
 
     expect(await entriesForEvent(db(), id)).toEqual([
       expect.objectContaining({ entryKey: `${id}:grant`, kind: 'grant', quantity: 1, amount: 1200, iapLogId: 5012 }),
@@ -75,7 +91,7 @@ describe('a refund that arrives before its purchase', () => {
   it('when the purchase is missing, then the refund is held with no entries', async () => {
     const refund = await store('refund', nacho.refundIosPartial());
 
-    expect(await apply(refund)).toEqual({ status: 'held', applied: [] });
+    expect(await apply(refund)).toEqual({ status: 'held', applied: [], changes: [] });
 
     expect(await eventRow(db(), refund)).toMatchObject({ status: 'held', appliedAt: null });
     expect(await entriesForEvent(db(), refund)).toEqual([]);

@@ -1,4 +1,13 @@
-import { applyEvent, entitlementsFor, entriesForEvent, recordConsumption, type ConsumptionInput } from '../../src/ledger';
+import {
+  applyEvent,
+  consumeInTransaction,
+  entitlementsFor,
+  entitlementTransitions,
+  entriesForEvent,
+  recordConsumption,
+  type ConsumptionInput,
+  type EntitlementTransition,
+} from '../../src/ledger';
 import { AppError } from '../../src/shared/errors';
 import { ManualClock } from '../../src/shared/clock';
 import { openStorage } from '../../src/storage';
@@ -94,5 +103,38 @@ describe('ledger locks across two storages on one database', () => {
         expect.objectContaining({ productId: 'com.example.app.coins100', purchased: 1, consumed: 1, balance: 0 }),
       ]);
     }
+  });
+
+  it('when purchases and consumptions of one entitlement commit at once on two storages, then their before/after form one chain', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        storeEvent(first.storage, 'purchase', nacho.purchaseIosMulti({ iapLogId: 90_000 + i, data: { originalTransactionId: `tx-chain-${i}`, transactionId: `tx-chain-${i}` } }), T0 + i),
+      ),
+    );
+    const storages = [first.storage, second];
+    // Each transaction reads its transitions where entitlement.updated reads them, before it commits.
+    const apply = (i: number) =>
+      storages[i % 2].write(async (tx) => entitlementTransitions(tx, (await applyEvent(tx, ids[i], T0 + 1000)).changes));
+    const spend = (i: number) =>
+      storages[(i + 1) % 2].write(async (tx) => {
+        const input: ConsumptionInput = { environment: 'sandbox', productId: 'com.example.app.gems10', quantity: 1, idempotencyKey: `chain-${i}` };
+        const { change } = await consumeInTransaction(tx, 'user-7f3a', input, T0 + 2000);
+        return change === null ? [] : entitlementTransitions(tx, [change]);
+      });
+    // The first purchase alone, so there are units to spend; then purchases and consumptions at once.
+    const opening = await apply(0);
+    const settled = await Promise.allSettled(ids.slice(1).flatMap((_, i) => [apply(i + 1), spend(i)]));
+    // A consumption may find too little (insufficient_balance) and write nothing: it has no transition.
+    const transitions: EntitlementTransition[] = [...opening, ...settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []))];
+    transitions.sort((a, b) => a.sequence - b.sequence);
+    const chain = [transitions[0].before, ...transitions.map((t) => t.after)];
+
+    // Each entry once, in one order, and each change starts where the one before it ended.
+    expect(transitions.map((t) => t.sequence)).toEqual(transitions.map((_, k) => k + 1));
+    expect(transitions[0].before).toEqual({ purchased: 0, refunded: 0, consumed: 0, balance: 0, active: false });
+    transitions.forEach((t, k) => expect(t.before).toEqual(chain[k]));
+    expect(transitions.filter((t) => t.cause === 'purchase')).toHaveLength(12);
+    const [gems] = await entitlementsFor(first.storage.read, 'user-7f3a', 'sandbox');
+    expect(gems).toMatchObject(chain[chain.length - 1]);
   });
 });

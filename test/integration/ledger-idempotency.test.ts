@@ -14,7 +14,7 @@ describe('applying the same thing twice', () => {
     const id = await store('purchase', nacho.purchaseIos());
     await apply(id);
 
-    expect(await apply(id, T0 + 2000)).toEqual({ status: 'skipped', applied: [] });
+    expect(await apply(id, T0 + 2000)).toEqual({ status: 'skipped', applied: [], changes: [] });
 
     expect(await entriesForEvent(db(), id)).toHaveLength(1);
     expect((await eventRow(db(), id)).appliedAt).toBe(T0 + 1000);
@@ -28,8 +28,9 @@ describe('applying the same thing twice', () => {
     await apply(refund);
     await storage().write((tx) => tx.run(sql`UPDATE events SET status = 'received'`));
 
-    await apply(purchase);
-    await apply(refund);
+    // Nothing new is written, so nothing is reported as changed.
+    expect((await apply(purchase)).changes).toEqual([]);
+    expect((await apply(refund)).changes).toEqual([]);
 
     expect(await entriesForEvent(db(), purchase)).toHaveLength(1);
     expect(await entriesForEvent(db(), refund)).toHaveLength(1);
@@ -40,7 +41,7 @@ describe('applying the same thing twice', () => {
     const refund = await store('refund', nacho.refundAndroid());
     await apply(refund);
 
-    expect(await apply(refund, T0 + 2000)).toEqual({ status: 'held', applied: [] });
+    expect(await apply(refund, T0 + 2000)).toEqual({ status: 'held', applied: [], changes: [] });
     expect(await eventRow(db(), refund)).toMatchObject({ status: 'held', updatedAt: T0 + 2000 });
   });
 
@@ -49,7 +50,7 @@ describe('applying the same thing twice', () => {
     // The receiver's dedupe key would refuse this row; an import under another key is how it happens.
     const replay = await store('purchase', nacho.purchaseAndroid(), T0 + 1, 'import:1');
 
-    expect(await apply(replay)).toEqual({ status: 'skipped', applied: [] });
+    expect(await apply(replay)).toEqual({ status: 'skipped', applied: [], changes: [] });
 
     expect(await entriesForEvent(db(), replay)).toEqual([]);
     expect((await eventRow(db(), replay)).status).toBe('applied');

@@ -109,7 +109,8 @@ describe('when auto-disable happens', () => {
     expect(listed.body.deliveries.map((d: { id: string }) => d.id)).toEqual([whilePaused.id, queued.id]);
     const [{ count }] = await rt.rows<{ count: number }>(sql`SELECT count(*) AS count FROM jobs WHERE state = 'paused'`);
     const metrics = await rt.http.get('/metrics').expect(200);
-    expect(metrics.text).toContain(`iaphook_jobs_queue_depth{kind="deliver-webhook",state="paused"} ${Number(count)}`);
+    expect(metrics.text).toContain(`iaphook_jobs_paused{kind="deliver-webhook"} ${Number(count)}`);
+    expect(metrics.text).not.toContain('iaphook_jobs_queue_depth{kind="deliver-webhook",state="paused"}');
     expect(metrics.text).toMatch(/iaphook_outbound_webhooks_disabled_total\{reason="failing"\} [1-9]/);
     const refused = await api.post(`/deliveries/${queued.id}/redeliver`).expect(409);
     expect(refused.body.error.message).toMatch(/is paused/);

@@ -107,7 +107,7 @@ describe('endpoint health', () => {
     expect(metrics.text).toMatch(/iaphook_outbound_webhooks_disabled_total\{reason="failing"\} 1/);
     expect(metrics.text).toMatch(/iaphook_outbound_deliveries_total\{outcome="failed"\} \d+/);
     expect(metrics.text).toMatch(/iaphook_outbound_attempt_duration_seconds_count\{status_class="4xx"\} \d+/);
-    expect(metrics.text).toMatch(/iaphook_jobs_queue_depth\{kind="deliver-webhook",state="dead"\} \d+/);
+    expect(metrics.text).toMatch(/iaphook_jobs_dead\{kind="deliver-webhook"\} \d+/);
 
     const [, latestFailed] = await api.deliveries(webhookId, projectId);
     await api.post(`/deliveries/${latestFailed.id}/redeliver`).expect(409);

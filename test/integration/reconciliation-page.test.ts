@@ -12,7 +12,8 @@ beforeAll(async () => {
   await rt.post('/webhooks/nachocode', nacho.purchaseIos({ iapLogId: 6001, productId: XSS })).expect(200);
   await rt.post('/webhooks/nachocode', nacho.purchaseAndroid()).expect(200);
   await rt.post('/webhooks/nachocode', nacho.refundAndroid({ refundQuantity: 2 })).expect(200);
-  await rt.post('/webhooks/nachocode', nacho.purchaseIos(), 'wrong-key-wrong-key-wrong-key').expect(401);
+  // A purchase that never arrived with the right key (a refused copy of one that did would not count).
+  await rt.post('/webhooks/nachocode', nacho.purchaseIos({ iapLogId: 7777 }), 'wrong-key-wrong-key-wrong-key').expect(401);
   await rt.worker.whenIdle();
 });
 afterAll(() => rt.stop());
@@ -53,14 +54,20 @@ describe('the reconciliation page', () => {
     expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
-  it('when served, then the CSP allows no script and only same-origin styles', async () => {
+  it('when served, then the CSP allows only the page’s own script by exact URL and same-origin styles', async () => {
     const res = await page(rt.adminToken()).expect(200);
     const csp = res.headers['content-security-policy'];
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("style-src 'self'");
-    expect(csp).not.toContain('script-src');
+    expect(csp).toMatch(/script-src http:\/\/127\.0\.0\.1(:\d+)?\/reconciliation\/acknowledge\.js;/);
     expect(csp).not.toContain('unsafe-inline');
-    expect(res.text).not.toMatch(/<script|\sstyle="|\son[a-z]+="/i);
+    // One script element, by URL: no inline code, no inline style, no event attributes.
+    expect(res.text.match(/<script/g)).toEqual(['<script']);
+    expect(res.text).toContain('<script src="/reconciliation/acknowledge.js" defer></script>');
+    expect(res.text).not.toMatch(/<script>|\sstyle="|\son[a-z]+="/i);
+    const js = await rt.http.get('/reconciliation/acknowledge.js').expect(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.text).toContain("'X-Iaphook-Csrf': '1'");
     const css = await rt.http.get('/reconciliation/style.css').expect(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
     expect(css.text).toContain('prefers-color-scheme: dark');
@@ -93,5 +100,28 @@ describe('the reconciliation page', () => {
     expect(res.text).toContain('value="2026-03-05"');
     expect(res.text).toContain('2026-03-05 to 2026-03-31 (UTC)');
     expect(res.text).not.toContain('com.example.app.coins100');
+  });
+
+  it('when an anomaly is open, then it has an acknowledge form; once acknowledged, it shows only with include=acknowledged', async () => {
+    const report = (await rt.http.get('/api/reconciliation').set('Authorization', `Bearer ${rt.adminToken()}`).expect(200)).body;
+    const over = report.anomalies.find((a: { code: string }) => a.code === 'over_refund');
+    const action = `/api/reconciliation/anomalies/${encodeURIComponent(over.id)}/acknowledge`;
+    const before = await page(rt.adminToken()).expect(200);
+    expect(before.text).toContain(`<form class="ack" method="post" action="${action}">`);
+    expect(before.text).toContain('<select name="include"><option value="open" selected>open</option>');
+    await rt.http.post(action).set('Authorization', `Bearer ${rt.adminToken()}`).send({ reason: 'refund of <b>two</b> checked with the store' }).expect(200);
+
+    const open = await page(rt.adminToken()).expect(200);
+    expect(open.text).not.toContain(action);
+    expect(open.text).not.toMatch(/id="over_refund"/);
+    expect(open.text).toContain('1 acknowledged not shown. <a href="/reconciliation?environment=production&amp;include=acknowledged">Show acknowledged ones too</a>');
+
+    const all = await page(rt.adminToken(), '?include=acknowledged').expect(200);
+    expect(all.text).toMatch(/id="over_refund">over_refund \(0, 1 acknowledged\)/);
+    expect(all.text).toContain('<li class="acknowledged">');
+    expect(all.text).toContain('Acknowledged by <code>admin</code>');
+    expect(all.text).toContain('refund of &lt;b&gt;two&lt;/b&gt; checked with the store');
+    expect(all.text).toContain('<option value="acknowledged" selected>open and acknowledged</option>');
+    expect(all.text).not.toContain(action);
   });
 });

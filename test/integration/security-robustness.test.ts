@@ -43,6 +43,7 @@ describe('deeply nested JSON', () => {
     ['POST', '/api/bins'],
     ['POST', '/api/reconciliation/lookup'],
     ['POST', '/api/reconciliation/ingest'],
+    ['POST', '/api/reconciliation/anomalies/rejected_request%3A0/acknowledge'],
     ['PUT', `/api/projects/1/webhooks/1`],
     ['POST', '/api/inspector/requests/req_01K0000000000000000000000A/replay'],
   ])('when %s %s gets 20,000 levels, then 422 names the depth limit', async (method, path) => {

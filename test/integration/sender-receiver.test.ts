@@ -29,7 +29,7 @@ async function send(argv: string[]): Promise<{ args: SendArgs; results: SendResu
   // A distinct "now" per call keeps iapLogIds of different calls apart, as separate runs would be.
   const context = { now: Date.UTC(2026, 2, 2) + (clockOffset += 60_000), random: Math.random };
   const nextId = iapLogIdFactory(context);
-  const units = Array.from({ length: args.count }, (_, seq) => planUnit(args.kind, args.options, seq, nextId, context));
+  const units = Array.from({ length: args.count }, (_, seq) => planUnit(args.kind!, args.options, seq, nextId, context));
   const port = Number(new URL(server.url).port);
   const urlFor = args.url === null ? defaultUrlFor(port) : () => args.url as string;
   const results = await sendUnits(units, { urlFor, key: args.key ?? WEBHOOK_KEY, concurrency: args.concurrency });
@@ -97,7 +97,7 @@ describe('npm run send against the receiver', () => {
   ])('when sending with %s, then the result says it failed', async (_name, argv, status) => {
     const args = parseSendArgs(argv);
     const url = status === 0 ? args.url! : `${server.url}/webhooks/nachocode/purchase`;
-    const results = await sendUnits([planUnit(args.kind, args.options, 0, () => 1, { now: 0, random: Math.random })], { urlFor: () => url, key: args.key, concurrency: 1 });
+    const results = await sendUnits([planUnit(args.kind!, args.options, 0, () => 1, { now: 0, random: Math.random })], { urlFor: () => url, key: args.key, concurrency: 1 });
     expect(results[0]).toMatchObject({ ok: false, status: status === 0 ? null : status });
   });
 });

@@ -42,6 +42,8 @@ export interface StartOptions {
   /** DNS for outbound subscriber hosts. */
   resolve?: Resolver;
   logger?: pino.Logger;
+  /** Node's default process metrics (off by default: they cost a scrape's time in every test). */
+  defaultMetrics?: boolean;
 }
 
 /** The real runtime on a fresh database of the backend under test, as main.ts wires it. */
@@ -68,7 +70,7 @@ export async function startRuntime(env: Record<string, string> = {}, options: St
       clock: options.clock,
       startWorker: options.startWorker,
       resolve: options.resolve,
-      defaultMetrics: false,
+      defaultMetrics: options.defaultMetrics ?? false,
     });
   } catch (error) {
     if (options.database === undefined) await database.drop();

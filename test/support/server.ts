@@ -56,8 +56,8 @@ function newestMtime(entry: string): number {
 }
 
 /**
- * Compiles the server as `npm run build` does (scripts/clean-dist.mjs, then tsc -p
- * tsconfig.build.json), at most once per test-file process. Test files running in parallel
+ * Compiles the server as `npm run build` does (scripts/clean-dist.mjs, tsc -p
+ * tsconfig.build.json, then the CLI's executable bit), at most once per test-file process. Test files running in parallel
  * workers share dist/, so the build runs under a lock, and a build newer than every input (left by
  * the other worker a moment ago) is reused instead of rewriting files a just-started server may be
  * loading.
@@ -95,6 +95,8 @@ export function ensureBuilt(): void {
       const steps: Array<[string, string[]]> = [
         ['node scripts/clean-dist.mjs', [path.join(PROJECT_ROOT, 'scripts', 'clean-dist.mjs')]],
         ['tsc -p tsconfig.build.json', [tsc, '-p', 'tsconfig.build.json']],
+        // The bin `npx iaphook` runs from the checkout must be executable.
+        ['chmod dist/src/cli/main.js', ['-e', "require('fs').chmodSync('dist/src/cli/main.js', 0o755)"]],
       ];
       for (const [name, args] of steps) {
         try {

@@ -67,7 +67,7 @@ describe('buildRequest', () => {
   const base = { url: 'https://example.com/hook', token: null, template: null, ...{ signingSecret: null, previousSigningSecret: null, previousSecretExpiresAt: null } };
 
   it('when nothing is configured, then it is ABC\'s request with a webhook-id', () => {
-    expect(buildRequest(base, { id: 'msg_1', envelope }, { now: NOW, userAgent: 'iaphook/1.2.3' })).toEqual({
+    expect(buildRequest(base, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'iaphook/1.2.3' })).toEqual({
       url: 'https://example.com/hook',
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'iaphook/1.2.3', 'webhook-id': 'msg_1' },
@@ -76,14 +76,14 @@ describe('buildRequest', () => {
   });
 
   it('when a token and a secret are set, then x-webhook-token and the Standard Webhooks headers are added', () => {
-    const req = buildRequest({ ...base, token: 'abcdefghijklmnop', signingSecret: SECRET }, { id: 'msg_1', envelope }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest({ ...base, token: 'abcdefghijklmnop', signingSecret: SECRET }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
     expect(req.headers).toMatchObject({ 'x-webhook-token': 'abcdefghijklmnop', 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(NOW / 1000)) });
     expect(new StandardWebhook(SECRET).verify(String(req.body), req.headers)).toEqual(envelope);
   });
 
   it('when a template is set, then its method, headers and body are sent and the signature covers that body', () => {
     const template = { method: 'PUT' as const, headers: { 'Content-Type': 'text/plain' }, body: 'new issue {{data.issue.name}}' };
-    const req = buildRequest({ ...base, template, signingSecret: SECRET }, { id: 'msg_1', envelope }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest({ ...base, template, signingSecret: SECRET }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
     expect(req).toMatchObject({ method: 'PUT', body: 'new issue x', headers: { 'content-type': 'text/plain' } });
     expect(() => new StandardWebhook(SECRET).verify(String(req.body), req.headers, { jsonParse: false })).not.toThrow();
   });
@@ -91,7 +91,7 @@ describe('buildRequest', () => {
   it.each(['GET', 'DELETE'] as const)('when a %s template is set, then no body is sent, the query is filled and encoded, and the signature covers the query', (method) => {
     const url = 'https://example.com/hook?type={{event}}&name={{data.issue.name}}&id={{data.issue.id}}';
     const named = { ...envelope, data: { issue: { id: 1, name: 'a&b=c d/é' } } };
-    const req = buildRequest({ ...base, url, template: { method }, signingSecret: SECRET, token: 'abcdefghijklmnop' }, { id: 'msg_1', envelope: named }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest({ ...base, url, template: { method }, signingSecret: SECRET, token: 'abcdefghijklmnop' }, { id: 'msg_1', envelope: named, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
     expect(req).toMatchObject({ method, body: null, url: 'https://example.com/hook?type=ISSUE_CREATION&name=a%26b%3Dc%20d%2F%C3%A9&id=1' });
     expect(req.headers['content-type']).toBeUndefined();
     expect(req.headers).toMatchObject({ 'x-webhook-token': 'abcdefghijklmnop', 'webhook-id': 'msg_1' });
@@ -101,14 +101,14 @@ describe('buildRequest', () => {
   });
 
   it('when a GET has no query string, then the signed content is empty', () => {
-    const req = buildRequest({ ...base, template: { method: 'GET' }, signingSecret: SECRET }, { id: 'msg_1', envelope }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest({ ...base, template: { method: 'GET' }, signingSecret: SECRET }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
     expect(req).toMatchObject({ url: 'https://example.com/hook', body: null });
     expect(() => new StandardWebhook(SECRET).verify('', req.headers, { jsonParse: false })).not.toThrow();
     expect(() => new StandardWebhook(SECRET).verify('x=1', req.headers, { jsonParse: false })).toThrow();
   });
 
   it('when a URL without a template has placeholders in its query, then they are filled for the ABC POST too', () => {
-    const req = buildRequest({ ...base, url: 'https://example.com/hook?e={{event}}' }, { id: 'msg_1', envelope }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest({ ...base, url: 'https://example.com/hook?e={{event}}' }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
     expect(req).toMatchObject({ method: 'POST', url: 'https://example.com/hook?e=ISSUE_CREATION', body: JSON.stringify(envelope) });
   });
 });

@@ -3,6 +3,7 @@ import type { ReportAnomalyCode } from '../../src/reconciliation/types';
 
 const NOW = Date.UTC(2026, 2, 10, 12);
 const finding = (code: ReportAnomalyCode, details: Record<string, unknown>, extra: Partial<Finding> = {}): Finding => ({
+  id: `${code}:1`,
   code,
   environment: 'production',
   userId: 'user-1',

@@ -43,8 +43,8 @@ describe('checkRow', () => {
   });
 
   it('when a row is invalid, then every failing field is named', () => {
-    const checked = checkRow(row(nacho.purchaseIos({ quantity: 0, os: 'web' })), 'production');
-    expect(checked.kind === 'invalid' && checked.problems.map((p) => p.split(':')[0]).sort()).toEqual(['os', 'quantity']);
+    const checked = checkRow(row(nacho.purchaseIos({ quantity: 0, userId: ' ' })), 'production');
+    expect(checked.kind === 'invalid' && checked.problems.map((p) => p.split(':')[0]).sort()).toEqual(['quantity', 'userId']);
   });
 
   it('when a refund is valid, then its identity, key and time come from refundedAt', () => {

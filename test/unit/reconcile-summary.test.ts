@@ -1,5 +1,6 @@
 import type { ReconcileSummary } from '../../src/reconciliation/reconcile-file';
-import { formatSummary } from '../../src/reconciliation/summary-text';
+import { anomalyLines, formatSummary } from '../../src/reconciliation/summary-text';
+import type { ReconciliationReport, ReportAnomaly } from '../../src/reconciliation/types';
 
 const summary = (over: Partial<ReconcileSummary> = {}): ReconcileSummary => ({
   file: 'export.csv',
@@ -44,5 +45,51 @@ describe('formatSummary', () => {
   it('when rows were ingested and applied, then the ingest line reports it', () => {
     const s = summary({ ingest: { requested: 3, stored: 2, duplicate: 1, conflict: 0, rejected: 0 }, discrepancies: 0 });
     expect(formatSummary(s, noSamples, { ...stats, applied: true })).toContain('--ingest: 2 imported, 1 already there, 0 refused; applied to the ledger.');
+  });
+});
+
+describe('anomalyLines', () => {
+  const zero = { orphan_refund: 0, over_refund: 0, conflicting_duplicate: 0, negative_balance: 0, duplicate_transaction_id: 0, rejected_request: 0, stuck_event: 0, environment_mismatch: 0, refund_mismatch: 0, unknown_value: 0 };
+  const anomaly = (over: Partial<ReportAnomaly> = {}): ReportAnomaly => ({
+    id: 'rejected_request:0123456789abcdef0123456789abcdef',
+    code: 'rejected_request',
+    explanation: '5 near-identical POSTs to /webhooks/nachocode were stored but answered 401 (unauthorized).',
+    environment: 'production',
+    userId: 'user-1',
+    productId: 'coins',
+    at: '2026-03-10T00:00:00.000Z',
+    count: 5,
+    firstSeen: '2026-03-09T00:00:00.000Z',
+    lastSeen: '2026-03-10T00:00:00.000Z',
+    evidence: { eventIds: [], rawRequestIds: [], details: {} },
+    acknowledgement: null,
+    ...over,
+  });
+  const report = (over: Partial<ReconciliationReport>): ReconciliationReport =>
+    ({ environment: 'production', anomalyCounts: zero, acknowledgedCounts: zero, includeAcknowledged: false, anomalies: [], ...over }) as ReconciliationReport;
+
+  it.each<[string, Partial<ReconciliationReport>, number, string[]]>([
+    ['nothing is open', {}, 10, ['Anomalies in the production ledger: 0 open']],
+    [
+      'a group is open',
+      { anomalyCounts: { ...zero, rejected_request: 1 }, anomalies: [anomaly()] },
+      10,
+      ['Anomalies in the production ledger: 1 open (rejected_request 1):', '  rejected_request ×5  rejected_request:0123456789abcdef0123456789abcdef', '    5 near-identical POSTs'],
+    ],
+    [
+      'more are open than shown, and some are acknowledged',
+      { anomalyCounts: { ...zero, rejected_request: 2, orphan_refund: 1 }, acknowledgedCounts: { ...zero, over_refund: 4 }, anomalies: [anomaly(), anomaly({ count: 1 })] },
+      1,
+      ['3 open (orphan_refund 1, rejected_request 2); 4 acknowledged not shown (--acknowledged) (first 1):'],
+    ],
+    [
+      'acknowledged ones are asked for',
+      { acknowledgedCounts: { ...zero, rejected_request: 1 }, includeAcknowledged: true, anomalies: [anomaly({ acknowledgement: { by: 'alice', reason: 'old key', at: '2026-03-10T01:00:00.000Z' } })] },
+      10,
+      ['0 open, 1 acknowledged:', '[acknowledged by alice: old key]'],
+    ],
+  ])('when %s, then the lines say so', (_case, over, show, parts) => {
+    const text = anomalyLines(report(over), show).join('\n');
+    for (const part of parts) expect(text).toContain(part);
   });
 });

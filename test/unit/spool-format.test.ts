@@ -40,8 +40,10 @@ describe('spool format', () => {
   it.each<[string, SpoolEntry]>([
     ['an accepted event', eventEntry],
     ['a rejected request without a body', rejectedEntry],
+    ['an event with values iaphook does not know', { ...eventEntry, event: { ...event, unknownValues: [{ field: 'productType', value: 'subscription' }] } }],
     ['a body that is not UTF-8', { ...eventEntry, raw: { ...raw, body: Buffer.from([0xff, 0xfe, 0x00, 0x80]) } }],
     ['a keyless request whose body was cut', { ...rejectedEntry, raw: { ...raw, body: Buffer.from('{"a"'), bodySize: 9000, bodySha256: 'ef'.repeat(32) } }],
+    ['a rejected request that names its event', { ...rejectedEntry, raw: { ...raw, dedupeKey: 'purchase:production:1', rejectionGroup: 'ab'.repeat(16) } }],
   ])('when %s is encoded and decoded, then it comes back byte for byte', (_name, entry) => {
     const line = encodeEntry(entry);
     expect(line.endsWith('\n')).toBe(true);

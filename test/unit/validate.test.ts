@@ -1,6 +1,6 @@
 import sjson from 'secure-json-parse';
 import type { ReceiverRoute } from '../../src/nachocode/classify';
-import type { EventType } from '../../src/nachocode/schemas';
+import { unknownValues, type EventType } from '../../src/nachocode/schemas';
 import { parseEvent, type FieldProblem } from '../../src/nachocode/validate';
 import { AppError } from '../../src/shared/errors';
 import { nacho, type Json } from '../support/fixtures';
@@ -93,6 +93,9 @@ describe('parseEvent with invalid fields', () => {
     ['userId', 42],
     ['userId', ''],
     ['userId', '   '],
+    ['userId', '\t\n'],
+    ['productId', ' '],
+    ['nachoProductId', ''],
     ['userId', null],
     ['iapLogId', MISSING],
     ['iapLogId', '5012'],
@@ -103,12 +106,11 @@ describe('parseEvent with invalid fields', () => {
     ['nachoProductId', MISSING],
     ['nachoProductId', 7],
     ['os', MISSING],
-    ['os', 'windows'],
-    ['os', 'IOS'],
+    ['os', 7],
     ['productId', MISSING],
     ['productId', ['x']],
     ['productType', MISSING],
-    ['productType', 'subscription'],
+    ['productType', null],
     ['quantity', MISSING],
     ['quantity', 0],
     ['quantity', '1'],
@@ -184,13 +186,70 @@ describe('parseEvent with invalid fields', () => {
   });
 
   it('when several fields are bad, then every one is named', () => {
-    const body = nacho.purchaseIos({ userId: 1, os: 'web', price: -5 });
+    const body = nacho.purchaseIos({ userId: 1, os: 7, price: -5 });
     const error = thrownBy(() => parseEvent('purchase', body));
     expect(fieldsOf(error).sort()).toEqual(['os', 'price', 'userId']);
   });
 
   it('when data holds a store field of an unexpected type, then it is accepted because data is a loose object', () => {
     expect(parseEvent('purchase', nacho.purchaseIos({ data: { transactionId: 12345 } })).type).toBe('purchase');
+  });
+});
+
+describe('identifiers are kept exactly as sent', () => {
+  it.each<[string, Json]>([
+    ['a trailing space in userId', { userId: 'abc ' }],
+    ['a leading space in userId', { userId: ' abc' }],
+    ['spaces around productId', { productId: ' com.example.app.coins100 ' }],
+    ['a tab in nachoProductId', { nachoProductId: 'NP-1\t' }],
+    ['a non-breaking space in userId', { userId: 'abc\u00a0' }],
+  ])('when a purchase has %s, then the payload keeps it byte for byte', (_name, fields) => {
+    const event = parseEvent('purchase', nacho.purchaseIos(fields));
+    expect(event.payload).toMatchObject(fields);
+  });
+
+  it('when an unavailable-users list has an id with spaces, then it is kept as sent', () => {
+    expect(parseEvent('unavailable-users', { tokenNotFoundUserIds: [' u1 '] }).payload).toEqual({ tokenNotFoundUserIds: [' u1 '] });
+  });
+});
+
+describe('values iaphook does not know', () => {
+  it.each<[string, Json, Array<{ field: string; value: string }>]>([
+    ['productType "subscription"', { productType: 'subscription' }, [{ field: 'productType', value: 'subscription' }]],
+    ['productType "Consumable" (case differs)', { productType: 'Consumable' }, [{ field: 'productType', value: 'Consumable' }]],
+    ['an empty productType', { productType: '' }, [{ field: 'productType', value: '' }]],
+    ['os "windows"', { os: 'windows' }, [{ field: 'os', value: 'windows' }]],
+    [
+      'both',
+      { os: 'IOS', productType: 'auto-renewable' },
+      [
+        { field: 'productType', value: 'auto-renewable' },
+        { field: 'os', value: 'IOS' },
+      ],
+    ],
+  ])('when a purchase has %s, then it is accepted and the value is named as unknown', (_name, fields, expected) => {
+    const event = parseEvent('purchase', nacho.purchaseIos(fields));
+    expect(event.payload).toMatchObject(fields);
+    expect(unknownValues(event)).toEqual(expected);
+  });
+
+  it('when a refund has an unknown productType, then it is accepted and named too', () => {
+    expect(unknownValues(parseEvent('refund', nacho.refundAndroid({ productType: 'subscription' })))).toEqual([
+      { field: 'productType', value: 'subscription' },
+    ]);
+  });
+
+  it.each(fixtures)('when %s is sent, then no value is unknown', (_name, body, route) => {
+    expect(unknownValues(parseEvent(route, body()))).toEqual([]);
+  });
+
+  it.each<[string, Json]>([
+    ['environment "staging" (identity)', { environment: 'staging' }],
+    ['no iapLogId (identity)', { iapLogId: undefined }],
+    ['a whitespace-only userId (identity)', { userId: '  ' }],
+  ])('when a purchase with an unknown value also has %s, then it is still refused', (_name, fields) => {
+    const body = { ...nacho.purchaseIos({ productType: 'subscription' }), ...fields };
+    expect(thrownBy(() => parseEvent('purchase', JSON.parse(JSON.stringify(body)) as Json)).code).toBe('validation_failed');
   });
 });
 

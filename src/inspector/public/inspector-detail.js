@@ -11,16 +11,35 @@
       return R.section('Body', h('p', { class: 'muted' }, why));
     }
     var views = [];
+    var tree = null;
     if (d.body.text !== null) {
-      if (d.body.json) views.push(['Pretty', R.pretty(d.body.text)]);
+      if (d.body.json) {
+        tree = R.jsonTree(JSON.parse(d.body.text));
+        views.push(['Tree', tree]);
+        views.push(['Pretty', R.pretty(d.body.text)]);
+      }
       views.push(['Raw', d.body.text]);
     }
     var bytes = d.body.size > HEX_LIMIT ? d.body.base64.slice(0, (HEX_LIMIT / 3) * 4) : d.body.base64;
     views.push(['Hex', R.hexDump(bytes) + (d.body.size > HEX_LIMIT ? '\n… (first 64 KB; download the body for all of it)' : '')]);
-    var note = d.body.text === null ? 'The body is not UTF-8 text: shown as bytes.' : 'Raw is the exact text received; Pretty re-formats it.';
+    var note = d.body.text === null ? 'The body is not UTF-8 text: shown as bytes; Copy body copies them as base64.'
+      : tree ? 'Raw is the exact text received (what Copy body copies); Tree and Pretty re-format it.' : 'Raw is the exact text received.';
     var cut = d.body.truncated;
     if (cut) note = 'Only the first ' + R.fmtBytes(d.body.size) + ' of ' + R.fmtBytes(cut.receivedSize) + ' were kept: the request failed the webhook key check. SHA-256 of the whole body: ' + cut.sha256 + '.';
-    return R.section('Body · ' + R.fmtBytes(cut ? cut.receivedSize : d.body.size), [R.tabs(views), h('p', { class: 'muted small' }, note)]);
+    var tools = h('div', { class: 'section-tools' },
+      R.copyButton(d.body.text === null ? 'Copy body (base64)' : 'Copy body', d.body.text === null ? d.body.base64 : d.body.text, { id: 'copy-body' }),
+      tree ? h('button', { type: 'button', id: 'tree-expand', onclick: function () { R.setTreeOpen(tree, true); } }, 'Expand all') : null,
+      tree ? h('button', { type: 'button', id: 'tree-collapse', onclick: function () { R.setTreeOpen(tree, false); } }, 'Collapse all') : null);
+    return R.section('Body · ' + R.fmtBytes(cut ? cut.receivedSize : d.body.size), [tools, R.tabs(views), h('p', { class: 'muted small' }, note)]);
+  }
+
+  /** The headers as a sender would write them: one "name: value" line each. */
+  function headersText(d) {
+    var lines = [];
+    Object.keys(d.headers).forEach(function (name) {
+      [].concat(d.headers[name]).forEach(function (value) { lines.push(name + ': ' + value); });
+    });
+    return lines.join('\n');
   }
 
   function headersSection(d) {
@@ -28,7 +47,11 @@
     Object.keys(d.headers).forEach(function (name) {
       [].concat(d.headers[name]).forEach(function (value) { rows.push([h('span', { class: 'mono' }, name), h('span', { class: 'mono wrap' }, value)]); });
     });
-    return R.section('Headers', [R.table(['Name', 'Value'], rows), h('p', { class: 'muted small' }, 'Secrets (Authorization, cookies, webhook tokens, signatures) are stored masked.')]);
+    return R.section('Headers', [
+      h('div', { class: 'section-tools' }, R.copyButton('Copy headers', headersText(d), { id: 'copy-headers' })),
+      R.table(['Name', 'Value'], rows),
+      h('p', { class: 'muted small' }, 'Secrets (Authorization, cookies, webhook tokens, signatures) are stored masked.'),
+    ]);
   }
 
   function answerSection(d) {
@@ -47,11 +70,11 @@
     if (!e) return R.section('Event', h('p', { class: 'muted' }, d.outcome === 'captured' ? 'Captured by a bin: no event.' : 'No event: the request was rejected.'));
     var relation = { created: 'created by this request', duplicate: 'this request repeated it (nothing applied twice)', conflict: 'this request conflicts with it (same identity, other content)' }[e.relation];
     var entries = e.ledgerEntries.map(function (x) {
-      return [x.kind, String(x.quantity), h('span', { class: 'mono' }, x.productId), x.userId, x.environment, x.amount === null ? null : String(x.amount), R.fmtTime(new Date(x.createdAt).toISOString())];
+      return [x.kind, String(x.quantity), h('span', { class: 'mono' }, x.productId), x.userId, x.environment, x.amount === null ? null : String(x.amount), R.fmtDate(x.createdAt)];
     });
     return R.section('Event', [
       R.dl([
-        ['Event', h('span', { class: 'mono' }, e.id)],
+        ['Event', h('span', { class: 'mono' }, e.eventId || e.id)],
         ['Relation', relation],
         ['Type', e.type],
         ['Status', h('span', { class: 'badge event-' + e.status }, e.status)],
@@ -72,7 +95,7 @@
   function attemptsSection(d) {
     if (!d.deliveryAttempts.length) return null;
     var rows = d.deliveryAttempts.map(function (a) {
-      return [a.webhookName + ' · try ' + a.attempt, a.outcome, a.statusCode === null ? null : String(a.statusCode), R.fmtMs(a.latencyMs), a.errorClass ? a.errorClass + ': ' + (a.errorMessage || '') : null, R.fmtTime(new Date(a.startedAt).toISOString())];
+      return [a.webhookName + ' · try ' + a.attempt, a.outcome, a.statusCode === null ? null : String(a.statusCode), R.fmtMs(a.latencyMs), a.errorClass ? a.errorClass + ': ' + (a.errorMessage || '') : null, R.fmtDate(a.startedAt)];
     });
     return R.section('Outbound delivery attempts', R.table(['Attempt', 'Outcome', 'Status', 'Latency', 'Error', 'Started'], rows));
   }

@@ -7,7 +7,8 @@
   var $ = function (id) { return document.getElementById(id); };
   var form = $('filters');
   var rows = $('rows');
-  var state = { ids: new Set(), nextCursor: null, selected: null, source: null, bins: [] };
+  var state = { ids: new Set(), nextCursor: null, selected: null, source: null, bins: [], setup: null, emptyShown: null, binShown: null };
+  var S = window.InspectorSetup;
 
   // Every call says it comes from this page: the server refuses a cookie-carried change without it.
   var CSRF = { 'X-Iaphook-Csrf': '1' };
@@ -62,22 +63,67 @@
     }, 250);
   }
   form.addEventListener('input', filtersChanged);
+  form.elements.namedItem('binId').addEventListener('change', function () { renderBinPanel(); });
   form.addEventListener('reset', function () { setTimeout(filtersChanged, 0); });
   form.addEventListener('submit', function (e) { e.preventDefault(); });
 
   // ---- the list -----------------------------------------------------------------------------
   function updateCount() {
     $('count').textContent = state.ids.size + (state.nextCursor ? '+' : '') + ' shown';
-    $('empty').hidden = state.ids.size > 0;
+    renderEmpty();
+    renderBinPanel();
     $('more').hidden = state.nextCursor === null;
     var params = filterParams();
     ['json', 'csv'].forEach(function (format) {
       params.set('format', format);
       $('export-' + format).href = '/api/inspector/requests/export?' + params.toString();
     });
-    var bin = form.elements.namedItem('binId').value;
-    $('delete-bin').hidden = bin === '';
   }
+
+  // ---- empty states -------------------------------------------------------------------------
+  function selectedBin() {
+    var id = form.elements.namedItem('binId').value;
+    return state.bins.find(function (b) { return b.id === id; }) || null;
+  }
+  /** Which empty state fits: nothing at all yet, an empty bin (only the bin filter is set), or filters that match nothing. */
+  function emptyKind() {
+    var keys = [];
+    filterParams().forEach(function (_, key) { keys.push(key); });
+    if (keys.length === 0) return 'nothing';
+    if (keys.length === 1 && keys[0] === 'binId') return 'bin';
+    return 'filtered';
+  }
+  function renderEmpty() {
+    var empty = $('empty');
+    if (state.ids.size > 0) {
+      empty.hidden = true;
+      return;
+    }
+    var kind = emptyKind();
+    var bin = kind === 'bin' ? selectedBin() : null;
+    // Drawn again only when what it shows changes, so a copy button's "Copied" is not cut short.
+    var signature = kind + '|' + (bin ? bin.url : '') + '|' + (state.setup ? 'setup' : '');
+    if (state.emptyShown !== signature || empty.hidden) {
+      empty.replaceChildren(S.emptyState(kind, { setup: state.setup, api: api, bin: bin, clear: function () { form.reset(); } }));
+      state.emptyShown = signature;
+    }
+    empty.hidden = false;
+  }
+  async function loadSetup() {
+    try {
+      state.setup = await api('/api/inspector/setup');
+    } catch (e) {
+      return;
+    }
+    state.emptyShown = null;
+    if (state.ids.size === 0) renderEmpty();
+  }
+  // The same URLs and key, when requests are listed: under the detail view's placeholder.
+  $('setup-box').addEventListener('toggle', function () {
+    if ($('setup-box').open && state.setup && !$('setup-slot').firstChild) $('setup-slot').append(S.setupPanel(state.setup, api));
+  });
+  // "… ago" in the list stays true while the page is open.
+  setInterval(function () { R.refreshAgo(rows); }, 10000);
   function addRow(item, where) {
     if (state.ids.has(item.id)) return null;
     state.ids.add(item.id);
@@ -211,27 +257,55 @@
     var select = $('bin-select');
     var current = selectId || select.value;
     var bins = (await api('/api/bins')).data;
+    state.bins = bins;
     var options = bins.map(function (b) {
       return h('option', { value: b.id, title: b.url }, (b.name || 'bin …' + b.id.slice(-6)) + ' (' + b.requestCount + ')');
     });
     select.replaceChildren.apply(select, [h('option', { value: '' }, 'any')].concat(options));
     select.value = bins.some(function (b) { return b.id === current; }) ? current : '';
+    renderBinPanel();
+  }
+  /** The selected bin's name, URL and settings, above the list. */
+  function renderBinPanel() {
+    var panel = $('bin-panel');
+    var bin = selectedBin();
+    if (!bin) {
+      panel.hidden = true;
+      panel.replaceChildren();
+      state.binShown = null;
+      return;
+    }
+    // Not while someone types in its form: a live capture must not wipe what they typed.
+    var signature = JSON.stringify(bin);
+    if (state.binShown === signature) return;
+    state.binShown = signature;
+    panel.replaceChildren(S.binPanel(bin, {
+      save: async function (patch) {
+        await api('/api/bins/' + encodeURIComponent(bin.id), { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(patch) });
+        var result = panel.querySelector('.bin-result');
+        await loadBins(bin.id);
+        // The panel was drawn again with the saved settings; keep the message on the new one.
+        var fresh = panel.querySelector('.bin-result');
+        if (fresh && result && fresh !== result) fresh.textContent = 'Saved: the bin answers this way from its next request on.';
+      },
+      remove: deleteBin,
+    }));
+    panel.hidden = false;
   }
   $('new-bin').addEventListener('click', async function () {
     try {
       var bin = await api('/api/bins', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
       await loadBins(bin.id);
       filtersChanged();
-      showBanner(h('span', null, 'New bin: send anything to ', h('code', { id: 'bin-url' }, bin.url), ' and watch it here.'), 'info');
     } catch (e) { showBanner('Could not create a bin: ' + e.message, 'error'); }
   });
-  $('delete-bin').addEventListener('click', async function () {
+  async function deleteBin() {
     var id = form.elements.namedItem('binId').value;
     if (!id || !confirm('Delete this bin and everything it captured?')) return;
     await api('/api/bins/' + id, { method: 'DELETE' });
     await loadBins('');
     filtersChanged();
-  });
+  }
   $('sign-out').addEventListener('click', async function () {
     await fetch('/inspector/session', { method: 'DELETE', credentials: 'same-origin', headers: CSRF });
     location.assign('/inspector/signin');
@@ -255,6 +329,20 @@
   // browser does not load the page again, so open what it names here.
   window.addEventListener('hashchange', function () { openFromHash(); });
 
+  // A phone starts with the filters folded (they would fill its screen), unless the link set some.
+  var narrow = window.matchMedia('(max-width: 640px)');
+  function foldFilters() {
+    var active = 0;
+    filterParams().forEach(function () { active += 1; });
+    $('filters-active').textContent = active ? '(' + active + ' set)' : '';
+    return active;
+  }
   restoreFilters();
+  function fitFilters() { $('filters-box').open = !narrow.matches || foldFilters() > 0; }
+  fitFilters();
+  narrow.addEventListener('change', fitFilters);
+  form.addEventListener('input', function () { setTimeout(foldFilters, 0); });
+  form.addEventListener('reset', function () { setTimeout(foldFilters, 0); });
+  loadSetup();
   loadBins(new URLSearchParams(location.search).get('binId')).catch(function () {}).then(reload).then(openFromHash);
 })();

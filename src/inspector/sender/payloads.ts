@@ -110,11 +110,15 @@ export function buildUnavailableUsers(options: Partial<SampleOptions>, random: (
 }
 
 /** The receiver route each payload goes to by default. */
-export type SampleRoute = 'purchase' | 'refund' | 'unavailable-users';
+/** A webhook route; `auto` is /webhooks/nachocode, which classifies the body by its shape. */
+export type SampleRoute = 'purchase' | 'refund' | 'unavailable-users' | 'auto';
 
 export interface PlannedRequest {
   route: SampleRoute;
-  body: PurchasePayload | RefundPayload | UnavailableUsersPayload;
+  /** A built sample; null when rawBody is sent instead. */
+  body: PurchasePayload | RefundPayload | UnavailableUsersPayload | null;
+  /** The exact text of --data or --example, sent unchanged. */
+  rawBody?: string;
   label: string;
 }
 

@@ -29,7 +29,7 @@ const ANSWER_SNIPPET = 300;
 
 /** The default target: this machine's iaphook, on the configured port. */
 export function defaultUrlFor(port: number): (route: SampleRoute) => string {
-  return (route) => `http://127.0.0.1:${port}/webhooks/nachocode/${route}`;
+  return (route) => `http://127.0.0.1:${port}/webhooks/nachocode${route === 'auto' ? '' : `/${route}`}`;
 }
 
 async function sendOne(item: PlannedRequest, options: SendOptions, dispatcher: Dispatcher): Promise<SendResult> {
@@ -41,7 +41,7 @@ async function sendOne(item: PlannedRequest, options: SendOptions, dispatcher: D
     const res = await request(url, {
       method: 'POST',
       headers,
-      body: JSON.stringify(item.body),
+      body: item.rawBody ?? JSON.stringify(item.body),
       dispatcher,
       headersTimeout: options.timeoutMs ?? 10_000,
       bodyTimeout: options.timeoutMs ?? 10_000,

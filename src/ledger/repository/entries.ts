@@ -72,3 +72,18 @@ export async function productTotals(db: Queryable, environment: string, userId: 
     GROUP BY product_id`);
   return rows.sort((a, b) => byText(a.productId, b.productId));
 }
+
+export interface EntitlementStateRow extends Omit<ProductTotalsRow, 'productId' | 'productType'> {
+  /** How many entries the entitlement has: it only grows, so it orders the entitlement's changes. */
+  entries: number;
+}
+
+/** One entitlement's totals and entry count, in one aggregate over its rows. */
+export async function entitlementState(db: Queryable, environment: string, userId: string, productId: string): Promise<EntitlementStateRow> {
+  const row = await db.get<EntitlementStateRow>(sql`
+    SELECT max(nacho_product_id) AS "nachoProductId", ${sumOf('grant')} AS purchased, ${sumOf('revoke')} AS refunded,
+           ${sumOf('consume')} AS consumed, count(*) AS entries
+    FROM ledger_entries
+    WHERE environment = ${environment} AND user_id = ${userId} AND product_id = ${productId}`);
+  return row ?? { nachoProductId: null, purchased: 0, refunded: 0, consumed: 0, entries: 0 };
+}

@@ -43,11 +43,19 @@ export const rawRequests = pgTable(
     source: text('source').notNull().default('webhook'),
     /** Set for requests captured by a capture bin (/bins/:binId). */
     binId: text('bin_id'),
+    /**
+     * A rejected request whose body names its event: that event's dedupe key (as the receiver
+     * computes it), so reconciliation can tell when the event was stored after all.
+     */
+    dedupeKey: text('dedupe_key'),
+    /** A rejected request: the hash that near-identical rejections share (route, reason, event or body). */
+    rejectionGroup: text('rejection_group'),
   },
   (t) => [
     index('raw_requests_received_at').on(t.receivedAt),
     index('raw_requests_bin').on(t.binId, t.receivedAt),
     index('raw_requests_outcome_received_at').on(t.outcome, t.receivedAt),
+    index('raw_requests_rejection_group').on(t.rejectionGroup),
     index('raw_requests_event_id').on(t.eventId),
   ],
 );
@@ -70,6 +78,8 @@ export const events = pgTable(
     /** received | held | applied | failed | dead */
     status: text('status').notNull().default('received'),
     error: text('error'),
+    /** Why a held event waits, as JSON: {"reason":"awaiting_purchase"} or {"reason":"unknown_value","values":[{field,value}]}. */
+    heldFor: text('held_for'),
     rawRequestId: text('raw_request_id'),
     /** webhook | replay | import */
     source: text('source').notNull().default('webhook'),
@@ -208,6 +218,30 @@ export const anomalies = pgTable(
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [uniqueIndex('anomalies_key').on(t.anomalyKey), index('anomalies_code').on(t.code, t.createdAt)],
+);
+
+/** An admin's word that an anomaly was looked at: the report lists it only when asked to. */
+export const anomalyAcknowledgements = pgTable('anomaly_acknowledgements', {
+  /** The report's anomaly id (stable across report runs). */
+  anomalyId: text('anomaly_id').primaryKey(),
+  code: text('code').notNull(),
+  /** The admin token's subject. */
+  acknowledgedBy: text('acknowledged_by').notNull(),
+  reason: text('reason').notNull(),
+  acknowledgedAt: bigint('acknowledged_at', { mode: 'number' }).notNull(),
+});
+
+/** What an enumerated field's value that iaphook does not know means (productType "subscription" → non-consumable). */
+export const valueMappings = pgTable(
+  'value_mappings',
+  {
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    meaning: text('meaning').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.field, t.value] })],
 );
 
 /** Users nachocode reports as unreachable for push (token not found or invalid). */
@@ -402,6 +436,8 @@ export const outboundEvents = pgTable(
     type: text('type').notNull(),
     /** JSON of the envelope's data. */
     data: text('data').notNull(),
+    /** A test event (POST …/webhooks/:id/test): sent with x-iaphook-test: true, to that subscription only. */
+    isTest: boolean('is_test').notNull().default(false),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [index('outbound_events_project').on(t.projectId, t.createdAt)],

@@ -8,7 +8,7 @@ export interface PgSignalsOptions {
   onError?(error: Error, context: string): void;
 }
 
-const CHANNELS: Record<SignalChannel, string> = { jobs: 'iaphook_jobs', requests: 'iaphook_requests' };
+const CHANNELS: Record<SignalChannel, string> = { jobs: 'iaphook_jobs', requests: 'iaphook_requests', subscriptions: 'iaphook_subscriptions' };
 const RECONNECT_MS = 1000;
 /** NOTIFY payloads must stay under 8,000 bytes; items are joined up to this length. */
 const MAX_PAYLOAD = 7000;

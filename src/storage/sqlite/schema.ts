@@ -38,11 +38,19 @@ export const rawRequests = sqliteTable(
     source: text('source').notNull().default('webhook'),
     /** Set for requests captured by a capture bin (/bins/:binId). */
     binId: text('bin_id'),
+    /**
+     * A rejected request whose body names its event: that event's dedupe key (as the receiver
+     * computes it), so reconciliation can tell when the event was stored after all.
+     */
+    dedupeKey: text('dedupe_key'),
+    /** A rejected request: the hash that near-identical rejections share (route, reason, event or body). */
+    rejectionGroup: text('rejection_group'),
   },
   (t) => [
     index('raw_requests_received_at').on(t.receivedAt),
     index('raw_requests_bin').on(t.binId, t.receivedAt),
     index('raw_requests_outcome_received_at').on(t.outcome, t.receivedAt),
+    index('raw_requests_rejection_group').on(t.rejectionGroup),
     index('raw_requests_event_id').on(t.eventId),
   ],
 );
@@ -65,6 +73,8 @@ export const events = sqliteTable(
     /** received | held | applied | failed | dead */
     status: text('status').notNull().default('received'),
     error: text('error'),
+    /** Why a held event waits, as JSON: {"reason":"awaiting_purchase"} or {"reason":"unknown_value","values":[{field,value}]}. */
+    heldFor: text('held_for'),
     rawRequestId: text('raw_request_id'),
     /** webhook | replay | import */
     source: text('source').notNull().default('webhook'),
@@ -203,6 +213,30 @@ export const anomalies = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('anomalies_key').on(t.anomalyKey), index('anomalies_code').on(t.code, t.createdAt)],
+);
+
+/** An admin's word that an anomaly was looked at: the report lists it only when asked to. */
+export const anomalyAcknowledgements = sqliteTable('anomaly_acknowledgements', {
+  /** The report's anomaly id (stable across report runs). */
+  anomalyId: text('anomaly_id').primaryKey(),
+  code: text('code').notNull(),
+  /** The admin token's subject. */
+  acknowledgedBy: text('acknowledged_by').notNull(),
+  reason: text('reason').notNull(),
+  acknowledgedAt: integer('acknowledged_at').notNull(),
+});
+
+/** What an enumerated field's value that iaphook does not know means (productType "subscription" → non-consumable). */
+export const valueMappings = sqliteTable(
+  'value_mappings',
+  {
+    field: text('field').notNull(),
+    value: text('value').notNull(),
+    meaning: text('meaning').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.field, t.value] })],
 );
 
 /** Users nachocode reports as unreachable for push (token not found or invalid). */
@@ -397,6 +431,8 @@ export const outboundEvents = sqliteTable(
     type: text('type').notNull(),
     /** JSON of the envelope's data. */
     data: text('data').notNull(),
+    /** A test event (POST …/webhooks/:id/test): sent with x-iaphook-test: true, to that subscription only. */
+    isTest: integer('is_test', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('outbound_events_project').on(t.projectId, t.createdAt)],

@@ -2,9 +2,10 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqlJobQueue } from '../../../delivery';
 import { createLogger } from '../../../logger';
-import { createEmitter } from '../../../outbound';
+import { createEmitter, EntitlementAudience } from '../../../outbound';
 import { StorageIngestStore } from '../../../receiver';
 import { createApplyWorker, enqueueApply } from '../../../runtime/apply-worker';
+import { entitlementEvents } from '../../../runtime/entitlement-events';
 import { systemClock } from '../../../shared/clock';
 import { openSqliteStorage } from '../storage';
 import type { ApplyThreadData, FromThread, ToThread } from './messages';
@@ -34,6 +35,10 @@ const reportApplied = (receivedAt: number) => {
   latencies.push(Math.max(0, systemClock.now() - receivedAt));
 };
 
+// This thread's own answer to "does anyone want entitlement.updated?"; the HTTP thread says when to ask again.
+const audience = new EntitlementAudience(data.idlePollMs);
+const emit = createEmitter(queue);
+
 const worker = createApplyWorker({
   storage,
   queue,
@@ -43,7 +48,8 @@ const worker = createApplyWorker({
   leaseMs: data.leaseMs,
   idlePollMs: data.idlePollMs,
   workerId: `${os.hostname()}:${process.pid}:apply-thread`,
-  emit: createEmitter(queue),
+  emit,
+  entitlementChanges: entitlementEvents(audience, emit),
   onApplied: reportApplied,
   onDeliveries: () => send({ type: 'deliveries' }),
   observer: {
@@ -57,6 +63,7 @@ const serveStore = storeSide({ store: ingestStore, reply: (replies) => send({ ty
 port.on('message', (message: ToThread) => {
   if (message.type === 'store') serveStore(message.calls);
   else if (message.type === 'wake') worker.notify();
+  else if (message.type === 'subscriptions') audience.changed();
   else if (message.type === 'stop') void stop(message.deadlineMs);
 });
 

@@ -88,6 +88,15 @@ export class ApplyThread {
     });
   }
 
+  /**
+   * A subscription was saved: the thread asks again whether anyone wants entitlement.updated. Sent
+   * at once, ahead of the receiver writes that follow, so a webhook that arrives after the save's
+   * answer is applied knowing of it.
+   */
+  subscriptionsChanged(): void {
+    this.thread?.postMessage({ type: 'subscriptions' });
+  }
+
   /** Receiver writes for the thread; false when there is no thread to take them. */
   send(calls: StoreCall[]): boolean {
     if (this.thread === null) return false;

@@ -24,14 +24,19 @@ export type StoreCall =
 
 export type StoreReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; code?: string };
 
-export type ToThread = { type: 'wake' } | { type: 'stop'; deadlineMs: number } | { type: 'store'; calls: StoreCall[] };
+export type ToThread =
+  | { type: 'wake' }
+  | { type: 'stop'; deadlineMs: number }
+  | { type: 'store'; calls: StoreCall[] }
+  /** A subscription was saved or deleted on the HTTP thread. */
+  | { type: 'subscriptions' };
 
 export type FromThread =
   | { type: 'started' }
   /** Receipt-to-apply latency (ms) of events applied since the last report. */
   | { type: 'applied'; latenciesMs: number[] }
   | { type: 'finished'; kind: string; result: 'succeeded' | 'retry' | 'dead' }
-  /** Applies queued outbound deliveries (refunds recorded as feedback): wake the outbound worker. */
+  /** Applies queued outbound deliveries (refunds recorded as feedback, entitlement.updated): wake the outbound worker. */
   | { type: 'deliveries' }
   | { type: 'stored'; replies: StoreReply[] }
   | { type: 'stopped' };

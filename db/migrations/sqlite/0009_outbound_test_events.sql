@@ -1,0 +1,1 @@
+ALTER TABLE `outbound_events` ADD `is_test` integer DEFAULT false NOT NULL;
