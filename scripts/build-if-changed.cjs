@@ -38,7 +38,9 @@ function facts() {
   let stampMs = null;
   try {
     stampMs = fs.statSync(STAMP).mtimeMs;
-  } catch {}
+  } catch {
+    // no stamp yet: never built here
+  }
   return {
     stampMs,
     entryExists: fs.existsSync(path.join(root, 'dist', 'src', 'main.js')),

@@ -20,7 +20,6 @@ const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 3600 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(q * values.length) - 1)] ?? Number.NaN;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of many shapes
 async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}/api${path}`, {
     method,

@@ -76,7 +76,7 @@ const refundBody = (i: number, overrides: Record<string, unknown> = {}): Record<
 };
 
 const PURCHASES = 90_000;
-const REFUNDS = 10_000; // of purchases 9, 18, … 90,000
+// and 10,000 refunds, of purchases 9, 18, … 90,000
 const isMissingPurchase = (i: number) => i % 1000 === 0;
 const isMissingRefund = (k: number) => k % 500 === 0;
 const isMismatched = (i: number) => i % 997 === 0;

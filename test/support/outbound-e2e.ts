@@ -45,7 +45,6 @@ export function outboundE2e(): { database(): TestDatabase; closeAfter<T extends 
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of many shapes
 export async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}/api${path}`, {
     method,

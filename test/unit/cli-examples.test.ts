@@ -30,7 +30,7 @@ describe('documented examples', () => {
 
   it("when an entitlement.updated test event is sent, then it is the README's example body", () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const shown = /```json\n(\{\n  "type": "entitlement.updated"[\s\S]*?\n\})\n```/.exec(readme);
+    const shown = /```json\n(\{\n {2}"type": "entitlement.updated"[\s\S]*?\n\})\n```/.exec(readme);
     const body = JSON.parse(shown![1].replace(/…/g, '0000000000000000000000')) as { type: string; data: unknown };
     expect(EXAMPLE_EVENTS['entitlement.updated']).toEqual({ event: body.type, data: body.data });
   });
