@@ -138,7 +138,14 @@ async function measurePostgres(ctx: RunContext): Promise<PostgresParts> {
   let pairSkipped: string | undefined;
   try {
     log(`two PostgreSQL instances against one: ${SETTINGS.rounds} rounds of ${SETTINGS.durationSec} s each way, alternated`);
-    pair = await pairRounds({ dataDir: ctx.dataDir, serverEnv: SERVER_ENV, rounds: SETTINGS.rounds, durationSec: SETTINGS.durationSec, warmupSec: SETTINGS.warmupSec, log });
+    pair = await pairRounds({
+      dataDir: ctx.dataDir,
+      serverEnv: SERVER_ENV,
+      rounds: SETTINGS.rounds,
+      durationSec: SETTINGS.durationSec,
+      warmupSec: SETTINGS.warmupSec,
+      log,
+    });
   } catch (error) {
     pairSkipped = failed('two-instance benchmark', error);
   }

@@ -36,7 +36,9 @@ if (!failed) {
     console.error(`\nPostgreSQL lane: no server answers on ${host}:${port}, and IAPHOOK_REQUIRE_POSTGRES=1`);
     failed = true;
   } else {
-    console.log(`\nPostgreSQL lane skipped: no server answers on ${host}:${port}; start one (or set TEST_POSTGRES_URL=postgres://…) and run npm test again, or npm run test:postgres`);
+    console.log(
+      `\nPostgreSQL lane skipped: no server answers on ${host}:${port}; start one (or set TEST_POSTGRES_URL=postgres://…) and run npm test again, or npm run test:postgres`,
+    );
   }
 }
 process.exit(failed ? 1 : 0);

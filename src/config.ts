@@ -11,9 +11,7 @@ const SECRET_KEYS = new Set(['NACHOCODE_WEBHOOK_KEYS', 'JWT_SECRET', 'DATABASE_U
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const boolish = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const boolish = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const MB = 1024 * 1024;
 const sizeIn = (min: number, max: number) =>
@@ -35,7 +33,10 @@ const trustProxy = z.string().transform((value, ctx): boolean | number | string[
   if (v === 'false') return false;
   if (v === 'true') return true;
   if (/^\d{1,2}$/.test(v)) return Number(v);
-  const list = v.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const list = v
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   const bad = list.find((p) => !PROXY_RANGES.has(p) && !ipaddr.isValid(p) && !isCidr(p));
   if (list.length === 0 || bad !== undefined) {
     ctx.addIssue({ code: 'custom', message: 'expected false, true, a number of proxies, or proxy addresses/subnets such as 10.0.0.1,loopback' });
@@ -213,8 +214,7 @@ export interface Config {
 }
 
 export type DatabaseConfig =
-  | { readonly backend: 'sqlite'; readonly path: string }
-  | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number };
+  { readonly backend: 'sqlite'; readonly path: string } | { readonly backend: 'postgres'; readonly url: string; readonly poolSize: number };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

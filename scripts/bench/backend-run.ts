@@ -83,7 +83,9 @@ async function runOutbound(backend: Backend, ctx: RunContext): Promise<{ outboun
   try {
     const sinkUrl = await ctx.sinkUrl();
     if (sinkUrl === null) return { outbound: null, outboundSkipped: ctx.outboundSkipped ?? 'skipped' };
-    log(`${LABEL[backend]} outbound: ${settings.rounds} rounds of ${settings.outboundPerRound.toLocaleString('en')} deliveries, alternated with a plain undici loop`);
+    log(
+      `${LABEL[backend]} outbound: ${settings.rounds} rounds of ${settings.outboundPerRound.toLocaleString('en')} deliveries, alternated with a plain undici loop`,
+    );
     const outbound = await outboundRounds({
       dataDir: path.join(ctx.dataDir, backend),
       databaseUrl: backend === 'postgres' ? await freshBenchDatabase() : undefined,

@@ -60,7 +60,14 @@ export function ingestSection(results: BenchResults): string[] {
   ];
 }
 
-export const cpuCells = (c: CpuSide) => [us(c.mainUs), us(c.otherUs), c.databaseUs === undefined ? NA : us(c.databaseUs), us(c.loadUs), us(c.totalUs), us(c.ceilingRps)];
+export const cpuCells = (c: CpuSide) => [
+  us(c.mainUs),
+  us(c.otherUs),
+  c.databaseUs === undefined ? NA : us(c.databaseUs),
+  us(c.loadUs),
+  us(c.totalUs),
+  us(c.ceilingRps),
+];
 
 /** Where each request's CPU goes, and what that means for the throughput ratio on this machine. */
 export function cpuSection(results: BenchResults): string[] {
@@ -76,19 +83,34 @@ export function cpuSection(results: BenchResults): string[] {
     '',
     markdownTable(
       ['', 'main thread', 'other threads', 'PostgreSQL backends', 'load generator', 'total', `ceiling on ${cores} cores, req/s`],
-      summaries.flatMap((s) => (s.cpu === null ? [] : [[`bare Express (${s.label} rounds)`, ...cpuCells(s.cpu.bare)], [`iaphook, ${s.label}`, ...cpuCells(s.cpu.server)]])),
+      summaries.flatMap((s) =>
+        s.cpu === null
+          ? []
+          : [
+              [`bare Express (${s.label} rounds)`, ...cpuCells(s.cpu.bare)],
+              [`iaphook, ${s.label}`, ...cpuCells(s.cpu.server)],
+            ],
+      ),
     ),
     '',
     `"Other threads" are, for iaphook on SQLite, the database thread (durable ingest, ledger applies), the WAL checkpointer and V8's garbage-collector and compiler threads; for bare Express only the latter. ` +
       `The ceiling is the cores' time divided by one request's total cost. ` +
-      budget('SQLite', sqlite, `and its other threads alone cost ${us(sqlite.server.otherUs)} µs against bare Express's ${us(sqlite.bare.otherUs)} µs: storing and applying each event durably, which bare Express does not do`),
+      budget(
+        'SQLite',
+        sqlite,
+        `and its other threads alone cost ${us(sqlite.server.otherUs)} µs against bare Express's ${us(sqlite.bare.otherUs)} µs: storing and applying each event durably, which bare Express does not do`,
+      ),
     ...(postgres === null || postgres === undefined
       ? []
       : [
           '',
           'On PostgreSQL the database is other processes on the same cores: "PostgreSQL backends" is the CPU of the server processes serving the instance\'s connections ' +
             "(this database's client backends in `pg_stat_activity`, read from /proc; the bench's own reader is left out, and so are the server's WAL writer, checkpointer and autovacuum, which serve every database on it). " +
-            budget('PostgreSQL', postgres, `of which ${postgres.server.databaseUs === undefined ? NA : us(postgres.server.databaseUs)} µs in PostgreSQL's backends`),
+            budget(
+              'PostgreSQL',
+              postgres,
+              `of which ${postgres.server.databaseUs === undefined ? NA : us(postgres.server.databaseUs)} µs in PostgreSQL's backends`,
+            ),
         ]),
   ];
 }
@@ -122,14 +144,17 @@ export function memorySection(results: BenchResults): string[] {
   return [
     '## Memory and size',
     '',
-    'The same server process as the ingest rounds, topped up in three runs. RSS is the iaphook process only (on PostgreSQL the database server\'s memory is its own processes\').',
+    "The same server process as the ingest rounds, topped up in three runs. RSS is the iaphook process only (on PostgreSQL the database server's memory is its own processes').",
     '',
     sideBySide(results, [
       ['events stored', (r) => r.memory.events.toLocaleString('en')],
       ['RSS after each run, MB', (r) => r.memory.rssAfterRuns.map(mb).join(' → ')],
       ['peak RSS, MB', (r) => mb(r.memory.peakRssBytes)],
       ['database on disk, MB', (r) => `${mb(r.memory.databaseBytes)} (${r.backend === 'sqlite' ? 'file and WAL' : '`pg_database_size`'})`],
-      ['of which WAL, MB', (r) => (r.memory.walBytes === null ? 'not per database: the WAL is the PostgreSQL server’s, shared by all its databases' : mb(r.memory.walBytes))],
+      [
+        'of which WAL, MB',
+        (r) => (r.memory.walBytes === null ? 'not per database: the WAL is the PostgreSQL server’s, shared by all its databases' : mb(r.memory.walBytes)),
+      ],
       ['bytes per event', (r) => Math.round(r.memory.databaseBytesPerEvent).toLocaleString('en')],
     ]),
     '',

@@ -23,7 +23,17 @@ export function pairSection(results: BenchResults): string[] {
           'CPU per request (medians of the rounds, µs, both instances summed; read from /proc as in the ingest section):',
           '',
           markdownTable(
-            ['', 'main threads', 'other threads', 'PostgreSQL backends', 'load generator', 'total', `ceiling on ${cores} cores, req/s`, 'measured req/s', 'cores busy (accounted)'],
+            [
+              '',
+              'main threads',
+              'other threads',
+              'PostgreSQL backends',
+              'load generator',
+              'total',
+              `ceiling on ${cores} cores, req/s`,
+              'measured req/s',
+              'cores busy (accounted)',
+            ],
             [
               ['one instance', ...cpuCells(p.oneCpu), Math.round(p.oneRps), percent(coresBusy(p.oneRps, p.oneCpu, cores))],
               ['two instances', ...cpuCells(p.twoCpu), Math.round(p.twoRps), percent(coresBusy(p.twoRps, p.twoCpu, cores))],
@@ -44,7 +54,18 @@ export function pairSection(results: BenchResults): string[] {
       "so it neither answers nor applies the first one's events, and stays as warm for the next run. Each run ends when the backlog has drained; the lag is measured as in the ingest section.",
     '',
     markdownTable(
-      ['round', 'one instance req/s', 'p99 ms', 'lag p50 / p99 ms', 'two instances req/s', 'each', 'p99 ms (higher of the two)', 'lag p50 / p99 ms', 'factor', 'non-2xx'],
+      [
+        'round',
+        'one instance req/s',
+        'p99 ms',
+        'lag p50 / p99 ms',
+        'two instances req/s',
+        'each',
+        'p99 ms (higher of the two)',
+        'lag p50 / p99 ms',
+        'factor',
+        'non-2xx',
+      ],
       results.pair.map((r, i) => [
         i + 1,
         Math.round(r.one.rps),

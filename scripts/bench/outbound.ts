@@ -66,7 +66,8 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
     await createWebhook(server, projectId, `${options.sinkUrl}/hook`);
     runtime.outboundWorker.start();
     const open = async () =>
-      (await runtime.storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`))?.n ?? 0;
+      (await runtime.storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`))
+        ?.n ?? 0;
     const core = async () => {
       const started = performance.now();
       await runtime.storage.write(async (tx) => {
@@ -86,7 +87,9 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
     for (let i = 0; i < options.rounds; i++) {
       const round = i % 2 === 0 ? { core: await core(), undici: await undici() } : { undici: await undici(), core: await core() };
       rounds.push(round);
-      options.log(`  round ${i + 1}: delivery core ${Math.round(round.core)}/s | undici pool ${Math.round(round.undici)}/s (ratio ${(round.core / round.undici).toFixed(2)})`);
+      options.log(
+        `  round ${i + 1}: delivery core ${Math.round(round.core)}/s | undici pool ${Math.round(round.undici)}/s (ratio ${(round.core / round.undici).toFixed(2)})`,
+      );
     }
     const fetchPerSec = await lanes(options.fetchPosts, options.inFlight, async () => {
       const res = await fetch(`${options.sinkUrl}/hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

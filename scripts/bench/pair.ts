@@ -90,7 +90,14 @@ async function measureRounds(servers: ServerProcess[], reader: Storage, options:
       Promise.all(
         targets.map((s, i) =>
           // The first takes any remainder, so the total is always CONNECTIONS.
-          runLoad({ url: s.url, path: PURCHASE_ROUTE, headers, connections: i === 0 ? CONNECTIONS - each * (targets.length - 1) : each, durationSec, collectAcks: true }),
+          runLoad({
+            url: s.url,
+            path: PURCHASE_ROUTE,
+            headers,
+            connections: i === 0 ? CONNECTIONS - each * (targets.length - 1) : each,
+            durationSec,
+            collectAcks: true,
+          }),
         ),
       ).then(merge);
     const measured = await withCpu(pids, loads, databasePids);

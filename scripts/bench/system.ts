@@ -90,5 +90,8 @@ function startHelper(name: string): Promise<BareServer> {
 export function startScriptNodeOptions(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   const tokens = (pkg.scripts?.start ?? '').split(/\s+/);
-  return tokens.slice(1).filter((t) => t.startsWith('--')).join(' ');
+  return tokens
+    .slice(1)
+    .filter((t) => t.startsWith('--'))
+    .join(' ');
 }

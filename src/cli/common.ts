@@ -40,8 +40,7 @@ export function httpUrl(value: string): string {
 }
 
 export const urlOption = () => new Option('--url <url>', 'where iaphook runs (default: http://127.0.0.1:$PORT)').argParser(httpUrl);
-export const tokenOption = () =>
-  new Option('--token <jwt>', 'admin token (default: one signed with this machine\'s JWT_SECRET)').env('IAPHOOK_TOKEN');
+export const tokenOption = () => new Option('--token <jwt>', "admin token (default: one signed with this machine's JWT_SECRET)").env('IAPHOOK_TOKEN');
 
 export interface ServerTarget {
   base: string;
@@ -104,7 +103,10 @@ export function dateOption(value: string): number {
 
 /** `--outcome stored,duplicate`: a comma list of the inspector's outcomes. */
 export function outcomesOption(value: string): InspectorOutcome[] {
-  const list = value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  const list = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
   const bad = list.find((v) => !(OUTCOMES as readonly string[]).includes(v));
   if (list.length === 0 || bad !== undefined) throw new InvalidArgumentError(`expected a comma list of ${OUTCOMES.join(', ')}`);
   return list as InspectorOutcome[];

@@ -6,7 +6,6 @@ import { Relay, RelayRefused } from './relay';
 // `iaphook listen --url https://iaphook.example.com --token … --forward-to http://localhost:4000/webhooks`:
 // nachocode reaches the public iaphook; this relays what it receives to a developer's machine.
 
-
 interface Options {
   url?: string;
   token?: string;
@@ -21,7 +20,7 @@ export function listenCommand(): Command {
     .description(
       'Forward every request a (remote) iaphook receives to a local URL, as it arrives: the exact body, its content type\n' +
         'and headers, never the webhook key or other secret-looking headers, plus x-iaphook-request-id. One line per request.\n' +
-        'Follows the inspector\'s live stream; after a disconnect it resumes where it stopped, without gaps or repeats.',
+        "Follows the inspector's live stream; after a disconnect it resumes where it stopped, without gaps or repeats.",
     )
     .addOption(new Option('--url <url>', 'the iaphook to follow (default: http://127.0.0.1:$PORT)').argParser(httpUrl))
     .addOption(tokenOption())

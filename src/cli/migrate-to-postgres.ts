@@ -25,7 +25,10 @@ export function migrateToPostgresCommand(): Command {
     .option('--no-progress', 'no progress bar')
     .action(async (options: { from: string; to: string; progress: boolean }) => {
       if (!fs.existsSync(options.from)) command.error(`no SQLite database at ${options.from}`);
-      const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: 'copying {bar} {percentage}% | {value}/{total} rows | {table}', hideCursor: true, stream: process.stderr }) : null;
+      const bar =
+        options.progress && process.stderr.isTTY
+          ? new SingleBar({ format: 'copying {bar} {percentage}% | {value}/{total} rows | {table}', hideCursor: true, stream: process.stderr })
+          : null;
       // Loaded here: the other commands (and --help) need none of the storage code.
       const { TABLES, TargetNotEmptyError, transferToPostgres } = await import('../storage/transfer');
       const done = new Map<TableName, number>();
@@ -38,7 +41,10 @@ export function migrateToPostgresCommand(): Command {
           },
           onRows: (table, copied) => {
             done.set(table, copied);
-            bar?.update([...done.values()].reduce((a, b) => a + b, 0), { table });
+            bar?.update(
+              [...done.values()].reduce((a, b) => a + b, 0),
+              { table },
+            );
           },
         });
         bar?.stop();

@@ -132,11 +132,26 @@ async function run(options: Options): Promise<number> {
     bar.stop();
     const applied = options.ingest && summary.ingest!.stored > 0 ? await ledger.settle() : null;
     // After the import: a rejected request whose event was just imported is no longer listed.
-    const report = await ledger.source.report?.({ environment: options.environment, perCodeLimit: Math.max(1, options.show), includeAcknowledged: options.acknowledged });
+    const report = await ledger.source.report?.({
+      environment: options.environment,
+      perCodeLimit: Math.max(1, options.show),
+      includeAcknowledged: options.acknowledged,
+    });
     const anomalies = report === undefined ? null : { open: report.anomalyCounts, acknowledged: report.acknowledgedCounts, listed: report.anomalies };
-    const stats = { elapsedMs: performance.now() - started, peakRssMb: process.resourceUsage().maxRSS / 1024, jsonPath: options.json ?? null, applied, show: options.show };
+    const stats = {
+      elapsedMs: performance.now() - started,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      jsonPath: options.json ?? null,
+      applied,
+      show: options.show,
+    };
     if (options.json !== undefined) await log.writeJson(options.json, { ...summary, stats, anomalies });
-    const samples: Samples = { missing: log.samples('missing'), extra: log.samples('extra'), mismatched: log.samples('mismatched'), invalid: log.samples('invalid') };
+    const samples: Samples = {
+      missing: log.samples('missing'),
+      extra: log.samples('extra'),
+      mismatched: log.samples('mismatched'),
+      invalid: log.samples('invalid'),
+    };
     process.stdout.write(formatSummary(summary, samples, stats, report ?? null));
     return summary.discrepancies > 0 ? 1 : 0;
   } finally {

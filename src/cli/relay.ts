@@ -145,7 +145,11 @@ export class Relay {
   private async follow(reconnect: boolean, onOpen: () => void): Promise<boolean> {
     const resumeAfter = this.lastId === undefined ? undefined : resumeIdBefore(this.lastId, this.options.lookbackMs ?? 5000);
     const res = await request(`${this.options.base}/api/inspector/stream?${this.filterQuery()}`, {
-      headers: { authorization: `Bearer ${this.options.token}`, accept: 'text/event-stream', ...(resumeAfter === undefined ? {} : { 'last-event-id': resumeAfter }) },
+      headers: {
+        authorization: `Bearer ${this.options.token}`,
+        accept: 'text/event-stream',
+        ...(resumeAfter === undefined ? {} : { 'last-event-id': resumeAfter }),
+      },
       dispatcher: this.api,
       signal: this.options.signal,
       // The server sends a heartbeat every 15 s: a minute of silence is a dead connection.
@@ -161,7 +165,9 @@ export class Relay {
       if (message.event === 'ready') {
         onOpen();
         const target = `${this.options.base} to ${this.options.forwardTo}`;
-        this.options.print(reconnect ? `reconnected; resuming after ${this.lastId ?? 'the start'}` : `ready: forwarding requests from ${target} (Ctrl-C to stop)`);
+        this.options.print(
+          reconnect ? `reconnected; resuming after ${this.lastId ?? 'the start'}` : `ready: forwarding requests from ${target} (Ctrl-C to stop)`,
+        );
       } else if (message.event === 'request') {
         await this.handle(JSON.parse(message.data) as ListedRequest);
       } else if (message.event === 'reset') {
@@ -191,7 +197,11 @@ export class Relay {
   }
 
   private async getJson<T>(path: string): Promise<T | null> {
-    const res = await request(`${this.options.base}${path}`, { headers: { authorization: `Bearer ${this.options.token}` }, dispatcher: this.api, signal: this.options.signal });
+    const res = await request(`${this.options.base}${path}`, {
+      headers: { authorization: `Bearer ${this.options.token}` },
+      dispatcher: this.api,
+      signal: this.options.signal,
+    });
     const text = await res.body.text();
     if (res.statusCode === 404) return null;
     if (res.statusCode !== 200) throw new Error(`GET ${path} answered ${res.statusCode}: ${text.slice(0, 200)}`);

@@ -13,7 +13,6 @@ function requestId(value: string): string {
   return value;
 }
 
-
 interface Options {
   url?: string;
   token?: string;
@@ -110,7 +109,9 @@ async function replayMany(target: ServerTarget, options: Options): Promise<numbe
       for (const id of unverified) await attempt(id, true);
     } else {
       failed += unverified.length;
-      process.stderr.write(`not replayed ${unverified.length} that failed the webhook key check: ${unverified.join(', ')}\nIf you know nachocode sent them, run again with --accept-unverified.\n`);
+      process.stderr.write(
+        `not replayed ${unverified.length} that failed the webhook key check: ${unverified.join(', ')}\nIf you know nachocode sent them, run again with --accept-unverified.\n`,
+      );
     }
   }
   if (options.json !== true) process.stdout.write(`replayed ${replayed}, not replayed ${failed}\n`);

@@ -43,7 +43,14 @@ function jsonLine(result: SendResult): string {
   } catch {
     // kept as text (an error message, or a cut answer)
   }
-  return JSON.stringify({ label: result.label, url: result.url, status: result.status, latencyMs: Math.round(result.latencyMs * 10) / 10, ok: result.ok, answer });
+  return JSON.stringify({
+    label: result.label,
+    url: result.url,
+    status: result.status,
+    latencyMs: Math.round(result.latencyMs * 10) / 10,
+    ok: result.ok,
+    answer,
+  });
 }
 
 async function sendRequests(args: SendArgs): Promise<void> {
@@ -116,7 +123,9 @@ async function sendTestEvent(command: Command, args: SendArgs): Promise<void> {
     const deliveries = `${target.base}/api/projects/${projectId}/webhooks/${webhookId}/deliveries`;
     if (args.json) process.stdout.write(`${JSON.stringify(res.body)}\n`);
     else if (!args.quiet) {
-      process.stdout.write(`queued a test ${res.body.event} for subscription ${webhookId} as delivery ${res.body.deliveryId}; its attempts: GET ${deliveries}\n`);
+      process.stdout.write(
+        `queued a test ${res.body.event} for subscription ${webhookId} as delivery ${res.body.deliveryId}; its attempts: GET ${deliveries}\n`,
+      );
     }
   } catch (error) {
     if (error instanceof ApiUnreachable) fail(error.message);

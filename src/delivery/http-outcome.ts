@@ -7,28 +7,11 @@
  * the classic way around an SSRF check) and retrying will not change the answer.
  */
 
-export type NetworkErrorClass =
-  | 'timeout'
-  | 'connection_refused'
-  | 'connection_reset'
-  | 'dns'
-  | 'tls'
-  | 'blocked_address'
-  | 'network'
-  | 'aborted';
+export type NetworkErrorClass = 'timeout' | 'connection_refused' | 'connection_reset' | 'dns' | 'tls' | 'blocked_address' | 'network' | 'aborted';
 
-export type HttpErrorClass =
-  | 'redirect'
-  | 'client_error'
-  | 'request_timeout'
-  | 'rate_limited'
-  | 'gone'
-  | 'server_error'
-  | 'unexpected_status';
+export type HttpErrorClass = 'redirect' | 'client_error' | 'request_timeout' | 'rate_limited' | 'gone' | 'server_error' | 'unexpected_status';
 
-export type AttemptInput =
-  | { statusCode: number; retryAfter?: string | null; now: number }
-  | { error: NetworkErrorClass };
+export type AttemptInput = { statusCode: number; retryAfter?: string | null; now: number } | { error: NetworkErrorClass };
 
 export type Outcome =
   | { kind: 'succeeded' }

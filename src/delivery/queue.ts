@@ -140,11 +140,7 @@ export class SqlJobQueue implements JobQueue {
   async fail(tx: Tx, job: LeaseRef, now: number, failure: FailureRecord): Promise<boolean> {
     const retry = failure.nextRunAt !== null;
     const next =
-      failure.park === true
-        ? sql`state = 'paused'`
-        : retry
-          ? sql`state = 'pending', run_at = ${failure.nextRunAt}`
-          : sql`state = 'dead', finished_at = ${now}`;
+      failure.park === true ? sql`state = 'paused'` : retry ? sql`state = 'pending', run_at = ${failure.nextRunAt}` : sql`state = 'dead', finished_at = ${now}`;
     const changed = await tx.run(sql`UPDATE jobs SET ${next}, last_error = ${errorMessageOf(failure.error)}, locked_by = NULL, locked_until = NULL,
         updated_at = ${now}
       WHERE ${leaseHeld(job)}`);
@@ -189,9 +185,7 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async statusOf(db: Queryable, jobIds: readonly number[]): Promise<Map<number, JobStatus>> {
-    const rows = await chunked(jobIds, (chunk) =>
-      db.all<JobStatus>(sql`SELECT id, state, run_at AS "runAt" FROM jobs WHERE ${fn.inList(sql`id`, chunk)}`),
-    );
+    const rows = await chunked(jobIds, (chunk) => db.all<JobStatus>(sql`SELECT id, state, run_at AS "runAt" FROM jobs WHERE ${fn.inList(sql`id`, chunk)}`));
     return new Map(rows.map((row) => [row.id, row]));
   }
 

@@ -21,13 +21,7 @@ export const FIXED_RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
  * Delays are floored to whole milliseconds: run_at is an integer column, and flooring keeps a
  * jittered delay inside [0, delay] instead of rounding past the cap.
  */
-export function nextAttempt(
-  attemptsMade: number,
-  policy: RetryPolicy,
-  now: number,
-  random: () => number,
-  hint?: RetryHint,
-): NextAttempt {
+export function nextAttempt(attemptsMade: number, policy: RetryPolicy, now: number, random: () => number, hint?: RetryHint): NextAttempt {
   if (attemptsMade >= policy.maxAttempts) return { retry: false };
   const hinted = hintedDelay(policy, hint);
   const delay = hinted ?? computedDelay(attemptsMade, policy, random);

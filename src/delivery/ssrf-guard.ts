@@ -14,7 +14,9 @@ export class BlockedAddressError extends Error {
     readonly host: string,
     readonly address: string,
   ) {
-    super(`${host} resolves to ${address}, a loopback, private or otherwise internal address; outbound webhooks may not reach it (OUTBOUND_ALLOW_PRIVATE=true allows it)`);
+    super(
+      `${host} resolves to ${address}, a loopback, private or otherwise internal address; outbound webhooks may not reach it (OUTBOUND_ALLOW_PRIVATE=true allows it)`,
+    );
     this.name = 'BlockedAddressError';
   }
 }

@@ -44,7 +44,13 @@ export async function timedOut(work: Promise<unknown>, ms: number): Promise<bool
     timer = setTimeout(() => resolve(true), ms);
   });
   try {
-    return await Promise.race([work.then(() => false, () => false), deadline]);
+    return await Promise.race([
+      work.then(
+        () => false,
+        () => false,
+      ),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -145,10 +145,7 @@ export class Worker {
     const controller = new AbortController();
     // Past the lease another worker may take the job; abort so the handler stops spending effort
     // on an attempt whose outcome can no longer be recorded.
-    const leaseTimer = setTimeout(
-      () => controller.abort(new Error('the job lease expired')),
-      Math.max(0, job.lockedUntil - this.options.clock.now()),
-    );
+    const leaseTimer = setTimeout(() => controller.abort(new Error('the job lease expired')), Math.max(0, job.lockedUntil - this.options.clock.now()));
     leaseTimer.unref();
     const entry: InFlight = { controller, done: Promise.resolve() };
     entry.done = this.runner

@@ -9,7 +9,14 @@ import { channelByName, insertChannel, lockChannelNames, setChannelFields, type 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const channelView = (c: ChannelRow) => ({ id: c.id, projectId: c.projectId, name: c.name, fields: c.fields, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
+export const channelView = (c: ChannelRow) => ({
+  id: c.id,
+  projectId: c.projectId,
+  name: c.name,
+  fields: c.fields,
+  createdAt: iso(c.createdAt),
+  updatedAt: iso(c.updatedAt),
+});
 
 /** A channel created without fields has message and userEmail, as every channel had before fields. */
 export async function createChannel(tx: Tx, projectId: number, input: { name: string; fields?: ChannelField[] }, now: number) {

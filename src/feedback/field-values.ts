@@ -41,7 +41,9 @@ function checkOne(field: ChannelField, value: unknown): Checked {
       return typeof value === 'number' && Number.isFinite(value) ? pass(value) : fail('must be a number');
     case 'date':
       // ABC's check, Date.parse; the value is stored and sent as given.
-      return typeof value === 'string' && value.length <= 100 && !Number.isNaN(Date.parse(value)) ? pass(value) : fail('must be a date, e.g. 2026-03-02T10:30:00Z');
+      return typeof value === 'string' && value.length <= 100 && !Number.isNaN(Date.parse(value))
+        ? pass(value)
+        : fail('must be a date, e.g. 2026-03-02T10:30:00Z');
     case 'select':
       return typeof value === 'string' && options.includes(value) ? pass(value) : fail(`must be one of ${options.join(', ')}`);
     case 'multiSelect': {

@@ -84,15 +84,13 @@ const declaration = z
     }
     if (field.email !== undefined && field.type !== 'keyword') ctx.addIssue({ code: 'custom', path: ['email'], message: 'is only for keyword fields' });
   })
-  .transform(
-    (field): ChannelField => ({
-      key: field.key,
-      type: field.type,
-      required: field.required ?? false,
-      ...(field.options === undefined ? {} : { options: field.options }),
-      ...(field.email === true ? { email: true } : {}),
-    }),
-  );
+  .transform((field): ChannelField => ({
+    key: field.key,
+    type: field.type,
+    required: field.required ?? false,
+    ...(field.options === undefined ? {} : { options: field.options }),
+    ...(field.email === true ? { email: true } : {}),
+  }));
 
 /** A channel's field list as the API takes it: 1 to 100 fields, keys unique. */
 export const fieldList = z

@@ -36,7 +36,12 @@ const answer = (description: string, schema: z.ZodType, extra: Record<number, Re
   ...extra,
   ...adminErrors,
 });
-const created = (description: string, schema: z.ZodType): Record<number, ResponseDoc> => ({ 201: { description, schema }, 404: missing, 422: invalid, ...adminErrors });
+const created = (description: string, schema: z.ZodType): Record<number, ResponseDoc> => ({
+  201: { description, schema },
+  404: missing,
+  422: invalid,
+  ...adminErrors,
+});
 const doc = (method: RouteDoc['method'], path: string, summary: string, rest: Pick<RouteDoc, 'responses'> & Partial<RouteDoc>): RouteDoc => ({
   method,
   path: `/api${path}`,
@@ -49,10 +54,19 @@ const doc = (method: RouteDoc['method'], path: string, summary: string, rest: Pi
 export const feedbackRouteDocs: RouteDoc[] = [
   doc('get', '/projects', 'Projects with their channels', { responses: answer('every project', z.object({ projects: z.array(project) })) }),
   doc('post', '/projects', 'Create a project', { body: projectBody, responses: created('the project', project) }),
-  doc('patch', '/projects/:projectId', 'Rename a project or change recordRefunds', { body: projectPatch, responses: answer('the project', project, { 404: missing, 422: invalid }) }),
-  doc('post', '/projects/:projectId/channels', 'Create a channel (without fields: message and userEmail)', { body: channelBody, responses: created('the channel', channel) }),
+  doc('patch', '/projects/:projectId', 'Rename a project or change recordRefunds', {
+    body: projectPatch,
+    responses: answer('the project', project, { 404: missing, 422: invalid }),
+  }),
+  doc('post', '/projects/:projectId/channels', 'Create a channel (without fields: message and userEmail)', {
+    body: channelBody,
+    responses: created('the channel', channel),
+  }),
   doc('get', '/projects/:projectId/channels/:channelId', 'A channel with its fields', { responses: answer('the channel', channel, { 404: missing }) }),
-  doc('put', '/projects/:projectId/channels/:channelId/fields', "Replace a channel's fields", { body: channelFieldsBody, responses: answer('the channel', channel, { 404: missing, 422: invalid }) }),
+  doc('put', '/projects/:projectId/channels/:channelId/fields', "Replace a channel's fields", {
+    body: channelFieldsBody,
+    responses: answer('the channel', channel, { 404: missing, 422: invalid }),
+  }),
   doc('post', '/projects/:projectId/channels/:channelId/feedbacks', 'Create feedback; emits FEEDBACK_CREATION (and ISSUE_CREATION for new issueNames)', {
     description: "The body is the channel's field values, beside issueIds and issueNames.",
     body: feedbackIssues.catchall(z.unknown()),
@@ -66,7 +80,10 @@ export const feedbackRouteDocs: RouteDoc[] = [
     responses: created('the feedback', feedback),
   }),
   doc('get', '/projects/:projectId/issues', "A project's issues", { responses: answer('every issue', z.object({ issues: z.array(issue) }), { 404: missing }) }),
-  doc('post', '/projects/:projectId/issues', 'Create an issue; emits ISSUE_CREATION', { body: issueBody, responses: { ...created('the issue', issue.extend(emitted)), 409: problem('the name is taken in this project') } }),
+  doc('post', '/projects/:projectId/issues', 'Create an issue; emits ISSUE_CREATION', {
+    body: issueBody,
+    responses: { ...created('the issue', issue.extend(emitted)), 409: problem('the name is taken in this project') },
+  }),
   doc('patch', '/projects/:projectId/issues/:issueId', 'Change an issue; emits ISSUE_STATUS_CHANGE when the status changes', {
     body: issuePatch,
     responses: answer('the issue', issue.extend(emitted), { 404: missing, 409: problem('the name is taken in this project'), 422: invalid }),

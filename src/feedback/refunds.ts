@@ -22,9 +22,14 @@ export interface RefundFacts {
 
 /** A refund event and what the ledger did with it; null for any other event. */
 export async function refundFacts(db: Queryable, eventId: string): Promise<RefundFacts | null> {
-  const event = await db.get<{ type: string; environment: string | null; userId: string | null; productId: string | null; iapLogId: number | null; payload: string }>(
-    sql`SELECT type, environment, user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId", payload FROM events WHERE id = ${eventId}`,
-  );
+  const event = await db.get<{
+    type: string;
+    environment: string | null;
+    userId: string | null;
+    productId: string | null;
+    iapLogId: number | null;
+    payload: string;
+  }>(sql`SELECT type, environment, user_id AS "userId", product_id AS "productId", iap_log_id AS "iapLogId", payload FROM events WHERE id = ${eventId}`);
   if (!event || event.type !== 'refund') return null;
   const payload = JSON.parse(event.payload) as Record<string, unknown>;
   const revoke = await db.get<{ quantity: number }>(sql`SELECT quantity FROM ledger_entries WHERE entry_key = ${`${eventId}:revoke`}`);

@@ -16,7 +16,9 @@ function strictId(req: express.Request, param: 'projectId' | 'channelId' | 'feed
 /** A feedback body: an object of field values, with issueIds and issueNames beside them. */
 function feedbackRequest(body: unknown): FeedbackRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new AppError('validation_failed', 'invalid feedback: (body): must be a JSON object', { fields: [{ field: '(body)', message: 'must be a JSON object' }] });
+    throw new AppError('validation_failed', 'invalid feedback: (body): must be a JSON object', {
+      fields: [{ field: '(body)', message: 'must be a JSON object' }],
+    });
   }
   const { issueIds, issueNames, ...values } = body as Record<string, unknown>;
   const issues = parseBody(feedbackIssues, { issueIds, issueNames }, 'feedback');

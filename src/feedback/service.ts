@@ -31,7 +31,14 @@ export interface FeedbackRequest {
 }
 
 function projectView(p: ProjectRow, channels: ChannelRow[]) {
-  return { id: p.id, name: p.name, recordRefunds: p.recordRefunds, channels: channels.map(channelView), createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) };
+  return {
+    id: p.id,
+    name: p.name,
+    recordRefunds: p.recordRefunds,
+    channels: channels.map(channelView),
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+  };
 }
 
 export interface FeedbackServiceDeps {
@@ -49,7 +56,12 @@ export class FeedbackService {
   async listProjects() {
     const db = this.deps.storage.read;
     const channels = await listChannels(db);
-    return (await listProjects(db)).map((p) => projectView(p, channels.filter((c) => c.projectId === p.id)));
+    return (await listProjects(db)).map((p) =>
+      projectView(
+        p,
+        channels.filter((c) => c.projectId === p.id),
+      ),
+    );
   }
 
   // Project names are unique: creates and renames check under the project-name lock (repository.ts).
@@ -74,7 +86,10 @@ export class FeedbackService {
       const now = this.deps.clock.now();
       const project = await updateProject(tx, projectId, patch, now);
       if (project.recordRefunds) await ensureRefundsChannel(tx, project.id, now);
-      return projectView(project, (await listChannels(tx)).filter((c) => c.projectId === projectId));
+      return projectView(
+        project,
+        (await listChannels(tx)).filter((c) => c.projectId === projectId),
+      );
     });
   }
 
@@ -116,7 +131,11 @@ export class FeedbackService {
 
   createIssue(projectId: number, input: { name: string; description?: string | null; externalIssueId?: string | null }) {
     return this.change(async (ctx) => {
-      const made = await createIssue(ctx, projectId, { name: input.name, description: input.description ?? null, externalIssueId: input.externalIssueId ?? null });
+      const made = await createIssue(ctx, projectId, {
+        name: input.name,
+        description: input.description ?? null,
+        externalIssueId: input.externalIssueId ?? null,
+      });
       return { ...issueApiView(made.issue), eventId: made.eventId };
     });
   }

@@ -13,9 +13,7 @@ function fromBodyParser(error: { status?: number; type?: string; message?: strin
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', error.message ?? 'unsupported encoding');
     default:
-      return typeof error.status === 'number' && error.status >= 400 && error.status < 500
-        ? new AppError('bad_request', error.message ?? 'bad request')
-        : null;
+      return typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? new AppError('bad_request', error.message ?? 'bad request') : null;
   }
 }
 

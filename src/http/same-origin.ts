@@ -29,8 +29,7 @@ export interface OriginFacts {
  */
 export function crossOriginProblem(facts: OriginFacts): string | null {
   if (SAFE_METHODS.has(facts.method.toUpperCase())) return null;
-  const fromHere =
-    facts.fetchSite !== undefined ? facts.fetchSite === 'same-origin' : facts.origin !== undefined && facts.ownOrigins.includes(facts.origin);
+  const fromHere = facts.fetchSite !== undefined ? facts.fetchSite === 'same-origin' : facts.origin !== undefined && facts.ownOrigins.includes(facts.origin);
   if (!fromHere) {
     const seen = facts.fetchSite !== undefined ? `Sec-Fetch-Site: ${facts.fetchSite}` : facts.origin !== undefined ? `Origin: ${facts.origin}` : 'no Origin';
     return `a ${facts.method} with the session cookie must come from this server's own pages (${seen}); scripts and tools use Authorization: Bearer <JWT>`;

@@ -27,7 +27,8 @@ export const DEFAULT_MAX_TTL_SECONDS = 30 * 24 * 3600;
 export function lifetimeProblem(claims: { exp: number; iat?: number }, nowSeconds: number, maxTtlSeconds: number): string | null {
   const limit = `JWT_MAX_TTL (${maxTtlSeconds} s)`;
   if (!Number.isFinite(claims.exp) || claims.exp - nowSeconds > maxTtlSeconds) return `the token expires further ahead than ${limit} allows`;
-  if (claims.iat !== undefined && (!Number.isFinite(claims.iat) || claims.exp - claims.iat > maxTtlSeconds)) return `the token's lifetime is longer than ${limit}`;
+  if (claims.iat !== undefined && (!Number.isFinite(claims.iat) || claims.exp - claims.iat > maxTtlSeconds))
+    return `the token's lifetime is longer than ${limit}`;
   return null;
 }
 

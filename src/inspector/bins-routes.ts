@@ -73,7 +73,10 @@ async function answer(res: Response, result: BinAnswer | null, id: string): Prom
   // A bin's body is whatever its creator typed: sandboxed so a browser opening the URL runs nothing on our origin.
   res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
   res.setHeader('X-Iaphook-Request-Id', result.requestId);
-  res.status(result.status).type(result.contentType).send(result.status === 204 || result.status === 304 ? undefined : result.body);
+  res
+    .status(result.status)
+    .type(result.contentType)
+    .send(result.status === 204 || result.status === 304 ? undefined : result.body);
 }
 
 /**

@@ -37,7 +37,10 @@ export const createBinSchema = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   // 1xx cannot be sent as a final answer; everything from 200 to 599 can.
   status: z.number().int().min(200).max(599).default(200),
-  body: z.string().max(64 * 1024).optional(),
+  body: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
   contentType: z.string().max(200).refine(isMediaType, 'expected a media type such as application/json or text/plain; charset=utf-8').optional(),
   // Enough to make a sender time out (nachocode waits 10 s, outbound deliveries 5 s).
   delayMs: z.number().int().min(0).max(30_000).default(0),

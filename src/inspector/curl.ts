@@ -11,7 +11,18 @@ export interface CurlInput {
 }
 
 // curl sets these itself (or they describe the old connection); copying them would lie.
-const SKIPPED = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'expect', 'accept-encoding']);
+const SKIPPED = new Set([
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'proxy-connection',
+  'expect',
+  'accept-encoding',
+]);
 
 /** POSIX single quotes: everything is literal except the quote itself. */
 export function shellQuote(text: string): string {

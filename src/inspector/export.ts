@@ -24,7 +24,10 @@ export function exportItem(row: RawRequestRow) {
 }
 
 export function exportFilename(format: ExportFormat, now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `iaphook-requests-${stamp}.${format}`;
 }
 
@@ -41,9 +44,7 @@ export async function writeExport(out: Writable, db: Queryable, filter: RequestF
     const page = await exportPage(db, filter, cursor, Math.min(BATCH, limit - written));
     // The client hung up while the page was read: nothing more to send (and no 'close' left to wait for).
     if (out.destroyed) return written;
-    const chunk = page.rows.map((row, i) =>
-      format === 'csv' ? csvRecord(row) : `${written + i === 0 ? '\n' : ',\n'}${JSON.stringify(exportItem(row))}`,
-    );
+    const chunk = page.rows.map((row, i) => (format === 'csv' ? csvRecord(row) : `${written + i === 0 ? '\n' : ',\n'}${JSON.stringify(exportItem(row))}`));
     written += page.rows.length;
     if (chunk.length > 0 && !out.write(chunk.join(''))) {
       await drained(out);

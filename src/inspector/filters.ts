@@ -27,7 +27,12 @@ const time = z.union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{1,
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
     .pipe(z.array(z.enum(values)).min(1));
 
 /** The filter half of every list, export and stream query. Empty strings are ignored (a cleared form field). */
@@ -39,7 +44,10 @@ export const filterShape = {
   userId: z.string().min(1).max(256).optional(),
   q: z.string().min(1).max(256).optional(),
   source: z.enum(['webhook', 'replay', 'import', 'bin']).optional(),
-  binId: z.string().regex(/^bin_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a bin id').optional(),
+  binId: z
+    .string()
+    .regex(/^bin_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a bin id')
+    .optional(),
   from: time.optional(),
   to: time.optional(),
 };

@@ -138,7 +138,11 @@ export const inspectorRouteDocs: RouteDoc[] = [
     summary: 'Every matching request (streamed): masked headers, exact bodies',
     query: exportQuery,
     responses: {
-      200: { description: 'JSON (an array of requests) or CSV', schema: z.array(requestSummary.partial({ type: true, userId: true, productId: true }).loose()), alternatives: ['text/csv'] },
+      200: {
+        description: 'JSON (an array of requests) or CSV',
+        schema: z.array(requestSummary.partial({ type: true, userId: true, productId: true }).loose()),
+        alternatives: ['text/csv'],
+      },
       400: problem('invalid_query'),
       ...adminErrors,
     },
@@ -196,7 +200,14 @@ export const inspectorRouteDocs: RouteDoc[] = [
     auth: 'admin',
     responses: { 200: { description: 'every bin', schema: z.object({ data: z.array(bin) }) }, ...adminErrors },
   },
-  { method: 'get', path: '/api/bins/:binId', tag: 'Bins', summary: 'One bin', auth: 'admin', responses: { 200: { description: 'the bin', schema: bin }, 404: missing, ...adminErrors } },
+  {
+    method: 'get',
+    path: '/api/bins/:binId',
+    tag: 'Bins',
+    summary: 'One bin',
+    auth: 'admin',
+    responses: { 200: { description: 'the bin', schema: bin }, 404: missing, ...adminErrors },
+  },
   {
     method: 'patch',
     path: '/api/bins/:binId',
@@ -227,7 +238,11 @@ export const inspectorRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/api/inspector/webhook-keys/:fingerprint',
     summary: 'One webhook key in full, by its fingerprint (never cached)',
-    responses: { 200: { description: 'the key', schema: z.object({ fingerprint: z.string(), key: z.string() }) }, 404: problem('no key with this fingerprint'), ...adminErrors },
+    responses: {
+      200: { description: 'the key', schema: z.object({ fingerprint: z.string(), key: z.string() }) },
+      404: problem('no key with this fingerprint'),
+      ...adminErrors,
+    },
   },
   {
     method: 'delete',

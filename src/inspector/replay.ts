@@ -37,7 +37,8 @@ export interface ReplayContext {
  * vouched for by the admin who asked, and keeps the original key's fingerprint.
  */
 export function planReplay(row: RawRequestRow, context: ReplayContext): ReplayPlan {
-  if (row.binId !== null || row.source === 'bin') return { ok: false, reason: 'this request was captured by a bin; only webhook requests go through the receiver' };
+  if (row.binId !== null || row.source === 'bin')
+    return { ok: false, reason: 'this request was captured by a bin; only webhook requests go through the receiver' };
   const route = routeForPath(row.path);
   if (route === null) return { ok: false, reason: `${row.path} is not a webhook route; there is nothing to replay` };
   if (row.body === null && row.reason === 'payload_too_large') {

@@ -38,7 +38,20 @@ export interface RawRequestRow {
 /** What a list row needs: no headers and no body, so a page of 500 stays cheap. */
 export type SummaryRow = Pick<
   RawRequestRow,
-  'id' | 'receivedAt' | 'method' | 'path' | 'query' | 'status' | 'outcome' | 'reason' | 'bodySize' | 'durationMs' | 'eventId' | 'source' | 'binId' | 'contentType'
+  | 'id'
+  | 'receivedAt'
+  | 'method'
+  | 'path'
+  | 'query'
+  | 'status'
+  | 'outcome'
+  | 'reason'
+  | 'bodySize'
+  | 'durationMs'
+  | 'eventId'
+  | 'source'
+  | 'binId'
+  | 'contentType'
 > & {
   /** The type of the event the request created or repeated. */
   eventType?: string | null;

@@ -70,10 +70,7 @@ export class InspectorService {
       headers,
       body: bodyView(row.body, row),
       response: { status: row.status, body: parseStored(row.response), durationMs: answerMs(row.durationMs) },
-      event:
-        event === undefined
-          ? null
-          : { relation: relationOf(row.outcome), ...eventView(event), ledgerEntries },
+      event: event === undefined ? null : { relation: relationOf(row.outcome), ...eventView(event), ledgerEntries },
       deliveryAttempts,
       replayable: plan.ok ? { ok: true, reason: null } : { ok: false, reason: plan.reason },
       curl: toCurl({ method: row.method, url: `${baseUrl}${row.path}${row.query === null ? '' : `?${row.query}`}`, headers, body: row.body }),

@@ -78,8 +78,7 @@ async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<Purchase
   const seen = await findPurchasesByTransactionId(ctx.tx, transactionId);
   const { duplicates, otherEnvironment } = transactionConflicts(seen, purchase.environment, purchase.iapLogId);
   const subject = { environment: purchase.environment, userId: purchase.userId, productId: purchase.productId };
-  const evidence = (rows: typeof seen) =>
-    rows.map((p) => ({ environment: p.environment, iapLogId: p.iapLogId, eventId: p.eventId, userId: p.userId }));
+  const evidence = (rows: typeof seen) => rows.map((p) => ({ environment: p.environment, iapLogId: p.iapLogId, eventId: p.eventId, userId: p.userId }));
   if (duplicates.length > 0) {
     await reportAnomaly(ctx, 'duplicate_transaction_id', subject, {
       transactionId,

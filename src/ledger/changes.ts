@@ -80,7 +80,11 @@ export interface SubjectState {
 export const subjectKey = (c: Pick<EntitlementChange, 'environment' | 'userId' | 'productId'>): string =>
   JSON.stringify([c.environment, c.userId, c.productId]);
 
-const minus = (a: Totals, b: Totals): Totals => ({ purchased: a.purchased - b.purchased, refunded: a.refunded - b.refunded, consumed: a.consumed - b.consumed });
+const minus = (a: Totals, b: Totals): Totals => ({
+  purchased: a.purchased - b.purchased,
+  refunded: a.refunded - b.refunded,
+  consumed: a.consumed - b.consumed,
+});
 
 /**
  * Pure: the transitions of one entitlement's changes (in the order they were written), walking back

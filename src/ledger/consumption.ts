@@ -25,9 +25,7 @@ export interface ConsumptionResult {
 }
 
 export type ConsumptionDecision =
-  | { ok: true; balanceAfter: number }
-  | { ok: false; reason: 'insufficient_balance'; available: number }
-  | { ok: false; reason: 'not_consumable' };
+  { ok: true; balanceAfter: number } | { ok: false; reason: 'insufficient_balance'; available: number } | { ok: false; reason: 'not_consumable' };
 
 /**
  * Whether `quantity` units can be spent. Only consumables are spent (owning a non-consumable is not
@@ -42,15 +40,13 @@ export function consumptionDecision(productType: ProductType | null, totals: Tot
 }
 
 /** Scoped to the user and environment, so two users' apps may pick the same keys. */
-export const consumptionKey = (environment: string, userId: string, idempotencyKey: string): string =>
-  `consume:${environment}:${userId}:${idempotencyKey}`;
+export const consumptionKey = (environment: string, userId: string, idempotencyKey: string): string => `consume:${environment}:${userId}:${idempotencyKey}`;
 
 /**
  * Serialises everything that reads a balance to decide a write (a consumption, a refund's
  * negative-balance check) per user, environment and product, across instances.
  */
-export const balanceLockKey = (environment: string, userId: string, productId: string): string =>
-  `ledger:balance:${environment}:${userId}:${productId}`;
+export const balanceLockKey = (environment: string, userId: string, productId: string): string => `ledger:balance:${environment}:${userId}:${productId}`;
 
 async function balanceOf(db: Queryable, environment: string, userId: string, productId: string): Promise<ConsumptionResult['balance']> {
   const [row] = await productTotals(db, environment, userId, productId);

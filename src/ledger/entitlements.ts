@@ -66,11 +66,7 @@ export interface TransactionConflicts<T extends TransactionSighting> {
 }
 
 /** Sorts earlier purchases carrying the same store transaction id by what they imply. */
-export function transactionConflicts<T extends TransactionSighting>(
-  seen: T[],
-  environment: string,
-  iapLogId: number,
-): TransactionConflicts<T> {
+export function transactionConflicts<T extends TransactionSighting>(seen: T[], environment: string, iapLogId: number): TransactionConflicts<T> {
   return {
     duplicates: seen.filter((p) => p.environment === environment && p.iapLogId !== iapLogId),
     otherEnvironment: seen.filter((p) => p.environment !== environment),

@@ -84,18 +84,26 @@ export class HeldEvents {
       const unknown = await unknownValuesNow(tx, parsed.payload);
       if (unknown.length > 0) {
         const named = unknown.map((u) => `${u.field} ${JSON.stringify(u.value)}`).join(', ');
-        throw new AppError('unknown_value', `event ${eventId} still carries a value iaphook does not know: ${named}; map it with PUT /api/value-mappings/<field>/<value>`, {
-          eventId,
-          unknownValues: unknown,
-        });
+        throw new AppError(
+          'unknown_value',
+          `event ${eventId} still carries a value iaphook does not know: ${named}; map it with PUT /api/value-mappings/<field>/<value>`,
+          {
+            eventId,
+            unknownValues: unknown,
+          },
+        );
       }
       const { environment, iapLogId } = parsed.payload;
       if (parsed.type === 'refund' && (await findPurchase(tx, environment, iapLogId)) === undefined) {
-        throw new AppError('awaiting_purchase', `refund ${eventId} waits for its purchase (iapLogId ${iapLogId} in ${environment}), which has not been applied`, {
-          eventId,
-          environment,
-          iapLogId,
-        });
+        throw new AppError(
+          'awaiting_purchase',
+          `refund ${eventId} waits for its purchase (iapLogId ${iapLogId} in ${environment}), which has not been applied`,
+          {
+            eventId,
+            environment,
+            iapLogId,
+          },
+        );
       }
       await this.deps.enqueueApply(tx, eventId, this.deps.clock.now());
     });

@@ -22,15 +22,6 @@ export {
 } from './consumption';
 export { transitionsFrom, type EntitlementCause, type EntitlementChange, type EntitlementTransition, type OnEntitlementChanges } from './changes';
 export { entitlementTransitions } from './transitions';
-export type {
-  Anomaly,
-  AnomalyCode,
-  AnomalyFilter,
-  ApplyResult,
-  EntitlementRow,
-  LedgerEntry,
-  LedgerEntryKind,
-  LedgerEventStatus,
-} from './types';
+export type { Anomaly, AnomalyCode, AnomalyFilter, ApplyResult, EntitlementRow, LedgerEntry, LedgerEntryKind, LedgerEventStatus } from './types';
 export { HeldEvents, type HeldEventsDeps } from './held-events';
 export { heldEventsRouter } from './held-routes';

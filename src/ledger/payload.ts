@@ -1,11 +1,4 @@
-import {
-  productTypeSchema,
-  purchaseSchema,
-  refundSchema,
-  unavailableUsersSchema,
-  type EventPayload,
-  type ProductType,
-} from '../nachocode';
+import { productTypeSchema, purchaseSchema, refundSchema, unavailableUsersSchema, type EventPayload, type ProductType } from '../nachocode';
 import type { EventRow } from '../receiver';
 
 /**

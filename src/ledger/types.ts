@@ -5,12 +5,7 @@ export type LedgerEventStatus = 'received' | 'held' | 'applied' | 'failed' | 'de
 
 export type LedgerEntryKind = 'grant' | 'revoke' | 'consume';
 
-export type AnomalyCode =
-  | 'over_refund'
-  | 'negative_balance'
-  | 'duplicate_transaction_id'
-  | 'environment_mismatch'
-  | 'refund_mismatch';
+export type AnomalyCode = 'over_refund' | 'negative_balance' | 'duplicate_transaction_id' | 'environment_mismatch' | 'refund_mismatch';
 
 export interface ApplyResult {
   status: 'applied' | 'held' | 'skipped';

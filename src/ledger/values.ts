@@ -1,13 +1,4 @@
-import {
-  isKnownValue,
-  VALUE_FIELDS,
-  type Os,
-  type ProductType,
-  type PurchasePayload,
-  type RefundPayload,
-  type ValueField,
-  type ValueRef,
-} from '../nachocode';
+import { isKnownValue, VALUE_FIELDS, type Os, type ProductType, type PurchasePayload, type RefundPayload, type ValueField, type ValueRef } from '../nachocode';
 import type { Queryable, Tx } from '../storage/port';
 import type { ApplyContext } from './apply-context';
 import { setEventStatus } from './repository/events';

@@ -82,9 +82,7 @@ export type UnavailableUsersPayload = z.infer<typeof unavailableUsersSchema>;
 export type EventType = 'purchase' | 'refund' | 'unavailable_users';
 
 export type EventPayload =
-  | { type: 'purchase'; payload: PurchasePayload }
-  | { type: 'refund'; payload: RefundPayload }
-  | { type: 'unavailable_users'; payload: UnavailableUsersPayload };
+  { type: 'purchase'; payload: PurchasePayload } | { type: 'refund'; payload: RefundPayload } | { type: 'unavailable_users'; payload: UnavailableUsersPayload };
 
 /** The store's own transaction id, which must never appear under two iapLogIds. */
 export function storeTransactionId(payload: PurchasePayload | RefundPayload): string | null {

@@ -67,7 +67,9 @@ function operation(route: RouteDoc): JsonSchema {
     tags: [route.tag],
     summary: route.summary,
     ...(route.description === undefined ? {} : { description: route.description }),
-    operationId: `${route.method}${toOpenApiPath(route.path).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    operationId: `${route.method}${toOpenApiPath(route.path)
+      .replace(/[{}]/g, '')
+      .replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
     security: SECURITY[route.auth],
     parameters: parameters(route),
     ...body,
@@ -94,7 +96,12 @@ export function buildDocument(routes: readonly RouteDoc[], info: OpenApiInfo): J
       securitySchemes: {
         webhookKey: { type: 'http', scheme: 'bearer', description: 'One of NACHOCODE_WEBHOOK_KEYS.' },
         adminToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An admin JWT: npm run token -- --role admin.' },
-        adminSession: { type: 'apiKey', in: 'cookie', name: 'iaphook_admin', description: 'The inspector session; changes also need X-Iaphook-Csrf: 1 from the same origin.' },
+        adminSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'iaphook_admin',
+          description: 'The inspector session; changes also need X-Iaphook-Csrf: 1 from the same origin.',
+        },
         userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user JWT whose sub is the user id.' },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when it is set.' },
       },

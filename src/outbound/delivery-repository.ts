@@ -47,7 +47,9 @@ export interface DeliveryMessage {
 /** A delivery with the event it carries, for the sender. */
 export async function deliveryMessage(db: Queryable, id: string): Promise<DeliveryMessage | null> {
   // The event's columns are renamed in a derived table, so the delivery's own (id, created_at) stay unambiguous.
-  const row = await db.get<DeliveryRow & { eventType: string; eventData: string; emittedAt: number; eventTest: boolean | number }>(sql`SELECT ${DELIVERY_COLUMNS},
+  const row = await db.get<
+    DeliveryRow & { eventType: string; eventData: string; emittedAt: number; eventTest: boolean | number }
+  >(sql`SELECT ${DELIVERY_COLUMNS},
       e.event_type AS "eventType", e.event_data AS "eventData", e.emitted_at AS "emittedAt", e.event_test AS "eventTest"
     FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data, created_at AS emitted_at, is_test AS event_test FROM outbound_events) AS e
       ON e.event_row_id = deliveries.event_id

@@ -58,7 +58,11 @@ async function enqueueDelivery(tx: Tx, queue: JobQueue, webhook: Webhook, eventI
   const deliveryId = newId('dlv', now);
   const payload: DeliverJobPayload = { deliveryId };
   const paused = state === 'paused';
-  const jobId = await queue.enqueue(tx, { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused }, now);
+  const jobId = await queue.enqueue(
+    tx,
+    { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused },
+    now,
+  );
   await insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId, state }, now);
   return deliveryId;
 }

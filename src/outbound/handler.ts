@@ -58,9 +58,14 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
       if (!webhook) throw JobError.permanent(`the subscription of ${deliveryId} was deleted`, { errorClass: 'missing' });
       // Disabled automatically: the delivery waits, parked, until the subscription is ACTIVE again
       // (claimed just before the disable committed). Set INACTIVE by an admin: not sent, as in ABC.
-      if (isPaused(webhook)) throw JobError.park('the subscription was disabled automatically; the delivery waits until it is ACTIVE', { errorClass: 'paused' });
+      if (isPaused(webhook))
+        throw JobError.park('the subscription was disabled automatically; the delivery waits until it is ACTIVE', { errorClass: 'paused' });
       if (webhook.status !== 'ACTIVE') throw JobError.permanent('the subscription is INACTIVE', { errorClass: 'webhook_inactive' });
-      const request = buildRequest(webhook, { id: message.delivery.eventId, envelope: message.envelope, emittedAt: message.emittedAt, test: message.test }, { now: ctx.now(), userAgent: deps.userAgent });
+      const request = buildRequest(
+        webhook,
+        { id: message.delivery.eventId, envelope: message.envelope, emittedAt: message.emittedAt, test: message.test },
+        { now: ctx.now(), userAgent: deps.userAgent },
+      );
       let response;
       try {
         response = await deps.sender.send(request, ctx.signal);

@@ -8,10 +8,7 @@ import { CHANNEL_EVENT_TYPES, type EmitInput, type Webhook } from './types';
  * filter lets the event through. Decided when the event is emitted, so the delivery log only
  * lists events that were meant to be sent.
  */
-export function subscriptionMatches(
-  webhook: Pick<Webhook, 'status' | 'events' | 'filter'> & { disabledAt?: number | null },
-  input: EmitInput,
-): boolean {
+export function subscriptionMatches(webhook: Pick<Webhook, 'status' | 'events' | 'filter'> & { disabledAt?: number | null }, input: EmitInput): boolean {
   if (webhook.status !== 'ACTIVE' && !isPaused({ status: webhook.status, disabledAt: webhook.disabledAt ?? null })) return false;
   const type = input.envelope.event;
   const entry = webhook.events.find((e) => e.type === type && e.status === 'ACTIVE');

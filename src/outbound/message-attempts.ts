@@ -38,7 +38,10 @@ export async function deliveryAttemptsForMessage(db: Queryable, queue: JobQueue,
     WHERE ${sql.and([sql`deliveries.event_id = ${messageId}`, bin])}
     ORDER BY deliveries.id`);
   if (deliveries.length === 0) return [];
-  const attempts = await queue.attemptsOf(db, deliveries.map((d) => d.jobId));
+  const attempts = await queue.attemptsOf(
+    db,
+    deliveries.map((d) => d.jobId),
+  );
   const rows: DeliveryAttemptRow[] = [];
   for (const delivery of deliveries) {
     // attemptsOf gives each job's attempts by attempt, then id.

@@ -68,7 +68,9 @@ export const outboundRouteDocs: RouteDoc[] = [
     body: webhookBody,
     responses: answers({ 201: { description: 'the subscription', schema: webhook } }, { 409: problem('the name is taken in this project'), 422: invalid }),
   }),
-  doc('get', '/projects/:projectId/webhooks', "A project's subscriptions", { responses: answers({ 200: { description: 'every subscription', schema: z.object({ webhooks: z.array(webhook) }) } }) }),
+  doc('get', '/projects/:projectId/webhooks', "A project's subscriptions", {
+    responses: answers({ 200: { description: 'every subscription', schema: z.object({ webhooks: z.array(webhook) }) } }),
+  }),
   doc('get', one, 'One subscription', { responses: answers({ 200: { description: 'the subscription', schema: webhook } }) }),
   doc('put', one, 'Replace a subscription (ACTIVE again sends what was kept paused)', {
     body: webhookBody,
@@ -81,7 +83,14 @@ export const outboundRouteDocs: RouteDoc[] = [
       {
         202: {
           description: 'queued',
-          schema: z.object({ eventId: z.string(), deliveryId: z.string(), projectId: z.number(), webhookId: z.number(), event: z.enum(EVENT_TYPES), test: z.literal(true) }),
+          schema: z.object({
+            eventId: z.string(),
+            deliveryId: z.string(),
+            projectId: z.number(),
+            webhookId: z.number(),
+            event: z.enum(EVENT_TYPES),
+            test: z.literal(true),
+          }),
         },
       },
       { 409: problem('the subscription is inactive or paused'), 422: invalid },
@@ -89,7 +98,10 @@ export const outboundRouteDocs: RouteDoc[] = [
   }),
   doc('get', `${one}/deliveries`, 'The attempt log, newest first', {
     query: deliveriesQuery,
-    responses: answers({ 200: { description: 'a page of deliveries', schema: z.object({ deliveries: z.array(delivery), nextCursor: z.string().nullable() }) } }, { 400: problem('invalid_query') }),
+    responses: answers(
+      { 200: { description: 'a page of deliveries', schema: z.object({ deliveries: z.array(delivery), nextCursor: z.string().nullable() }) } },
+      { 400: problem('invalid_query') },
+    ),
   }),
   doc('post', `${one}/deliveries/redeliver`, 'Redeliver those created since a time (1000 per call)', {
     body: bulkRedeliverBody,
@@ -100,7 +112,15 @@ export const outboundRouteDocs: RouteDoc[] = [
   }),
   doc('post', `${one}/deliveries/discard-paused`, 'Drop what a paused subscription kept', {
     body: discardPausedBody,
-    responses: answers({ 200: { description: 'how many were discarded', schema: z.object({ discarded: z.number(), status: z.enum(['ACTIVE', 'INACTIVE']), paused: z.boolean() }) } }, { 422: invalid }),
+    responses: answers(
+      {
+        200: {
+          description: 'how many were discarded',
+          schema: z.object({ discarded: z.number(), status: z.enum(['ACTIVE', 'INACTIVE']), paused: z.boolean() }),
+        },
+      },
+      { 422: invalid },
+    ),
   }),
   doc('post', '/deliveries/:deliveryId/redeliver', 'Send a finished delivery again (same webhook-id)', {
     responses: answers(

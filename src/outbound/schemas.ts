@@ -85,7 +85,10 @@ const templateSchema = z
 const filterSchema = z
   .record(
     z.string().regex(PATH_PATTERN, 'filter keys are paths such as event or data.issue.status'),
-    z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1).max(100),
+    z
+      .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .min(1)
+      .max(100),
   )
   .refine((filter) => Object.keys(filter).length <= 20, 'at most 20 paths');
 
@@ -102,7 +105,10 @@ export const webhookBody = z
     status,
     token: z
       .string()
-      .refine((t) => TOKEN.test(t) || MASKED_TOKEN.test(t), 'must be at least 16 characters of letters, digits, ".", "_" or "-" (or the masked value an answer shows, to keep the current token)')
+      .refine(
+        (t) => TOKEN.test(t) || MASKED_TOKEN.test(t),
+        'must be at least 16 characters of letters, digits, ".", "_" or "-" (or the masked value an answer shows, to keep the current token)',
+      )
       .nullable()
       .optional(),
     events: z.array(eventSchema).max(EVENT_TYPES.length),
@@ -131,13 +137,19 @@ export type WebhookBody = z.infer<typeof webhookBody>;
 
 export const deliveriesQuery = z.object({
   state: z.enum(['pending', 'succeeded', 'failed', 'dead', 'paused', 'discarded']).optional(),
-  cursor: z.string().regex(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a delivery id from nextCursor').optional(),
+  cursor: z
+    .string()
+    .regex(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a delivery id from nextCursor')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 export const bulkRedeliverBody = z.object({
   since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-03-01T00:00:00Z' }),
-  states: z.array(z.enum(['failed', 'dead', 'discarded'])).min(1).optional(),
+  states: z
+    .array(z.enum(['failed', 'dead', 'discarded']))
+    .min(1)
+    .optional(),
 });
 
 export const discardPausedBody = z.object({ stopPausing: z.boolean().optional() });

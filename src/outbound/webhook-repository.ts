@@ -2,7 +2,16 @@ import type { JobQueue } from '../delivery';
 import type { Queryable, Tx } from '../storage/port';
 import { sql } from '../storage/sql';
 import { jobIdsOfWebhook } from './delivery-repository';
-import { ENTITLEMENT_UPDATED, type ActiveStatus, type Filter, type RetryPolicyName, type SubscribedEvent, type Template, type Webhook, type WebhookFields } from './types';
+import {
+  ENTITLEMENT_UPDATED,
+  type ActiveStatus,
+  type Filter,
+  type RetryPolicyName,
+  type SubscribedEvent,
+  type Template,
+  type Webhook,
+  type WebhookFields,
+} from './types';
 
 /** A webhooks row as stored: events, template and filter are JSON text. */
 interface WebhookRow {
@@ -71,8 +80,7 @@ export async function insertWebhook(tx: Tx, projectId: number, fields: WebhookFi
  * INACTIVE keeps it: a subscription disabled automatically stays paused while its URL is fixed.
  */
 export async function updateWebhook(tx: Tx, id: number, fields: WebhookFields, now: number): Promise<Webhook> {
-  const health =
-    fields.status === 'ACTIVE' ? sql`, consecutive_failures = 0, failing_since = NULL, disabled_reason = NULL, disabled_at = NULL` : sql.empty;
+  const health = fields.status === 'ACTIVE' ? sql`, consecutive_failures = 0, failing_since = NULL, disabled_reason = NULL, disabled_at = NULL` : sql.empty;
   const row = await tx.get<WebhookRow>(sql`UPDATE webhooks SET name = ${fields.name}, url = ${fields.url}, status = ${fields.status},
       token = ${fields.token}, events = ${JSON.stringify(fields.events)}, signing_secret = ${fields.signingSecret},
       previous_signing_secret = ${fields.previousSigningSecret}, previous_secret_expires_at = ${fields.previousSecretExpiresAt},

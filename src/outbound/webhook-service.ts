@@ -181,7 +181,9 @@ export class WebhookService {
     if (sameName && sameName.id !== selfId) throw new AppError('conflict', `a webhook named "${body.name}" already exists in project ${projectId}`);
     const known = await channelIdsOf(tx, projectId);
     const fields = body.events.flatMap((event, i) =>
-      (event.channelIds ?? []).filter((c) => !known.has(c)).map((c) => ({ field: `events.${i}.channelIds`, message: `channel ${c} is not in project ${projectId}` })),
+      (event.channelIds ?? [])
+        .filter((c) => !known.has(c))
+        .map((c) => ({ field: `events.${i}.channelIds`, message: `channel ${c} is not in project ${projectId}` })),
     );
     if (fields.length > 0) throw new AppError('validation_failed', fields.map((f) => f.message).join('; '), { fields });
   }

@@ -36,7 +36,10 @@ export const listQuery = z.strictObject({
   status: z.enum(['received', 'held', 'applied', 'failed', 'dead']).optional(),
   userId: z.string().min(1).max(256).optional(),
   environment: z.enum(['sandbox', 'production']).optional(),
-  cursor: z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected an event id from nextCursor').optional(),
+  cursor: z
+    .string()
+    .regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected an event id from nextCursor')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 

@@ -91,7 +91,10 @@ export const receiverRouteDocs: RouteDoc[] = [
     auth: 'admin',
     query: listQuery,
     responses: {
-      200: { description: 'a page of events; pass nextCursor as cursor for the next', schema: z.object({ data: z.array(eventView), nextCursor: z.string().nullable() }) },
+      200: {
+        description: 'a page of events; pass nextCursor as cursor for the next',
+        schema: z.object({ data: z.array(eventView), nextCursor: z.string().nullable() }),
+      },
       400: problem('invalid_query: a bad parameter, named in details.fields'),
       ...adminErrors,
     },

@@ -85,7 +85,15 @@ async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedE
   const stored = await writeOrSpool(
     deps.spool,
     (signal) => deps.store.ingest(raw, event, elapsed, { signal }),
-    (reason) => ({ kind: 'event', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, event, answer: { status: 200, body: spooledBody(event.unknownValues) } }),
+    (reason) => ({
+      kind: 'event',
+      spooledAt: deps.clock.now(),
+      reason,
+      durationMs: elapsed(),
+      raw,
+      event,
+      answer: { status: 200, body: spooledBody(event.unknownValues) },
+    }),
   );
   // On disk in the spool: acknowledged now, stored and deduplicated when the database is back.
   if (stored.kind === 'spooled') return { status: 200, body: spooledBody(event.unknownValues), outcome: 'stored', reason: 'spooled', eventId: null };
@@ -168,9 +176,15 @@ export function parseJsonBody(contentType: string | undefined, body: Buffer | nu
 export { nestedDeeperThan };
 
 function isJsonType(contentType: string): boolean {
-  const [type, ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
+  const [type, ...params] = contentType
+    .toLowerCase()
+    .split(';')
+    .map((s) => s.trim());
   const json = type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   return json && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
 }
 

@@ -43,7 +43,11 @@ export const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(byte
  */
 export function rejectionGroupOf(path: string, reason: string | null, key: string | null, bodySha256: string): string {
   const what = key !== null ? `event:${key}` : `body:${bodySha256}`;
-  return crypto.createHash('sha256').update(`${path.toLowerCase()}\n${reason ?? ''}\n${what}`).digest('hex').slice(0, 32);
+  return crypto
+    .createHash('sha256')
+    .update(`${path.toLowerCase()}\n${reason ?? ''}\n${what}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Both, for a rejected request: the body is the whole one received (before a keyless body is cut). */

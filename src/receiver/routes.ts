@@ -47,7 +47,10 @@ export function receiverRouter(receive: Receive, bodyLimitBytes: number): expres
     router.post(path, rawBody, async (req, res) => answer(res, await receive(route, toInbound(req, res))));
     router.all(path, rawBody, async (req, res) => {
       res.setHeader('Allow', 'POST');
-      answer(res, await receive(route, toInbound(req, res, { code: 'method_not_allowed', message: `${req.method} is not allowed here; nachocode webhooks are POST` })));
+      answer(
+        res,
+        await receive(route, toInbound(req, res, { code: 'method_not_allowed', message: `${req.method} is not allowed here; nachocode webhooks are POST` })),
+      );
     });
   }
   router.all('/webhooks/{*rest}', rawBody, async (req, res) => {

@@ -10,7 +10,8 @@ import { isReportCode, type Acknowledgement, type ReconciliationSettings, type R
  */
 export async function anomalyCodeOf(db: Queryable, id: string, settings: ReconciliationSettings, now: number): Promise<ReportAnomalyCode | null> {
   const [prefix, rest] = splitOnce(id);
-  if (prefix === 'orphan_refund' && rest !== '') return (await eventFindingExists(db, 'orphan_refund', rest, now - settings.orphanRefundGraceMs)) ? prefix : null;
+  if (prefix === 'orphan_refund' && rest !== '')
+    return (await eventFindingExists(db, 'orphan_refund', rest, now - settings.orphanRefundGraceMs)) ? prefix : null;
   if (prefix === 'unknown_value' && rest !== '') return (await eventFindingExists(db, 'unknown_value', rest, now)) ? prefix : null;
   if (prefix === 'stuck_event' && rest !== '') return (await eventFindingExists(db, 'stuck_event', rest, now - settings.stuckEventAfterMs)) ? prefix : null;
   if (prefix === 'rejected_request' && rest !== '') return (await rejectedGroupExists(db, rest)) ? prefix : null;

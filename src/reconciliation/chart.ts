@@ -51,7 +51,9 @@ export function productChart(productId: string, buckets: Bucket[]): Html {
     const x = (LEFT + i * slot + (slot - bar) / 2).toFixed(1);
     const title = `${label(b)}: ${b.purchases} purchase${b.purchases === 1 ? '' : 's'}, ${b.refunds} refund${b.refunds === 1 ? '' : 's'}`;
     return html`<g><title>${title}</title>${
-      b.purchases > 0 ? html`<rect class="bar-p" x="${x}" y="${(axis - scale(b.purchases)).toFixed(1)}" width="${bar.toFixed(1)}" height="${scale(b.purchases).toFixed(1)}"/>` : ''
+      b.purchases > 0
+        ? html`<rect class="bar-p" x="${x}" y="${(axis - scale(b.purchases)).toFixed(1)}" width="${bar.toFixed(1)}" height="${scale(b.purchases).toFixed(1)}"/>`
+        : ''
     }${b.refunds > 0 ? html`<rect class="bar-r" x="${x}" y="${axis}" width="${bar.toFixed(1)}" height="${scale(b.refunds).toFixed(1)}"/>` : ''}</g>`;
   });
   const height = TOP + 2 * HALF + 18;

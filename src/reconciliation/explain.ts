@@ -100,13 +100,7 @@ const EXPLAIN: Record<ReportAnomalyCode, (f: Finding, d: Details, now: number) =
 /** Every event and raw request a finding points at, its own first, each once. */
 export function evidenceOf(finding: Finding): Evidence {
   const d = finding.details;
-  const eventIds = [
-    finding.eventId,
-    d.purchaseEventId,
-    d.storedEventId,
-    ...list(d.seenUnder).map((p) => p.eventId),
-    ...list(d.seenIn).map((p) => p.eventId),
-  ];
+  const eventIds = [finding.eventId, d.purchaseEventId, d.storedEventId, ...list(d.seenUnder).map((p) => p.eventId), ...list(d.seenIn).map((p) => p.eventId)];
   const examples = Array.isArray(d.exampleRequestIds) ? (d.exampleRequestIds as unknown[]) : [];
   const rawRequestIds = [finding.rawRequestId, d.conflictingRequestId, ...examples];
   const strings = (values: unknown[]) => [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];

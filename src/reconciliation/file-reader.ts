@@ -39,7 +39,10 @@ export function startsAnArray(file: string): boolean {
     for (;;) {
       const n = fs.readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) return false;
-      const first = buffer.subarray(0, n).toString('utf8').replace(/^[\s\uFEFF]+/, '');
+      const first = buffer
+        .subarray(0, n)
+        .toString('utf8')
+        .replace(/^[\s\uFEFF]+/, '');
       if (first !== '') return first.startsWith('[');
     }
   } finally {

@@ -46,8 +46,6 @@ export function localLedgerSource(
     facts: (eventIds) => factsByEventIds(db, eventIds),
     ingest: (rows) => ingestRows(importReceive, rows),
     report:
-      reports === undefined
-        ? undefined
-        : (q) => buildReport(db, { ...q, range: { from: null, to: null }, settings: reports.settings, now: reports.now() }),
+      reports === undefined ? undefined : (q) => buildReport(db, { ...q, range: { from: null, to: null }, settings: reports.settings, now: reports.now() }),
   };
 }

@@ -112,7 +112,10 @@ export const reconciliationRouteDocs: RouteDoc[] = [
     summary: 'Events whose own time is in the range, in id order',
     query: eventsQuery,
     responses: {
-      200: { description: 'a page of identities', schema: z.object({ data: z.array(z.object({ eventId: z.string(), dedupeKey: z.string() })), nextCursor: z.string().nullable() }) },
+      200: {
+        description: 'a page of identities',
+        schema: z.object({ data: z.array(z.object({ eventId: z.string(), dedupeKey: z.string() })), nextCursor: z.string().nullable() }),
+      },
       400: problem('invalid_query'),
       ...adminErrors,
     },
@@ -127,7 +130,9 @@ export const reconciliationRouteDocs: RouteDoc[] = [
       200: {
         description: 'one result per row',
         schema: z.object({
-          results: z.array(z.object({ ref: z.string(), status: z.number(), outcome: z.string(), eventId: z.string().nullable(), error: z.string().nullable() })),
+          results: z.array(
+            z.object({ ref: z.string(), status: z.number(), outcome: z.string(), eventId: z.string().nullable(), error: z.string().nullable() }),
+          ),
         }),
       },
       422: problem('validation_failed'),

@@ -137,7 +137,11 @@ function charts(report: ReconciliationReport, view: PageView): Html {
   const products = [...new Set(report.daily.map((p) => p.productId))].sort();
   if (products.length === 0) return html`<p class="muted">No purchases or refunds in this range.</p>`;
   const shown = products.slice(0, CHARTED_PRODUCTS).map((productId) => {
-    const buckets = bucketize(report.daily.filter((p) => p.productId === productId), view.from, view.to);
+    const buckets = bucketize(
+      report.daily.filter((p) => p.productId === productId),
+      view.from,
+      view.to,
+    );
     return html`<div class="product-chart"><h3><code>${productId}</code></h3>${productChart(productId, buckets)}</div>`;
   });
   const hidden = products.length - CHARTED_PRODUCTS;

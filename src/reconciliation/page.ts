@@ -16,7 +16,6 @@ import { PAGE_SCRIPT, PAGE_SCRIPT_PATH } from './page-script';
 import { bound, includeParam, rangeOf, type ReconciliationDeps } from './routes';
 import type { ReconciliationReport, TimeRange } from './types';
 
-
 /**
  * Stricter than helmet's default, as the inspector's: no inline code, same-origin only, and one
  * script, the page's own acknowledge.js by exact URL on each origin the page is served from.

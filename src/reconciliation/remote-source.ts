@@ -69,7 +69,11 @@ export function remoteLedgerSource(baseUrl: string, token: string, options: Remo
     facts: async (eventIds: string[]) => (await call<{ facts: LedgerFact[] }>('POST', 'api/reconciliation/lookup', { eventIds })).facts,
     ingest: async (rows: ImportRow[]) => (await call<{ results: ImportOutcome[] }>('POST', 'api/reconciliation/ingest', { rows })).results,
     report: (q: AnomalyQuery) => {
-      const params = new URLSearchParams({ environment: q.environment, limit: String(q.perCodeLimit), include: q.includeAcknowledged ? 'acknowledged' : 'open' });
+      const params = new URLSearchParams({
+        environment: q.environment,
+        limit: String(q.perCodeLimit),
+        include: q.includeAcknowledged ? 'acknowledged' : 'open',
+      });
       return call<ReconciliationReport>('GET', `api/reconciliation?${params}`);
     },
     close: () => agent.close(),

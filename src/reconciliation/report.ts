@@ -20,14 +20,7 @@ import {
 } from './repository/findings';
 import { consumeSums, dailyPoints, purchaseSums, refundSums } from './repository/totals';
 import { mergeTotals, overallOf } from './totals';
-import {
-  isReportCode,
-  REPORT_ANOMALY_CODES,
-  type ReconciliationReport,
-  type ReconciliationSettings,
-  type ReportAnomalyCode,
-  type TimeRange,
-} from './types';
+import { isReportCode, REPORT_ANOMALY_CODES, type ReconciliationReport, type ReconciliationSettings, type ReportAnomalyCode, type TimeRange } from './types';
 
 export interface ReportRequest {
   environment: Environment;

@@ -62,9 +62,7 @@ const isoTime = z.iso.datetime({ offset: true });
 const eventId = z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/, 'expected an event id');
 /** Identities (a refund has refundedAt), or the event ids a range page listed. */
 export const lookupByKeys = z.strictObject({
-  keys: z
-    .array(z.strictObject({ environment: environmentSchema, iapLogId: z.number().int().positive(), refundedAt: isoTime.nullable().optional() }))
-    .max(1000),
+  keys: z.array(z.strictObject({ environment: environmentSchema, iapLogId: z.number().int().positive(), refundedAt: isoTime.nullable().optional() })).max(1000),
 });
 export const lookupByIds = z.strictObject({ eventIds: z.array(eventId).max(1000) });
 
@@ -129,7 +127,11 @@ export function reconciliationApiRouter(deps: ReconciliationDeps): express.Route
     if (typeof req.body === 'object' && req.body !== null && 'eventIds' in req.body) {
       return res.json({ facts: await factsByEventIds(deps.storage.read, parseBody(lookupByIds, req.body).eventIds) });
     }
-    const identities = parseBody(lookupByKeys, req.body).keys.map((k) => ({ ...k, type: k.refundedAt ? ('refund' as const) : ('purchase' as const), refundedAt: k.refundedAt ?? null }));
+    const identities = parseBody(lookupByKeys, req.body).keys.map((k) => ({
+      ...k,
+      type: k.refundedAt ? ('refund' as const) : ('purchase' as const),
+      refundedAt: k.refundedAt ?? null,
+    }));
     res.json({ facts: await lookupFacts(deps.storage.read, identities) });
   });
   router.get('/reconciliation/events', async (req, res) => {

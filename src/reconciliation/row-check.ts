@@ -29,10 +29,7 @@ export interface CheckedRow {
 }
 
 export type RowCheck =
-  | CheckedRow
-  | { kind: 'invalid'; line: number; problems: string[] }
-  | { kind: 'ignored'; line: number }
-  | { kind: 'other_environment'; line: number };
+  CheckedRow | { kind: 'invalid'; line: number; problems: string[] } | { kind: 'ignored'; line: number } | { kind: 'other_environment'; line: number };
 
 function problemsOf(error: AppError): string[] {
   const fields = (error.details as { fields?: Array<{ field: string; message: string }> } | undefined)?.fields;

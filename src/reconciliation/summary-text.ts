@@ -68,13 +68,18 @@ function listings(s: ReconcileSummary, samples: Samples): string[] {
   });
   const extra = samples.extra.map((e) => `${identity(e)}  ${str(e.userId)}  ${str(e.productId)}  ${str(e.eventId)} (${str(e.source)}, ${str(e.status)})`);
   const mismatched = samples.mismatched.map(
-    (m) => `line ${str(m.line)}  ${identity(m)}  ${str(m.eventId)}: ${m.fields.map((f) => `${f.field} file ${str(f.file)} / ledger ${str(f.ledger)}`).join('; ')}`,
+    (m) =>
+      `line ${str(m.line)}  ${identity(m)}  ${str(m.eventId)}: ${m.fields.map((f) => `${f.field} file ${str(f.file)} / ledger ${str(f.ledger)}`).join('; ')}`,
   );
   return [
     ...listing('Missing from the ledger', s.missing.purchase + s.missing.refund, missing),
     ...listing('In the ledger, not in the file', s.extra.purchase + s.extra.refund, extra),
     ...listing('Mismatched fields', s.mismatched.purchase + s.mismatched.refund, mismatched),
-    ...listing('Unreadable rows', s.rows.invalid, samples.invalid.map((i) => `line ${i.line}: ${i.problems.join('; ')}`)),
+    ...listing(
+      'Unreadable rows',
+      s.rows.invalid,
+      samples.invalid.map((i) => `line ${i.line}: ${i.problems.join('; ')}`),
+    ),
   ];
 }
 
@@ -87,7 +92,8 @@ export function anomalyLines(report: ReconciliationReport, show: number): string
   const open = codes.reduce((sum, code) => sum + report.anomalyCounts[code], 0);
   const acknowledged = codes.reduce((sum, code) => sum + report.acknowledgedCounts[code], 0);
   const byCode = codes.filter((code) => report.anomalyCounts[code] > 0).map((code) => `${code} ${n(report.anomalyCounts[code])}`);
-  const ackNote = acknowledged === 0 ? '' : report.includeAcknowledged ? `, ${n(acknowledged)} acknowledged` : `; ${n(acknowledged)} acknowledged not shown (--acknowledged)`;
+  const ackNote =
+    acknowledged === 0 ? '' : report.includeAcknowledged ? `, ${n(acknowledged)} acknowledged` : `; ${n(acknowledged)} acknowledged not shown (--acknowledged)`;
   const listed = report.anomalies.slice(0, show).map((a) => {
     const times = a.count > 1 ? ` ×${n(a.count)}` : '';
     const ack = a.acknowledgement === null ? '' : `  [acknowledged by ${a.acknowledgement.by}: ${a.acknowledgement.reason}]`;

@@ -54,8 +54,10 @@ export function mergeTotals(purchases: PurchaseSums[], refunds: RefundSums[], co
     current.productType ??= productType;
     return current;
   };
-  for (const p of purchases) Object.assign(row(p.productId, p.productType), { purchases: p.purchases, unitsGranted: p.unitsGranted, grossPrice: money(p.grossPrice) });
-  for (const r of refunds) Object.assign(row(r.productId, r.productType), { refunds: r.refunds, unitsRefunded: r.unitsRefunded, refundedPrice: money(r.refundedPrice) });
+  for (const p of purchases)
+    Object.assign(row(p.productId, p.productType), { purchases: p.purchases, unitsGranted: p.unitsGranted, grossPrice: money(p.grossPrice) });
+  for (const r of refunds)
+    Object.assign(row(r.productId, r.productType), { refunds: r.refunds, unitsRefunded: r.unitsRefunded, refundedPrice: money(r.refundedPrice) });
   for (const c of consumed) row(c.productId, c.productType).unitsConsumed = c.unitsConsumed;
   for (const t of byProduct.values()) t.netPrice = money(t.grossPrice - t.refundedPrice);
   return [...byProduct.values()].sort((a, b) => a.productId.localeCompare(b.productId));

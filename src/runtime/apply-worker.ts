@@ -51,7 +51,10 @@ export function serviceApplyHandler(deps: ServiceApplyDeps): JobHandler<ApplyJob
     onCommit: async (tx, result, now) => {
       // First, so its balance lock comes before the refunds' feedback locks, in every apply alike.
       const announced = await deps.entitlementChanges(tx, result.changes, now);
-      const refunds = await refundsAmong(tx, result.applied.map((a) => a.eventId));
+      const refunds = await refundsAmong(
+        tx,
+        result.applied.map((a) => a.eventId),
+      );
       const recorded = refunds.length > 0 && (await recordRefunds({ tx, emit: deps.emit, now }, refunds)) > 0;
       // One wake for the job: at the first event it applied.
       const first = result.applied[0];

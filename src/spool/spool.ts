@@ -5,7 +5,17 @@ import { decodeSegment, encodeEntry, type SpoolEntry } from './format';
 /** The file operations the spool uses; tests pass failing ones (full disk, read-only, I/O error). */
 export type SpoolFs = Pick<
   typeof nodeFs,
-  'openSync' | 'writeSync' | 'fdatasyncSync' | 'fsyncSync' | 'closeSync' | 'ftruncateSync' | 'readdirSync' | 'readFileSync' | 'unlinkSync' | 'renameSync' | 'mkdirSync'
+  | 'openSync'
+  | 'writeSync'
+  | 'fdatasyncSync'
+  | 'fsyncSync'
+  | 'closeSync'
+  | 'ftruncateSync'
+  | 'readdirSync'
+  | 'readFileSync'
+  | 'unlinkSync'
+  | 'renameSync'
+  | 'mkdirSync'
 >;
 
 export interface SpoolOptions {

@@ -21,16 +21,7 @@ export class Portable {
 }
 
 export type PortableName =
-  | 'inList'
-  | 'jsonText'
-  | 'jsonNumber'
-  | 'isoToMs'
-  | 'utcDay'
-  | 'offsetOnly'
-  | 'bodyText'
-  | 'bodyField'
-  | 'bodyArrayHas'
-  | 'likeInsensitive';
+  'inList' | 'jsonText' | 'jsonNumber' | 'isoToMs' | 'utcDay' | 'offsetOnly' | 'bodyText' | 'bodyField' | 'bodyArrayHas' | 'likeInsensitive';
 
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return new Sql(strings, values);

@@ -75,7 +75,11 @@ export async function transferToPostgres(from: string, to: string, progress: Tra
           if (missing.length > 0) throw new Error(`${table}: the PostgreSQL schema has no column ${missing.join(', ')}; upgrade iaphook first`);
           let copied = 0;
           for (const rows of reader.pages(table, PAGE)) {
-            await writer.insert(table, columns, rows.map((row) => columns.map((c) => convert(row[c], types.get(c)))));
+            await writer.insert(
+              table,
+              columns,
+              rows.map((row) => columns.map((c) => convert(row[c], types.get(c)))),
+            );
             copied += rows.length;
             progress.onRows?.(table, copied);
           }

@@ -27,7 +27,10 @@ beforeAll(async () => {
   ensureBuilt();
   packDir = tempDir('iaphook-pack-');
   installDir = tempDir('iaphook-install-');
-  const { stdout } = await run('npm', ['pack', '--pack-destination', packDir, '--silent'], { cwd: PROJECT_ROOT, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const { stdout } = await run('npm', ['pack', '--pack-destination', packDir, '--silent'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   const tarball = path.join(packDir, stdout.trim().split('\n').pop()!);
   fs.writeFileSync(path.join(installDir, 'package.json'), '{"name":"iaphook-install-test","private":true}\n');
   await run('npm', ['install', tarball, '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'], {
@@ -41,7 +44,8 @@ afterAll(() => {
   for (const dir of [packDir, installDir]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const npx = (cwd: string, args: string[], env: Record<string, string> = {}) => run('npx', ['--no-install', 'iaphook', ...args], { cwd, env: { ...cleanEnv(), ...env }, timeout: 30_000 });
+const npx = (cwd: string, args: string[], env: Record<string, string> = {}) =>
+  run('npx', ['--no-install', 'iaphook', ...args], { cwd, env: { ...cleanEnv(), ...env }, timeout: 30_000 });
 
 describe('the iaphook command', () => {
   it('when the package is packed, then it holds the compiled CLI with its shebang, the migrations and the pages, and no sources or tests', async () => {
@@ -53,7 +57,9 @@ describe('the iaphook command', () => {
     expect(files.some((f) => f.startsWith('package/db/migrations/postgres/') && f.endsWith('.sql'))).toBe(true);
     expect(files.some((f) => f.startsWith('package/src/inspector/public/'))).toBe(true);
     expect(files.filter((f) => f.endsWith('.ts') || f.startsWith('package/test/') || f.startsWith('package/scripts/'))).toEqual([]);
-    expect(fs.readFileSync(path.join(installDir, 'node_modules', 'iaphook', 'dist', 'src', 'cli', 'main.js'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(fs.readFileSync(path.join(installDir, 'node_modules', 'iaphook', 'dist', 'src', 'cli', 'main.js'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(
+      true,
+    );
   });
 
   it.each([
@@ -63,7 +69,10 @@ describe('the iaphook command', () => {
     const { stdout } = await npx(dir(), ['--help']);
     for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     // The same program npx ran, without npx's own start-up for each command.
-    const bin = dir() === PROJECT_ROOT ? path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js') : path.join(installDir, 'node_modules', 'iaphook', 'dist', 'src', 'cli', 'main.js');
+    const bin =
+      dir() === PROJECT_ROOT
+        ? path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')
+        : path.join(installDir, 'node_modules', 'iaphook', 'dist', 'src', 'cli', 'main.js');
     const helps = await Promise.all(COMMANDS.map((command) => run(process.execPath, [bin, command, '--help'], { cwd: dir(), env: cleanEnv() })));
     helps.forEach((help, i) => expect(help.stdout).toMatch(new RegExp(`^Usage: iaphook ${COMMANDS[i]} `)));
   });

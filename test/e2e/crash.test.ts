@@ -183,8 +183,7 @@ describe('crash during a burst of webhooks', () => {
       reader.read.all<{ id: string; iapLogId: number; environment: string; status: string; error: string | null }>(
         sql`SELECT id, iap_log_id AS "iapLogId", environment, status, error FROM events WHERE type = 'purchase' ORDER BY iap_log_id, id`,
       );
-    const openJobs = async () =>
-      (await reader.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE state IN ('pending', 'running')`))!.n;
+    const openJobs = async () => (await reader.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE state IN ('pending', 'running')`))!.n;
 
     let events = await readEvents();
     let pendingJobs = await openJobs();

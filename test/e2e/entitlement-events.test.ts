@@ -34,14 +34,21 @@ describe('entitlement.updated from the built server', () => {
       signingSecret: SECRET,
     });
     expect(hook.status).toBe(201);
-    const second = await postWebhook(server.url, nacho.purchaseIosMulti({ iapLogId: 5021, data: { transactionId: 'tx-5021' } }), { path: '/webhooks/nachocode' });
+    const second = await postWebhook(server.url, nacho.purchaseIosMulti({ iapLogId: 5021, data: { transactionId: 'tx-5021' } }), {
+      path: '/webhooks/nachocode',
+    });
     expect(second.status).toBe(200);
 
     const [request] = await sub.waitFor(1, 30_000);
     const body = new StandardWebhook(SECRET).verify(request.body, request.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
     expect(body).toMatchObject({
       type: 'entitlement.updated',
-      data: { cause: 'purchase', eventId: (second.body as { eventId: string }).eventId, before: { purchased: 5, balance: 5 }, after: { purchased: 10, balance: 10 } },
+      data: {
+        cause: 'purchase',
+        eventId: (second.body as { eventId: string }).eventId,
+        before: { purchased: 5, balance: 5 },
+        after: { purchased: 10, balance: 10 },
+      },
     });
     expect(sub.requests).toHaveLength(1);
   });

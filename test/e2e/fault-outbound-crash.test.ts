@@ -25,7 +25,10 @@ describe('SIGKILL during outbound retry schedules', () => {
     const { server: first, defaults } = await startWithDefaults({ database: e2e.database(), env: ENV });
     const project = defaults.defaultProjectId;
     const hooks: number[] = [];
-    for (const [name, sub] of [['retrying', failingFirst], ['hanging', hanging]] as const) {
+    for (const [name, sub] of [
+      ['retrying', failingFirst],
+      ['hanging', hanging],
+    ] as const) {
       const created = await subscribeToFeedback(first, project, name, sub.url);
       expect(created.status).toBe(201);
       hooks.push(created.body.id as number);
@@ -47,10 +50,14 @@ describe('SIGKILL during outbound retry schedules', () => {
       const lists = await Promise.all(hooks.map((id) => listDeliveries(second, project, id, '?limit=200')));
       return lists.flatMap((l) => l.body.deliveries as Array<{ state: string }>);
     };
-    const finalStates = await until(async () => {
-      const all = await states();
-      return all.length === 2 * FEEDBACKS && all.every((d) => d.state === 'succeeded') ? all : null;
-    }, 45_000, 'every delivery succeeded');
+    const finalStates = await until(
+      async () => {
+        const all = await states();
+        return all.length === 2 * FEEDBACKS && all.every((d) => d.state === 'succeeded') ? all : null;
+      },
+      45_000,
+      'every delivery succeeded',
+    );
     console.log(`at the crash: ${JSON.stringify(atCrash)}; after: ${JSON.stringify({ retrying: failingFirst.seen.length, hanging: hanging.seen.length })}`);
 
     expect(finalStates).toHaveLength(2 * FEEDBACKS);

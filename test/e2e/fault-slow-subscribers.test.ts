@@ -60,7 +60,12 @@ describe('bad subscribers beside a healthy one', () => {
       while (next < BURST) {
         const id = firstId + next++;
         const started = performance.now();
-        const res = await pool.request({ path: PURCHASE_PATH, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${E2E_WEBHOOK_KEY}` }, body: JSON.stringify(purchase(id)) });
+        const res = await pool.request({
+          path: PURCHASE_PATH,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${E2E_WEBHOOK_KEY}` },
+          body: JSON.stringify(purchase(id)),
+        });
         await res.body.text();
         latencies.push(performance.now() - started);
         statuses.push(res.statusCode);
@@ -83,10 +88,16 @@ describe('bad subscribers beside a healthy one', () => {
   }
 
   test('when one subscriber hangs and two always fail, then inbound webhooks and the healthy subscriber are still served', async () => {
-    const line = server.stdout().split('\n').find((l) => l.includes('feedback: default project and channel'));
+    const line = server
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('feedback: default project and channel'));
     const { defaultProjectId: project, defaultChannelId: channel } = JSON.parse(line ?? '{}') as { defaultProjectId: number; defaultChannelId: number };
     const subscribe = async (name: string, url: string) =>
-      expect((await api(server, 'POST', `/projects/${project}/webhooks`, { name, url, status: 'ACTIVE', events: [{ type: 'FEEDBACK_CREATION', status: 'ACTIVE' }] })).status).toBe(201);
+      expect(
+        (await api(server, 'POST', `/projects/${project}/webhooks`, { name, url, status: 'ACTIVE', events: [{ type: 'FEEDBACK_CREATION', status: 'ACTIVE' }] }))
+          .status,
+      ).toBe(201);
 
     const healthy = await ScriptedSubscriber.start(() => 200);
     const hanging = await ScriptedSubscriber.start(() => 'hang');

@@ -60,11 +60,15 @@ afterAll(async () => {
 
 /** Runs the built sample sender, as `npm run send --` would (tsx runs the same file from scripts/). */
 async function sendSample(argv: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [SEND_JS, ...argv, '--url', `${server.url}/webhooks/nachocode/purchase`, '--key', E2E_WEBHOOK_KEY], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, NODE_ENV: 'test' },
-    timeout: 20_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [SEND_JS, ...argv, '--url', `${server.url}/webhooks/nachocode/purchase`, '--key', E2E_WEBHOOK_KEY],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NODE_ENV: 'test' },
+      timeout: 20_000,
+    },
+  );
   return stdout;
 }
 
@@ -77,7 +81,9 @@ interface PageGlobals {
   notReloaded?: boolean;
   document: { getElementById(id: string): { textContent: string | null } | null };
   location: { hash: string };
-  MutationObserver: new (callback: (mutations: Array<{ addedNodes: Iterable<{ tagName?: string; dataset?: Record<string, string | undefined> }> }>) => void) => {
+  MutationObserver: new (
+    callback: (mutations: Array<{ addedNodes: Iterable<{ tagName?: string; dataset?: Record<string, string | undefined> }> }>) => void,
+  ) => {
     observe(target: unknown, options: { childList: boolean }): void;
   };
   navigator: { clipboard: { readText(): Promise<string> } };
@@ -145,7 +151,10 @@ it('signs in with a link, shows a sent purchase live, opens it and replays it as
     const res = await request(`${server.url}/webhooks/nachocode/purchase`, {
       method: 'POST',
       headers: { authorization: `Bearer ${E2E_WEBHOOK_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')), iapLogId: 900_000 + i }),
+      body: JSON.stringify({
+        ...JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')),
+        iapLogId: 900_000 + i,
+      }),
     });
     delays.push(await rowShownAfterReceipt(((await res.body.json()) as { eventId: string }).eventId));
   }
@@ -153,7 +162,9 @@ it('signs in with a link, shows a sent purchase live, opens it and replays it as
   const timing = { samples: delays, medianMs: sorted[Math.floor(sorted.length / 2)], maxMs: sorted[sorted.length - 1] };
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   fs.writeFileSync(path.join(ARTIFACTS, artifactName('inspector-time-to-show.json')), `${JSON.stringify(timing, null, 2)}\n`);
-  process.stdout.write(`\ninspector time-to-show on ${TEST_BACKEND} (server receipt → row in the page): median ${timing.medianMs} ms, max ${timing.maxMs} ms, samples ${delays.join(', ')} ms\n`);
+  process.stdout.write(
+    `\ninspector time-to-show on ${TEST_BACKEND} (server receipt → row in the page): median ${timing.medianMs} ms, max ${timing.maxMs} ms, samples ${delays.join(', ')} ms\n`,
+  );
   expect(timing.maxMs).toBeLessThan(2000);
 
   // Open the sent purchase once the worker has applied it: event and ledger entry are shown.
@@ -343,9 +354,18 @@ it('edits a bin in the page and the bin answers that way; empty states, copy but
   await page.waitForFunction(() => (globalThis as unknown as LayoutGlobals).document.querySelector('.bin-result')?.textContent?.startsWith('Saved'));
   expect(await page.textContent('#bin-select option:checked')).toContain('orders bin');
   expect(await page.textContent('.bin-name')).toBe('orders bin');
-  const sentBody = JSON.stringify({ type: 'order.created', userId: 'user-bin', productId: 'com.example.app.coins100', data: { orderId: 'o-1', lines: [{ sku: 'a', qty: 2 }] } });
+  const sentBody = JSON.stringify({
+    type: 'order.created',
+    userId: 'user-bin',
+    productId: 'com.example.app.coins100',
+    data: { orderId: 'o-1', lines: [{ sku: 'a', qty: 2 }] },
+  });
   const started = Date.now();
-  const answer = await request(`${binUrl}/orders?via=page`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test': 'copy-me' }, body: sentBody });
+  const answer = await request(`${binUrl}/orders?via=page`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-test': 'copy-me' },
+    body: sentBody,
+  });
   expect(answer.statusCode).toBe(202);
   expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
   expect(await answer.body.text()).toBe('accepted by the orders bin');

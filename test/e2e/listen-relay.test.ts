@@ -186,7 +186,9 @@ describe('iaphook listen', () => {
         expect(r.body.equals(Buffer.from(sent.get(iapLogId)!, 'utf8'))).toBe(true);
       }
       // The same ids the inspector lists for that path.
-      const list = await request(`${server.url}/api/inspector/requests?path=/webhooks/nachocode&limit=500`, { headers: { authorization: `Bearer ${token()}` } });
+      const list = await request(`${server.url}/api/inspector/requests?path=/webhooks/nachocode&limit=500`, {
+        headers: { authorization: `Bearer ${token()}` },
+      });
       const listed = ((await list.body.json()) as { data: Array<{ id: string }> }).data.map((r) => r.id);
       expect([...ids].sort()).toEqual([...listed].sort());
       expect(proxy.cuts).toBe(2);

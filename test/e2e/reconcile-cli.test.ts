@@ -83,7 +83,21 @@ const isMismatched = (i: number) => i % 997 === 0;
 
 /** Writes the export as CSV (webhook field names), streaming-friendly: one row per line. */
 function writeExport(file: string): void {
-  const header = ['userId', 'iapLogId', 'nachoProductId', 'os', 'productId', 'productType', 'quantity', 'price', 'environment', 'data.transactionId', 'purchasedAt', 'refundQuantity', 'refundedAt'];
+  const header = [
+    'userId',
+    'iapLogId',
+    'nachoProductId',
+    'os',
+    'productId',
+    'productType',
+    'quantity',
+    'price',
+    'environment',
+    'data.transactionId',
+    'purchasedAt',
+    'refundQuantity',
+    'refundedAt',
+  ];
   const line = (b: Record<string, unknown>) =>
     header.map((h) => (h === 'data.transactionId' ? (b.data as { transactionId: string }).transactionId : (b[h] ?? ''))).join(',');
   const fd = fs.openSync(file, 'w');
@@ -162,14 +176,27 @@ describe('npm run reconcile', () => {
       mismatched: { purchase: 90, refund: 0 },
       discrepancies: 260,
     });
-    const ids = (list: Array<{ iapLogId: number; type: string }>, type: string) => list.filter((x) => x.type === type).map((x) => x.iapLogId).sort((a, b) => a - b);
+    const ids = (list: Array<{ iapLogId: number; type: string }>, type: string) =>
+      list
+        .filter((x) => x.type === type)
+        .map((x) => x.iapLogId)
+        .sort((a, b) => a - b);
     expect(ids(report.missing, 'purchase')).toEqual(Array.from({ length: 90 }, (_v, k) => (k + 1) * 1000));
     expect(ids(report.missing, 'refund')).toEqual(Array.from({ length: 20 }, (_v, k) => (k + 1) * 500 * 9));
     expect(ids(report.extra, 'purchase')).toEqual(Array.from({ length: 50 }, (_v, k) => 200_001 + k));
-    expect(report.mismatched.every((m: { fields: Array<{ field: string; file: number; ledger: number }> }) => m.fields[0].field === 'price' && m.fields[0].ledger === 999)).toBe(true);
+    expect(
+      report.mismatched.every(
+        (m: { fields: Array<{ field: string; file: number; ledger: number }> }) => m.fields[0].field === 'price' && m.fields[0].ledger === 999,
+      ),
+    ).toBe(true);
     expect(run.stdout).toContain('missing from the ledger');
     // Reported, not asserted: the figures for the README and the hand-over note.
-    process.stdout.write(`reconcile 100,000 rows: wall ${run.ms} ms; ${run.stdout.split('\n').filter((l) => l.startsWith('Time')).join('')}\n`);
+    process.stdout.write(
+      `reconcile 100,000 rows: wall ${run.ms} ms; ${run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('Time'))
+        .join('')}\n`,
+    );
   });
 
   it('when --ingest runs twice, then the missing rows are imported and applied once and the second run changes nothing', async () => {
@@ -194,7 +221,9 @@ describe('npm run reconcile', () => {
         const n = async (table: string) => (await storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)}`))!.n;
         return {
           ...Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await n(t)]))),
-          imported: (await storage.read.all<{ s: string }>(sql`SELECT status || ':' || type AS s FROM events WHERE source = 'import' ORDER BY type, id`)).map((r) => r.s),
+          imported: (await storage.read.all<{ s: string }>(sql`SELECT status || ':' || type AS s FROM events WHERE source = 'import' ORDER BY type, id`)).map(
+            (r) => r.s,
+          ),
         };
       } finally {
         await storage.close();

@@ -102,7 +102,10 @@ interface Snapshot {
 }
 
 async function snapshot(userId: string): Promise<Snapshot> {
-  const bins = (await api<{ data: Array<{ id: string; requestCount: number }> }>('GET', '/api/bins')).body.data.map((b) => ({ id: b.id, requestCount: b.requestCount }));
+  const bins = (await api<{ data: Array<{ id: string; requestCount: number }> }>('GET', '/api/bins')).body.data.map((b) => ({
+    id: b.id,
+    requestCount: b.requestCount,
+  }));
   const requests = (await api<{ data: Array<{ id: string }> }>('GET', '/api/inspector/requests?limit=500')).body.data.map((r) => r.id);
   const entitlements = (await api<{ entitlements: unknown[] }>('GET', `/api/users/${userId}/entitlements?environment=production`)).body.entitlements;
   const events = (await api<{ data: unknown[] }>('GET', '/api/events?limit=200')).body.data.length;
@@ -112,8 +115,19 @@ async function snapshot(userId: string): Promise<Snapshot> {
 describe('an attacker page on another port of the same host', () => {
   it('when it forges a replay, a bin by text/plain form and 100 no-cors fetches, then every one is refused and nothing changes', async () => {
     const purchase = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nachocode/purchase.ios.json'), 'utf8')) as Record<string, unknown>;
-    const forged = { ...purchase, userId: 'forged-user', productId: 'com.example.app.premium', productType: 'non-consumable', environment: 'production', iapLogId: 920_001 };
-    const keyless = await request(`${server.url}/webhooks/nachocode/purchase`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(forged) });
+    const forged = {
+      ...purchase,
+      userId: 'forged-user',
+      productId: 'com.example.app.premium',
+      productType: 'non-consumable',
+      environment: 'production',
+      iapLogId: 920_001,
+    };
+    const keyless = await request(`${server.url}/webhooks/nachocode/purchase`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(forged),
+    });
     expect(keyless.statusCode).toBe(401);
     await keyless.body.dump();
     // A rejection is answered without waiting for its record, which lands a moment later.
@@ -157,7 +171,9 @@ describe('an attacker page on another port of the same host', () => {
     await page.waitForURL((url) => url.origin === server.url);
     expect(await page.textContent('body')).toContain('"forbidden"');
     await page.goto(`${attacker.url}/bin-flood`);
-    await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'flood done', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'flood done', undefined, {
+      timeout: 30_000,
+    });
 
     // Give a replay that got through every chance to be applied before comparing.
     await new Promise((r) => setTimeout(r, 500));
@@ -193,7 +209,11 @@ describe("the inspector's Content-Security-Policy", () => {
     await signIn();
     const outcome = await page.evaluate(async (src) => {
       const w = globalThis as unknown as {
-        document: { createElement(tag: string): Record<string, unknown>; head: { append(node: unknown): void }; addEventListener(type: string, fn: (e: { blockedURI: string }) => void): void };
+        document: {
+          createElement(tag: string): Record<string, unknown>;
+          head: { append(node: unknown): void };
+          addEventListener(type: string, fn: (e: { blockedURI: string }) => void): void;
+        };
         __binRan?: boolean;
       };
       const violations: string[] = [];

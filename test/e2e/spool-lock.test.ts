@@ -76,7 +76,9 @@ describe('spool while another process holds the write lock', () => {
       const events = await until(applied, (rows) => rows.length === ids.length && rows.every((r) => r.status === 'applied'), 30_000);
       expect(events.map((e) => e.id).sort()).toEqual(ids);
       expect(events.every((e) => e.status === 'applied')).toBe(true);
-      const grants = reader.prepare(`SELECT count(*) AS n FROM ledger_entries WHERE iap_log_id BETWEEN ? AND ?`).get(ids[0], ids[ids.length - 1]) as { n: number };
+      const grants = reader.prepare(`SELECT count(*) AS n FROM ledger_entries WHERE iap_log_id BETWEEN ? AND ?`).get(ids[0], ids[ids.length - 1]) as {
+        n: number;
+      };
       expect(grants.n).toBe(ids.length);
       const raw = reader
         .prepare(`SELECT outcome, status, response FROM raw_requests WHERE path = '/webhooks/nachocode/purchase' ORDER BY received_at`)
@@ -88,7 +90,11 @@ describe('spool while another process holds the write lock', () => {
     } finally {
       reader.close();
     }
-    const left = await until(() => fs.readdirSync(path.join(dataDir, 'spool')), (names) => names.length === 0, 10_000);
+    const left = await until(
+      () => fs.readdirSync(path.join(dataDir, 'spool')),
+      (names) => names.length === 0,
+      10_000,
+    );
     expect(left).toEqual([]);
 
     // The database is back: answers are immediate and carry their event id again.

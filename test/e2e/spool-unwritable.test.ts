@@ -68,7 +68,10 @@ async function expectUnavailableThenRecovery(server: ServerProcess, makeSpoolFai
   // The spool is made usable again before the lock goes, so no write meets both failures at once.
   const answers = await whileLocked(server.databasePath, async () => {
     try {
-      return await Promise.all([postWebhook(server.url, purchase(8_000_001)), postWebhook(server.url, purchase(8_000_002), { headers: { authorization: 'Bearer nope' } })]);
+      return await Promise.all([
+        postWebhook(server.url, purchase(8_000_001)),
+        postWebhook(server.url, purchase(8_000_002), { headers: { authorization: 'Bearer nope' } }),
+      ]);
     } finally {
       restore();
     }
@@ -109,7 +112,11 @@ describe('when the spool cannot be written either', () => {
     fs.mkdirSync(spoolDir);
     readOnly.push(spoolDir);
     const server = await startServer({ dataDir: path.join(dataDir), env: { ...ENV, SPOOL_DIR: spoolDir } });
-    const ran = await expectUnavailableThenRecovery(server, () => makeReadOnly(spoolDir), () => makeWritable(spoolDir));
+    const ran = await expectUnavailableThenRecovery(
+      server,
+      () => makeReadOnly(spoolDir),
+      () => makeWritable(spoolDir),
+    );
     if (!ran) console.warn('skipped: cannot make a folder read-only on this machine');
     server.kill('SIGTERM');
     await server.waitForExit();
@@ -118,7 +125,11 @@ describe('when the spool cannot be written either', () => {
   test('when the disk is full (file size limit 0) and the database locked, then the answer is a 503 JSON error and the server recovers', async () => {
     const server = await startServer({ dataDir: tempDir('iaphook-e2e-full-'), env: ENV });
     const pid = server.child.pid ?? 0;
-    const ran = await expectUnavailableThenRecovery(server, () => setFileSizeLimit(pid, '0'), () => void setFileSizeLimit(pid, 'unlimited'));
+    const ran = await expectUnavailableThenRecovery(
+      server,
+      () => setFileSizeLimit(pid, '0'),
+      () => void setFileSizeLimit(pid, 'unlimited'),
+    );
     if (!ran) console.warn('skipped: prlimit is not available on this machine');
     server.kill('SIGTERM');
     await server.waitForExit();

@@ -73,7 +73,7 @@ afterEach(async () => {
 });
 
 describe('what a consumer of ABC gets, event by event', () => {
-  it('when every event happens in a channel with a field of every type, then each request iaphook sent equals ABC\'s key by key', async () => {
+  it("when every event happens in a channel with a field of every type, then each request iaphook sent equals ABC's key by key", async () => {
     const expected = new Map<string, { event: string; data: Record<string, unknown> }>();
     const step = () => later(MINUTE);
     const channel = (await api.post(`/projects/${api.projectId}/channels`, { name: 'Website feedback', fields: FIELDS }).expect(201)).body as { id: number };
@@ -144,10 +144,12 @@ describe('what a consumer of ABC gets, event by event', () => {
     expect([...sent.values()].filter((b) => b.event === 'ISSUE_ADDITION')).toHaveLength(1);
   });
 
-  it('when feedback is filed under an issue at creation, then the issue\'s updatedAt and feedbackCount move in that FEEDBACK_CREATION, as ABC\'s', async () => {
+  it("when feedback is filed under an issue at creation, then the issue's updatedAt and feedbackCount move in that FEEDBACK_CREATION, as ABC's", async () => {
     const issue = await api.createIssue('Crash on launch');
     await later(MINUTE);
-    const feedback = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'crashes', issueIds: [issue.id] }).expect(201)).body as {
+    const feedback = (
+      await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'crashes', issueIds: [issue.id] }).expect(201)
+    ).body as {
       id: number;
       eventId: string;
     };

@@ -6,8 +6,10 @@ import { listen, sql, startRuntime, type TestRuntime } from '../support/runtime'
 
 let rt: TestRuntime;
 const admin = () => `Bearer ${rt.adminToken()}`;
-const createBin = async (body: object = {}) => (await rt.http.post('/api/bins').set('Authorization', admin()).send(body).expect(201)).body as { id: string; url: string };
-const rows = (binId: string) => rt.rows<Record<string, unknown> & { body: Buffer | null; headers: string }>(sql`SELECT * FROM raw_requests WHERE bin_id = ${binId} ORDER BY id`);
+const createBin = async (body: object = {}) =>
+  (await rt.http.post('/api/bins').set('Authorization', admin()).send(body).expect(201)).body as { id: string; url: string };
+const rows = (binId: string) =>
+  rt.rows<Record<string, unknown> & { body: Buffer | null; headers: string }>(sql`SELECT * FROM raw_requests WHERE bin_id = ${binId} ORDER BY id`);
 
 describe('bins', () => {
   beforeAll(async () => {
@@ -35,7 +37,13 @@ describe('bins', () => {
   it.each<[string, object, number, string, string | undefined]>([
     ['the default answer', {}, 200, 'application/json; charset=utf-8', undefined],
     ['a status and a text body', { status: 201, body: 'thanks', contentType: 'text/plain' }, 201, 'text/plain; charset=utf-8', 'thanks'],
-    ['an error status with JSON', { status: 503, body: '{"retry":true}', contentType: 'application/json' }, 503, 'application/json; charset=utf-8', '{"retry":true}'],
+    [
+      'an error status with JSON',
+      { status: 503, body: '{"retry":true}', contentType: 'application/json' },
+      503,
+      'application/json; charset=utf-8',
+      '{"retry":true}',
+    ],
     ['a body without a content type', { body: 'plain' }, 200, 'text/plain; charset=utf-8', 'plain'],
     ['a 204', { status: 204 }, 204, '', ''],
   ])('when a bin is configured with %s, then it answers that way', async (_name, config, status, type, body) => {
@@ -74,7 +82,16 @@ describe('bins', () => {
       .send(bytes)
       .expect(200);
     const [row] = await rows(bin.id);
-    expect(row).toMatchObject({ method: 'PUT', path: `/bins/${bin.id}/deep/path`, query: 'x=1&y=two', outcome: 'captured', status: 200, source: 'bin', body_size: 5, content_type: 'application/octet-stream' });
+    expect(row).toMatchObject({
+      method: 'PUT',
+      path: `/bins/${bin.id}/deep/path`,
+      query: 'x=1&y=two',
+      outcome: 'captured',
+      status: 200,
+      source: 'bin',
+      body_size: 5,
+      content_type: 'application/octet-stream',
+    });
     expect(Buffer.compare(row.body!, bytes)).toBe(0);
     const headers = JSON.parse(row.headers) as Record<string, string>;
     expect(headers).toMatchObject({ authorization: 'Bearer ****7890', 'x-webhook-token': '****7890', cookie: '****' });
@@ -144,7 +161,13 @@ describe('bins', () => {
     const list = await rt.http.get(`/api/inspector/requests?binId=${bin.id}&outcome=captured`).set('Authorization', admin()).expect(200);
     expect(list.body.data).toHaveLength(1);
     const detail = await rt.http.get(`/api/inspector/requests/${list.body.data[0].id}`).set('Authorization', admin()).expect(200);
-    expect(detail.body).toMatchObject({ binId: bin.id, outcome: 'captured', event: null, body: { text: '{"event":"ISSUE_CREATION"}' }, replayable: { ok: false } });
+    expect(detail.body).toMatchObject({
+      binId: bin.id,
+      outcome: 'captured',
+      event: null,
+      body: { text: '{"event":"ISSUE_CREATION"}' },
+      replayable: { ok: false },
+    });
     expect(detail.body.response.body).toBe(JSON.stringify({ received: true, binId: bin.id, requestId: list.body.data[0].id }));
   });
 });
@@ -178,7 +201,13 @@ describe('a bin as an outbound subscription target', () => {
     await out.http
       .post(`/api/projects/${project.id}/webhooks`)
       .set('Authorization', auth)
-      .send({ name: 'to-bin', url: `${server.url}/bins/${bin.id}`, status: 'ACTIVE', token: 'bin-token-0123456789', events: [{ type: 'ISSUE_CREATION', status: 'ACTIVE' }] })
+      .send({
+        name: 'to-bin',
+        url: `${server.url}/bins/${bin.id}`,
+        status: 'ACTIVE',
+        token: 'bin-token-0123456789',
+        events: [{ type: 'ISSUE_CREATION', status: 'ACTIVE' }],
+      })
       .expect(201);
     await out.http.post(`/api/projects/${project.id}/issues`).set('Authorization', auth).send({ name: 'Crash on purchase' }).expect(201);
     // The delivery was enqueued with the issue; once the outbound worker is idle it has been sent and recorded.

@@ -78,7 +78,10 @@ it('when an install from before channel fields is migrated, then its channels de
         { key: 'message', type: 'text', required: true },
         { key: 'userEmail', type: 'keyword', required: false, email: true },
       ]);
-      expect((await api.get('/projects/7/channels/8/feedbacks/9').expect(200)).body).toMatchObject({ message: 'it was like this', userEmail: 'old@example.com' });
+      expect((await api.get('/projects/7/channels/8/feedbacks/9').expect(200)).body).toMatchObject({
+        message: 'it was like this',
+        userEmail: 'old@example.com',
+      });
       await api.post('/projects/7/channels/8/feedbacks', { message: 'as always', userEmail: 'a@example.com' }).expect(201);
       await api.post('/projects/7/channels/8/feedbacks', { message: 'x', userEmail: 'nope' }).expect(422);
       expect(await rt.rows(sql`SELECT id, data FROM feedbacks WHERE id = ${9}`)).toEqual([{ id: 9, data: null }]);

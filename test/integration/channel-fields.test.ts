@@ -39,10 +39,23 @@ async function createChannel(body: Record<string, unknown>): Promise<{ id: numbe
 
 describe('declaring fields', () => {
   it('when a channel is created with fields, then it answers them complete, and the channel and the project listing show them', async () => {
-    const channel = await createChannel({ name: 'App', fields: [{ key: 'message', type: 'text', required: true }, { key: 'category', type: 'select', options: ['bug', 'idea'] }] });
-    const declared = [{ key: 'message', type: 'text', required: true }, { key: 'category', type: 'select', required: false, options: ['bug', 'idea'] }];
+    const channel = await createChannel({
+      name: 'App',
+      fields: [
+        { key: 'message', type: 'text', required: true },
+        { key: 'category', type: 'select', options: ['bug', 'idea'] },
+      ],
+    });
+    const declared = [
+      { key: 'message', type: 'text', required: true },
+      { key: 'category', type: 'select', required: false, options: ['bug', 'idea'] },
+    ];
     expect(channel.fields).toEqual(declared);
-    expect((await api.get(`/projects/${api.projectId}/channels/${channel.id}`).expect(200)).body).toMatchObject({ id: channel.id, name: 'App', fields: declared });
+    expect((await api.get(`/projects/${api.projectId}/channels/${channel.id}`).expect(200)).body).toMatchObject({
+      id: channel.id,
+      name: 'App',
+      fields: declared,
+    });
     const listed = (await api.get('/projects').expect(200)).body.projects[0].channels as Array<{ id: number; fields: unknown }>;
     expect(listed.find((c) => c.id === channel.id)?.fields).toEqual(declared);
   });
@@ -54,21 +67,46 @@ describe('declaring fields', () => {
   });
 
   it('when the fields are declared wrongly, then 422 names the field, and the channel is not created', async () => {
-    const res = await api.post(`/projects/${api.projectId}/channels`, { name: 'Bad', fields: [{ key: 'id', type: 'text' }, { key: 'kind', type: 'select' }] }).expect(422);
+    const res = await api
+      .post(`/projects/${api.projectId}/channels`, {
+        name: 'Bad',
+        fields: [
+          { key: 'id', type: 'text' },
+          { key: 'kind', type: 'select' },
+        ],
+      })
+      .expect(422);
     expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['fields.0.key', 'fields.1.options']);
     const names = (await api.get('/projects').expect(200)).body.projects[0].channels.map((c: { name: string }) => c.name);
     expect(names).not.toContain('Bad');
   });
 
   it('when the fields are replaced, then new feedback is checked against the new ones and earlier feedback keeps its values', async () => {
-    const channel = await createChannel({ name: 'Changing', fields: [{ key: 'message', type: 'text', required: true }, { key: 'mood', type: 'keyword' }] });
+    const channel = await createChannel({
+      name: 'Changing',
+      fields: [
+        { key: 'message', type: 'text', required: true },
+        { key: 'mood', type: 'keyword' },
+      ],
+    });
     const feedbacks = `/projects/${api.projectId}/channels/${channel.id}/feedbacks`;
     const before = (await api.post(feedbacks, { message: 'old', mood: 'happy' }).expect(201)).body as { id: number };
 
     await settle(rt); // no delivery in flight when the clock moves (its lease would expire)
     clock.advance(1000);
-    const replaced = await api.put(`/projects/${api.projectId}/channels/${channel.id}/fields`, { fields: [{ key: 'message', type: 'text', required: true }, { key: 'score', type: 'number', required: true }] }).expect(200);
-    expect(replaced.body).toMatchObject({ id: channel.id, fields: [{ key: 'message' }, { key: 'score', type: 'number', required: true }], updatedAt: new Date(T0 + 1000).toISOString() });
+    const replaced = await api
+      .put(`/projects/${api.projectId}/channels/${channel.id}/fields`, {
+        fields: [
+          { key: 'message', type: 'text', required: true },
+          { key: 'score', type: 'number', required: true },
+        ],
+      })
+      .expect(200);
+    expect(replaced.body).toMatchObject({
+      id: channel.id,
+      fields: [{ key: 'message' }, { key: 'score', type: 'number', required: true }],
+      updatedAt: new Date(T0 + 1000).toISOString(),
+    });
 
     const refused = await api.post(feedbacks, { message: 'new', mood: 'sad' }).expect(422);
     expect(refused.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['score', 'mood']);
@@ -86,7 +124,7 @@ describe('declaring fields', () => {
 });
 
 describe('feedback with custom fields', () => {
-  it('when feedback carries the channel\'s custom values, then they are stored, answered, and spread into FEEDBACK_CREATION', async () => {
+  it("when feedback carries the channel's custom values, then they are stored, answered, and spread into FEEDBACK_CREATION", async () => {
     const channel = await createChannel({
       name: 'Store',
       fields: [
@@ -95,15 +133,27 @@ describe('feedback with custom fields', () => {
         { key: 'stars', type: 'number' },
       ],
     });
-    const created = (await api.post(`/projects/${api.projectId}/channels/${channel.id}/feedbacks`, { message: 'nice', category: 'idea', stars: 5 }).expect(201)).body;
+    const created = (await api.post(`/projects/${api.projectId}/channels/${channel.id}/feedbacks`, { message: 'nice', category: 'idea', stars: 5 }).expect(201))
+      .body;
     expect(created).toMatchObject({ message: 'nice', category: 'idea', stars: 5 });
     const [sent] = await eventsOf('FEEDBACK_CREATION');
-    expect(sent.data.feedback).toEqual({ id: created.id, createdAt: created.createdAt, updatedAt: created.updatedAt, message: 'nice', category: 'idea', stars: 5, issues: [] });
+    expect(sent.data.feedback).toEqual({
+      id: created.id,
+      createdAt: created.createdAt,
+      updatedAt: created.updatedAt,
+      message: 'nice',
+      category: 'idea',
+      stars: 5,
+      issues: [],
+    });
   });
 
   it('when feedback carries a field the channel does not declare, then 422 names it and nothing is stored or sent (it used to vanish)', async () => {
     const res = await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'x', category: 'bug' }).expect(422);
-    expect(res.body.error).toMatchObject({ code: 'validation_failed', details: { fields: [{ field: 'category', message: expect.stringContaining('message, userEmail') }] } });
+    expect(res.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ field: 'category', message: expect.stringContaining('message, userEmail') }] },
+    });
     expect(await rt.rows(sql`SELECT id FROM feedbacks`)).toEqual([]);
     expect(await eventsOf('FEEDBACK_CREATION')).toEqual([]);
   });
@@ -114,7 +164,8 @@ describe('feedback with custom fields', () => {
   });
 
   it('when a client sends what it always sent to the Default channel, then the answer and the payload are as before', async () => {
-    const created = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: '  hello  ', userEmail: null }).expect(201)).body;
+    const created = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: '  hello  ', userEmail: null }).expect(201))
+      .body;
     expect(created).toEqual({
       id: created.id,
       projectId: api.projectId,
@@ -140,7 +191,11 @@ describe('feedback with custom fields', () => {
     await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks/${id}/issues`, { issueId: issue.id }).expect(201);
     const [addition] = await eventsOf('ISSUE_ADDITION');
     expect(addition.data.feedback).toMatchObject({ id, message: 'from last year', userEmail: 'old@example.com', build: '1.0' });
-    expect((await api.get(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks/${id}`).expect(200)).body).toMatchObject({ message: 'from last year', userEmail: 'old@example.com', build: '1.0' });
+    expect((await api.get(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks/${id}`).expect(200)).body).toMatchObject({
+      message: 'from last year',
+      userEmail: 'old@example.com',
+      build: '1.0',
+    });
   });
 });
 
@@ -150,9 +205,15 @@ describe('issueNames on feedback creation', () => {
     const other = await api.createProject('Other');
     const elsewhere = await api.createIssue('Elsewhere', {}, other.id);
     const feedbacks = `/projects/${api.projectId}/channels/${api.channelId}/feedbacks`;
-    const created = (await api.post(feedbacks, { message: 'x', issueNames: ['Known', 'Fresh', 'Elsewhere', 'Fresh'] }).expect(201)).body as { issues: Array<{ id: number; name: string; feedbackCount: number }> };
+    const created = (await api.post(feedbacks, { message: 'x', issueNames: ['Known', 'Fresh', 'Elsewhere', 'Fresh'] }).expect(201)).body as {
+      issues: Array<{ id: number; name: string; feedbackCount: number }>;
+    };
     const byName = (name: string) => created.issues.find((i) => i.name === name);
-    expect(created.issues.map((i) => [i.name, i.feedbackCount]).sort()).toEqual([['Elsewhere', 1], ['Fresh', 1], ['Known', 1]]);
+    expect(created.issues.map((i) => [i.name, i.feedbackCount]).sort()).toEqual([
+      ['Elsewhere', 1],
+      ['Fresh', 1],
+      ['Known', 1],
+    ]);
     expect(byName('Known')?.id).toBe(existing.id);
     // Names are looked up in the feedback's project only: another project's issue of that name is not used.
     expect(byName('Elsewhere')?.id).not.toBe(elsewhere.id);
@@ -161,7 +222,15 @@ describe('issueNames on feedback creation', () => {
 
     // The subscription is the Default project's: the other project's issue is not among them.
     const creations = (await eventsOf('ISSUE_CREATION')).map((b) => b.data.issue as { name: string; feedbackCount: number });
-    expect(creations.filter((i) => ['Fresh', 'Elsewhere'].includes(i.name)).map((i) => [i.name, i.feedbackCount]).sort()).toEqual([['Elsewhere', 0], ['Fresh', 0]]);
+    expect(
+      creations
+        .filter((i) => ['Fresh', 'Elsewhere'].includes(i.name))
+        .map((i) => [i.name, i.feedbackCount])
+        .sort(),
+    ).toEqual([
+      ['Elsewhere', 0],
+      ['Fresh', 0],
+    ]);
     expect(await eventsOf('ISSUE_ADDITION')).toEqual([]);
     const [feedback] = await eventsOf('FEEDBACK_CREATION');
     expect((feedback.data.feedback as { issues: Array<{ name: string }> }).issues.map((i) => i.name).sort()).toEqual(['Elsewhere', 'Fresh', 'Known']);
@@ -179,15 +248,18 @@ describe('issueNames on feedback creation', () => {
 });
 
 describe('updatedAt and feedbackCount when an issue is added', () => {
-  it('when an issue is added to a feedback, then the feedback\'s and the issue\'s updatedAt move to that moment and the count grows', async () => {
+  it("when an issue is added to a feedback, then the feedback's and the issue's updatedAt move to that moment and the count grows", async () => {
     const feedback = await api.createFeedback({ message: 'x' });
     const issue = await api.createIssue('Later');
     await settle(rt); // no delivery in flight when the clock moves (its lease would expire)
     clock.advance(60_000);
-    const added = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks/${feedback.id}/issues`, { issueId: issue.id }).expect(201)).body;
+    const added = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks/${feedback.id}/issues`, { issueId: issue.id }).expect(201))
+      .body;
     const at = new Date(T0 + 60_000).toISOString();
     expect(added).toMatchObject({ createdAt: new Date(T0).toISOString(), updatedAt: at, issues: [{ id: issue.id, updatedAt: at, feedbackCount: 1 }] });
-    expect((await api.get(`/projects/${api.projectId}/issues`).expect(200)).body.issues).toEqual([expect.objectContaining({ id: issue.id, updatedAt: at, feedbackCount: 1 })]);
+    expect((await api.get(`/projects/${api.projectId}/issues`).expect(200)).body.issues).toEqual([
+      expect.objectContaining({ id: issue.id, updatedAt: at, feedbackCount: 1 }),
+    ]);
   });
 });
 

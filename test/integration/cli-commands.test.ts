@@ -40,11 +40,22 @@ interface Run {
 /** `iaphook <args>`; secrets the same as the app's, so default tokens and keys work. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/cli/main.ts', ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', JWT_SECRET, NACHOCODE_WEBHOOK_KEYS: WEBHOOK_KEY, DATABASE_PATH: path.join(dir, 'unused.db'), ...env },
-      timeout: 30_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/cli/main.ts', ...args],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          JWT_SECRET,
+          NACHOCODE_WEBHOOK_KEYS: WEBHOOK_KEY,
+          DATABASE_PATH: path.join(dir, 'unused.db'),
+          ...env,
+        },
+        timeout: 30_000,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -113,7 +124,9 @@ describe('iaphook replay', () => {
   it('when --token is given, then it is the token used (a wrong one is refused)', async () => {
     await rt.post('/webhooks/nachocode/purchase', nacho.purchaseIos()).expect(200);
     const { id } = await newest();
-    const good = await cli(['replay', id, '--url', server.url, '--token', signToken(JWT_SECRET, { role: 'admin', sub: 'x', expiresInSeconds: 60 })], { JWT_SECRET: 'another-secret-that-is-long-enough-000000000' });
+    const good = await cli(['replay', id, '--url', server.url, '--token', signToken(JWT_SECRET, { role: 'admin', sub: 'x', expiresInSeconds: 60 })], {
+      JWT_SECRET: 'another-secret-that-is-long-enough-000000000',
+    });
     expect(good.stdout).toMatch(new RegExp(`^replayed ${id} as req_\\w+: 200 duplicate`));
     const bad = await cli(['replay', id, '--url', server.url, '--token', 'not-a-token']);
     expect(bad.code).toBe(1);
@@ -124,18 +137,28 @@ describe('iaphook replay', () => {
     const since = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     await rt.post('/webhooks/nachocode/purchase', { ...nacho.purchaseAndroid(), iapLogId: 990_001 }, 'wrong-key-000000000000000').expect(401);
-    await rt.http.post('/webhooks/nachocode/purchase').set('Authorization', `Bearer ${WEBHOOK_KEY}`).set('Content-Type', 'application/json').send('{"userId":').expect(400);
+    await rt.http
+      .post('/webhooks/nachocode/purchase')
+      .set('Authorization', `Bearer ${WEBHOOK_KEY}`)
+      .set('Content-Type', 'application/json')
+      .send('{"userId":')
+      .expect(400);
     await rt.post('/webhooks/nachocode/purchase', nacho.purchaseIos()).expect(200);
 
     const first = await cli(['replay', '--since', since, '--url', server.url]);
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/^2 requests to replay\n/);
     expect(first.stdout).toMatch(/: 400 rejected \(invalid_json\)/);
-    expect(first.stderr).toMatch(/not replayed 1 that failed the webhook key check: req_\w+\nIf you know nachocode sent them, run again with --accept-unverified/);
+    expect(first.stderr).toMatch(
+      /not replayed 1 that failed the webhook key check: req_\w+\nIf you know nachocode sent them, run again with --accept-unverified/,
+    );
     expect(first.stdout).toMatch(/replayed 1, not replayed 1\n$/);
 
     const second = await cli(['replay', '--since', since, '--url', server.url, '--accept-unverified', '--json']);
-    const lines = second.stdout.trim().split('\n').map((l) => JSON.parse(l) as { outcome: string; acceptedUnverified: boolean });
+    const lines = second.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { outcome: string; acceptedUnverified: boolean });
     expect(second.code).toBe(0);
     // Replays are not replayed again: only the two original requests.
     expect(lines.map((l) => [l.outcome, l.acceptedUnverified]).sort()).toEqual([

@@ -80,7 +80,9 @@ describe('consumption', () => {
   });
 
   it('when the product is a non-consumable, then it is a 422', async () => {
-    const res = await consume({ environment: 'production', productId: 'com.example.app.premium_unlock', quantity: 1, idempotencyKey: 'k' }, 'user-19c2').expect(422);
+    const res = await consume({ environment: 'production', productId: 'com.example.app.premium_unlock', quantity: 1, idempotencyKey: 'k' }, 'user-19c2').expect(
+      422,
+    );
     expect(res.body.error.details.fields).toEqual([expect.objectContaining({ field: 'productId' })]);
   });
 
@@ -95,6 +97,10 @@ describe('consumption', () => {
   });
 
   it('when a user token is used, then the admin route refuses it', async () => {
-    await rt.http.post('/api/users/user-7f3a/consumptions').set('Authorization', `Bearer ${rt.userToken('user-7f3a')}`).send(spend(1, 'k')).expect(403);
+    await rt.http
+      .post('/api/users/user-7f3a/consumptions')
+      .set('Authorization', `Bearer ${rt.userToken('user-7f3a')}`)
+      .send(spend(1, 'k'))
+      .expect(403);
   });
 });

@@ -113,7 +113,16 @@ describe('the job queue', () => {
       expect(await complete(claimed, T0 + 50, { startedAt: T0 + 1, statusCode: 200, latencyMs: 49, responseSnippet: 'ok' })).toBe(true);
       expect(await queue.get(read(), id)).toMatchObject({ state: 'succeeded', finishedAt: T0 + 50, lockedBy: null, lockedUntil: null });
       expect(await queue.attempts(read(), id)).toEqual([
-        expect.objectContaining({ attempt: 1, outcome: 'succeeded', startedAt: T0 + 1, finishedAt: T0 + 50, statusCode: 200, latencyMs: 49, responseSnippet: 'ok', errorClass: null }),
+        expect.objectContaining({
+          attempt: 1,
+          outcome: 'succeeded',
+          startedAt: T0 + 1,
+          finishedAt: T0 + 50,
+          statusCode: 200,
+          latencyMs: 49,
+          responseSnippet: 'ok',
+          errorClass: null,
+        }),
       ]);
     });
 
@@ -122,9 +131,24 @@ describe('the job queue', () => {
       const [claimed] = await claim(T0);
       const error = new JobError('receiver said 503', { statusCode: 503, errorClass: 'http_5xx', responseSnippet: 'busy' });
       expect(await fail(claimed, T0 + 10, { error, nextRunAt: T0 + 3010, detail: { startedAt: T0, latencyMs: 10, ...error.detail } })).toBe(true);
-      expect(await queue.get(read(), id)).toMatchObject({ state: 'pending', runAt: T0 + 3010, lastError: 'receiver said 503', lockedBy: null, lockedUntil: null, finishedAt: null });
+      expect(await queue.get(read(), id)).toMatchObject({
+        state: 'pending',
+        runAt: T0 + 3010,
+        lastError: 'receiver said 503',
+        lockedBy: null,
+        lockedUntil: null,
+        finishedAt: null,
+      });
       expect(await queue.attempts(read(), id)).toEqual([
-        expect.objectContaining({ attempt: 1, outcome: 'failed', errorClass: 'http_5xx', errorMessage: 'receiver said 503', statusCode: 503, latencyMs: 10, responseSnippet: 'busy' }),
+        expect.objectContaining({
+          attempt: 1,
+          outcome: 'failed',
+          errorClass: 'http_5xx',
+          errorMessage: 'receiver said 503',
+          statusCode: 503,
+          latencyMs: 10,
+          responseSnippet: 'busy',
+        }),
       ]);
       expect(await claim(T0 + 3009)).toEqual([]);
       expect(await claim(T0 + 3010)).toEqual([expect.objectContaining({ id, attempt: 2 })]);
@@ -139,7 +163,7 @@ describe('the job queue', () => {
       expect(await claim(T0 + 1_000_000)).toEqual([]);
     });
 
-    it("when a slow worker reports after its lease was re-claimed, then neither its success nor its failure applies", async () => {
+    it('when a slow worker reports after its lease was re-claimed, then neither its success nor its failure applies', async () => {
       const id = await enqueue();
       const [stale] = await claim(T0, { workerId: 'slow' });
       const [fresh] = await claim(T0 + LEASE, { workerId: 'fast' });
@@ -212,7 +236,14 @@ describe('the job queue', () => {
       }
       expect((await queue.get(read(), id))?.state).toBe('dead');
       expect(await requeue(id, T0 + 9000)).toBe(true);
-      expect(await queue.get(read(), id)).toMatchObject({ state: 'pending', runAt: T0 + 9000, attempts: 2, maxAttempts: 4, finishedAt: null, lastError: 'fail 1' });
+      expect(await queue.get(read(), id)).toMatchObject({
+        state: 'pending',
+        runAt: T0 + 9000,
+        attempts: 2,
+        maxAttempts: 4,
+        finishedAt: null,
+        lastError: 'fail 1',
+      });
       expect(await queue.attempts(read(), id)).toHaveLength(2);
       expect(await claim(T0 + 9000)).toEqual([expect.objectContaining({ id, attempt: 3, maxAttempts: 4 })]);
     });

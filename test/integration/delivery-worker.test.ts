@@ -125,19 +125,22 @@ describe('Worker', () => {
       const id = await enqueue({ payload: { n: 7 } });
       const worker = startWorker(
         [
-          handler(async (payload) => ({
-            commit: async (tx) => {
-              await tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES (${`done-${payload.n}`}, 'yes', ${clock.now()})`);
-            },
-            attempt: { statusCode: 200 },
-          }), { afterSuccess }),
+          handler(
+            async (payload) => ({
+              commit: async (tx) => {
+                await tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES (${`done-${payload.n}`}, 'yes', ${clock.now()})`);
+              },
+              attempt: { statusCode: 200 },
+            }),
+            { afterSuccess },
+          ),
         ],
         { observer: { jobSucceeded } },
       );
       await worker.whenIdle();
       expect(await job(id)).toMatchObject({ state: 'succeeded', finishedAt: T0 });
       expect((await metaRow('done-7'))?.value).toBe('yes');
-      expect((await attempts(id))).toEqual([expect.objectContaining({ outcome: 'succeeded', statusCode: 200 })]);
+      expect(await attempts(id)).toEqual([expect.objectContaining({ outcome: 'succeeded', statusCode: 200 })]);
       expect(afterSuccess).toHaveBeenCalledWith({ n: 7 }, expect.objectContaining({ id, attempt: 1 }));
       expect(jobSucceeded).toHaveBeenCalledWith('test', 0);
     });
@@ -146,15 +149,18 @@ describe('Worker', () => {
       const onFailure = jest.fn();
       const id = await enqueue();
       const worker = startWorker([
-        handler(async () => ({
-          commit: async (tx) => {
-            await putMeta(tx, 'half-done');
-            throw new Error('constraint violated');
-          },
-        }), { onFailure }),
+        handler(
+          async () => ({
+            commit: async (tx) => {
+              await putMeta(tx, 'half-done');
+              throw new Error('constraint violated');
+            },
+          }),
+          { onFailure },
+        ),
       ]);
       await worker.whenIdle();
-      expect((await metaRow('half-done'))).toBeUndefined();
+      expect(await metaRow('half-done')).toBeUndefined();
       expect(await job(id)).toMatchObject({ state: 'pending', runAt: T0 + 3000, lastError: 'constraint violated' });
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: true, nextRunAt: T0 + 3000 }));
     });
@@ -162,18 +168,21 @@ describe('Worker', () => {
     it('when onFailure throws, then the failure is still recorded without its effects', async () => {
       const id = await enqueue();
       const worker = startWorker([
-        handler(async () => {
-          throw new Error('down');
-        }, {
-          onFailure: async (tx) => {
-            await putMeta(tx, 'on-failure');
-            throw new Error('onFailure bug');
+        handler(
+          async () => {
+            throw new Error('down');
           },
-        }),
+          {
+            onFailure: async (tx) => {
+              await putMeta(tx, 'on-failure');
+              throw new Error('onFailure bug');
+            },
+          },
+        ),
       ]);
       await worker.whenIdle();
       expect(await job(id)).toMatchObject({ state: 'pending', lastError: 'down', attempts: 1 });
-      expect((await metaRow('on-failure'))).toBeUndefined();
+      expect(await metaRow('on-failure')).toBeUndefined();
     });
   });
 
@@ -212,7 +221,12 @@ describe('Worker', () => {
         [3, true, T0 + 3500],
         [4, false, null],
       ]);
-      expect(jobFailed.mock.calls).toEqual([['test', true], ['test', true], ['test', true], ['test', false]]);
+      expect(jobFailed.mock.calls).toEqual([
+        ['test', true],
+        ['test', true],
+        ['test', true],
+        ['test', false],
+      ]);
       expect((await attempts(id)).map((a) => [a.attempt, a.outcome, a.errorClass])).toEqual([
         [1, 'failed', 'Error'],
         [2, 'failed', 'Error'],
@@ -225,13 +239,16 @@ describe('Worker', () => {
       const onFailure = jest.fn();
       const id = await enqueue();
       const worker = startWorker([
-        handler(async () => {
-          throw JobError.permanent('receiver rejected the payload', { statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' });
-        }, { onFailure }),
+        handler(
+          async () => {
+            throw JobError.permanent('receiver rejected the payload', { statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' });
+          },
+          { onFailure },
+        ),
       ]);
       await worker.whenIdle();
       expect(await job(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: 'receiver rejected the payload' });
-      expect((await attempts(id))).toEqual([expect.objectContaining({ statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' })]);
+      expect(await attempts(id)).toEqual([expect.objectContaining({ statusCode: 400, errorClass: 'http_4xx', responseSnippet: 'bad' })]);
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: false, nextRunAt: null }));
     });
 
@@ -247,10 +264,10 @@ describe('Worker', () => {
       const worker = startWorker([handler(async () => undefined)]);
       await worker.whenIdle();
       expect(await job(id)).toMatchObject({ state: 'dead', lastError: 'no handler is registered for job kind "mystery"' });
-      expect((await attempts(id))).toEqual([expect.objectContaining({ errorClass: 'UnknownJobKind' })]);
+      expect(await attempts(id)).toEqual([expect.objectContaining({ errorClass: 'UnknownJobKind' })]);
     });
 
-    it("when the worker claims only handled kinds, then an unknown kind stays pending for another worker", async () => {
+    it('when the worker claims only handled kinds, then an unknown kind stays pending for another worker', async () => {
       const id = await enqueue({ kind: 'mystery' });
       const worker = startWorker([handler(async () => undefined)], { kinds: 'handled' });
       await worker.whenIdle();
@@ -267,7 +284,10 @@ describe('Worker', () => {
       const worker = startWorker([handler((payload, ctx) => gate.pass(payload.n, ctx))], { concurrency: 2 });
       await Promise.all([gate.started(0), gate.started(1)]);
       expect(gate.active).toBe(2);
-      expect((await queue.stats(db.storage.read, clock.now())).map((s) => [s.state, s.count])).toEqual([['pending', 3], ['running', 2]]);
+      expect((await queue.stats(db.storage.read, clock.now())).map((s) => [s.state, s.count])).toEqual([
+        ['pending', 3],
+        ['running', 2],
+      ]);
 
       gate.release(1);
       await gate.started(2);
@@ -330,11 +350,11 @@ describe('Worker', () => {
       await worker.whenIdle();
       expect(handle).not.toHaveBeenCalled();
       expect(await job(id)).toMatchObject({ state: 'dead', attempts: 2 });
-      expect((await attempts(id))).toEqual([expect.objectContaining({ errorClass: 'LeaseExpired' })]);
+      expect(await attempts(id)).toEqual([expect.objectContaining({ errorClass: 'LeaseExpired' })]);
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 0 }, expect.objectContaining({ willRetry: false }));
     });
 
-    it("when a slow handler finishes after its job was re-claimed elsewhere, then its commit is not applied", async () => {
+    it('when a slow handler finishes after its job was re-claimed elsewhere, then its commit is not applied', async () => {
       const gate = new Gate();
       const id = await enqueue();
       const worker = startWorker([
@@ -350,8 +370,8 @@ describe('Worker', () => {
       gate.release(0);
       await worker.whenIdle();
       expect(await job(id)).toMatchObject({ state: 'running', lockedBy: 'other', attempts: 2 });
-      expect((await metaRow('slow'))).toBeUndefined();
-      expect((await attempts(id))).toEqual([]);
+      expect(await metaRow('slow')).toBeUndefined();
+      expect(await attempts(id)).toEqual([]);
     });
   });
 

@@ -97,7 +97,10 @@ describe('entitlement.updated', () => {
       after: state(5, 2, 1, 2, true),
     });
     // What the app-user API reports is the last `after`.
-    const me = await rt.http.get('/v1/me/entitlements?environment=sandbox').set('Authorization', `Bearer ${rt.userToken('user-7f3a')}`).expect(200);
+    const me = await rt.http
+      .get('/v1/me/entitlements?environment=sandbox')
+      .set('Authorization', `Bearer ${rt.userToken('user-7f3a')}`)
+      .expect(200);
     expect(me.body.entitlements).toEqual([{ productId: GEMS, nachoProductId: 'NP-NXGLSTOEXK-0003', productType: 'consumable', ...state(5, 2, 1, 2, true) }]);
     // Through the delivery core: one delivery each in the attempt log, each with its own webhook-id.
     const deliveries = await api.deliveries((await api.get(`/projects/${api.projectId}/webhooks`).expect(200)).body.webhooks[0].id);
@@ -122,8 +125,24 @@ describe('entitlement.updated', () => {
 
     const subject = { userId: 'user-19c2', environment: 'production', productId: PREMIUM, nachoProductId: 'NP-NXGLSTOEXK-0002', productType: 'non-consumable' };
     expect(verified(sub.requests).map((b) => b.data)).toEqual([
-      { ...subject, cause: 'purchase', eventId: purchase.body.eventId, idempotencyKey: null, sequence: 1, before: state(0, 0, 0, 0, false), after: state(1, 0, 0, 1, true) },
-      { ...subject, cause: 'refund', eventId: refund.body.eventId, idempotencyKey: null, sequence: 2, before: state(1, 0, 0, 1, true), after: state(1, 1, 0, 0, false) },
+      {
+        ...subject,
+        cause: 'purchase',
+        eventId: purchase.body.eventId,
+        idempotencyKey: null,
+        sequence: 1,
+        before: state(0, 0, 0, 0, false),
+        after: state(1, 0, 0, 1, true),
+      },
+      {
+        ...subject,
+        cause: 'refund',
+        eventId: refund.body.eventId,
+        idempotencyKey: null,
+        sequence: 2,
+        before: state(1, 0, 0, 1, true),
+        after: state(1, 1, 0, 0, false),
+      },
     ]);
   });
 
@@ -215,7 +234,9 @@ describe('subscribing to entitlement.updated', () => {
       events: [{ type: 'entitlement.updated', status: 'ACTIVE', channelIds: [api.channelId] }],
     });
     expect(refused.status).toBe(422);
-    expect(refused.body.error.details.fields).toEqual([{ field: 'events.0.channelIds', message: expect.stringContaining('only allowed on FEEDBACK_CREATION') }]);
+    expect(refused.body.error.details.fields).toEqual([
+      { field: 'events.0.channelIds', message: expect.stringContaining('only allowed on FEEDBACK_CREATION') },
+    ]);
   });
 
   it('when its entry is INACTIVE, then nothing is emitted for it', async () => {

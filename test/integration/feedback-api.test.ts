@@ -30,7 +30,12 @@ const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname
 /** Field names, nesting and value types, arrays by their first element. */
 function shapeOf(value: unknown): unknown {
   if (Array.isArray(value)) return [value.length === 0 ? 'empty' : shapeOf(value[0])];
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]).sort());
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shapeOf(v)])
+        .sort(),
+    );
   return value === null ? 'null' : typeof value;
 }
 
@@ -100,7 +105,12 @@ describe('events and their payloads', () => {
     });
     expect(byEvent.ISSUE_STATUS_CHANGE.data).toMatchObject({ issue: { id: a.id, status: 'IN_PROGRESS' }, previousStatus: 'INIT' });
     expect(byEvent.ISSUE_ADDITION.data).toMatchObject({
-      feedback: { issues: [{ id: a.id, name: 'Bug Report', status: 'IN_PROGRESS' }, { id: b.id, name: 'Newly Added Issue', status: 'INIT' }] },
+      feedback: {
+        issues: [
+          { id: a.id, name: 'Bug Report', status: 'IN_PROGRESS' },
+          { id: b.id, name: 'Newly Added Issue', status: 'INIT' },
+        ],
+      },
       addedIssue: { id: b.id, feedbackCount: 1, externalIssueId: null },
     });
   });
@@ -135,7 +145,11 @@ describe('the transactional outbox', () => {
     const before = await counts(tables);
     await expect(
       rt.storage.write(async (tx) => {
-        const made = await createIssue({ tx, emit: rt.outbound.emit, now: Date.now() }, api.projectId, { name: 'Doomed', description: null, externalIssueId: null });
+        const made = await createIssue({ tx, emit: rt.outbound.emit, now: Date.now() }, api.projectId, {
+          name: 'Doomed',
+          description: null,
+          externalIssueId: null,
+        });
         expect(await count('outbound_events', tx)).toBe(before.events + 1);
         expect(made.eventId).toMatch(/^msg_/);
         throw new Error('the change fails after the emit');
@@ -154,7 +168,11 @@ describe('the transactional outbox', () => {
 
   it.each<[string, () => Promise<unknown>, number]>([
     ['a duplicate issue name', async () => api.post(`/projects/${api.projectId}/issues`, { name: 'Twice' }), 409],
-    ['feedback naming an unknown issue', async () => api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'x', issueIds: [424242] }), 422],
+    [
+      'feedback naming an unknown issue',
+      async () => api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'x', issueIds: [424242] }),
+      422,
+    ],
     ['feedback in an unknown channel', async () => api.post(`/projects/${api.projectId}/channels/999/feedbacks`, { message: 'x' }), 404],
     ['a status that ABC does not have', async () => api.patch(`/projects/${api.projectId}/issues/1`, { status: 'OPEN' }), 422],
     ['an empty message', async () => api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: ' ' }), 422],
@@ -178,17 +196,26 @@ describe('the transactional outbox', () => {
 });
 
 describe('GET /api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', () => {
-  const path = (project: number | string, channel: number | string, feedback: number | string) => `/projects/${project}/channels/${channel}/feedbacks/${feedback}`;
+  const path = (project: number | string, channel: number | string, feedback: number | string) =>
+    `/projects/${project}/channels/${channel}/feedbacks/${feedback}`;
 
   it('when the feedback exists, then it comes in the shape the create answer has (without the eventId), issues included', async () => {
     const issue = await api.createIssue('Crash on launch');
-    const created = (await api.post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'it crashes', userEmail: 'a@example.com', issueIds: [issue.id] }).expect(201)).body;
+    const created = (
+      await api
+        .post(`/projects/${api.projectId}/channels/${api.channelId}/feedbacks`, { message: 'it crashes', userEmail: 'a@example.com', issueIds: [issue.id] })
+        .expect(201)
+    ).body;
     const { eventId: _eventId, ...withoutEvent } = created;
 
     const res = await api.get(path(api.projectId, api.channelId, created.id)).expect(200);
 
     expect(res.body).toEqual(withoutEvent);
-    expect(res.body).toMatchObject({ message: 'it crashes', userEmail: 'a@example.com', issues: [expect.objectContaining({ id: issue.id, name: 'Crash on launch' })] });
+    expect(res.body).toMatchObject({
+      message: 'it crashes',
+      userEmail: 'a@example.com',
+      issues: [expect.objectContaining({ id: issue.id, name: 'Crash on launch' })],
+    });
   });
 
   it('when an issue is added later, then the feedback read afterwards lists it', async () => {
@@ -206,7 +233,11 @@ describe('GET /api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       [path(424242, api.channelId, feedback.id), { resource: 'project', projectId: 424242 }, /^no project 424242$/],
       [path(other.id, api.channelId, feedback.id), { resource: 'channel', projectId: other.id, channelId: api.channelId }, /^no channel \d+ in project \d+$/],
-      [path(api.projectId, otherChannel, feedback.id), { resource: 'feedback', channelId: otherChannel, feedbackId: feedback.id }, /^no feedback \d+ in channel \d+$/],
+      [
+        path(api.projectId, otherChannel, feedback.id),
+        { resource: 'feedback', channelId: otherChannel, feedbackId: feedback.id },
+        /^no feedback \d+ in channel \d+$/,
+      ],
       [path(api.projectId, api.channelId, 424242), { resource: 'feedback', channelId: api.channelId, feedbackId: 424242 }, /^no feedback 424242 in channel/],
     ];
     for (const [url, details, message] of cases) {
@@ -224,7 +255,11 @@ describe('GET /api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId
   ])('when the path has %s, then 400 names the parameter', async (_name, param, value) => {
     const ids = { projectId: String(api.projectId), channelId: String(api.channelId), feedbackId: '1', [param]: value };
     const res = await api.get(path(ids.projectId, ids.channelId, ids.feedbackId)).expect(400);
-    expect(res.body.error).toMatchObject({ code: 'bad_request', message: expect.stringContaining(param), details: { fields: [{ field: param, message: expect.any(String) }] } });
+    expect(res.body.error).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining(param),
+      details: { fields: [{ field: param, message: expect.any(String) }] },
+    });
   });
 });
 

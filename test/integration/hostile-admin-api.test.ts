@@ -48,7 +48,10 @@ const BODY_ROUTES: Array<[string, string]> = [
   ['POST', '/api/bins'],
   ['POST', '/api/inspector/requests/req_01K0000000000000000000000A/replay'],
 ];
-const segment = fc.oneof(fc.constantFrom('1', '0', '-1', '99999999999999999999', 'evt_x', '..', '%2e%2e', '%00', 'a'.repeat(300)), fc.string({ maxLength: 20 }));
+const segment = fc.oneof(
+  fc.constantFrom('1', '0', '-1', '99999999999999999999', 'evt_x', '..', '%2e%2e', '%00', 'a'.repeat(300)),
+  fc.string({ maxLength: 20 }),
+);
 
 describe('hostile admin API requests', () => {
   let rt: TestRuntime;
@@ -100,7 +103,10 @@ describe('hostile admin API requests', () => {
     const request = fc.record({
       route: fc.constantFrom(...BODY_ROUTES),
       body: hostileJsonBody,
-      contentType: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1') }),
+      contentType: fc.oneof(
+        { weight: 8, arbitrary: fc.constant('application/json') },
+        { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1') },
+      ),
       invalidUtf8: fc.boolean(),
     });
     await fc.assert(

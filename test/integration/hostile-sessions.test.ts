@@ -130,11 +130,33 @@ const deep = fc.integer({ min: 65, max: 21_000 }).map((n) => `${'{"a":'.repeat(n
 const body = fc.oneof(
   { weight: 6, arbitrary: hostileJsonBody },
   { weight: 1, arbitrary: deep },
-  { weight: 1, arbitrary: fc.constantFrom('{"acceptUnverified":true}', '{"token":"x"}', '{"name":"x","contentType":"text/plain\\u0001","body":"b"}', 'x=1&acceptUnverified=true', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"acceptUnverified":true}',
+      '{"token":"x"}',
+      '{"name":"x","contentType":"text/plain\\u0001","body":"b"}',
+      'x=1&acceptUnverified=true',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
 );
-const contentType = fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '');
-const method = fc.oneof({ weight: 5, arbitrary: fc.constant('GET') }, { weight: 5, arbitrary: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE') }, { weight: 1, arbitrary: fc.constantFrom('HEAD', 'OPTIONS') });
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json',
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  '',
+);
+const method = fc.oneof(
+  { weight: 5, arbitrary: fc.constant('GET') },
+  { weight: 5, arbitrary: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE') },
+  { weight: 1, arbitrary: fc.constantFrom('HEAD', 'OPTIONS') },
+);
 const hostileRequest = fc.record({ method, path, query: hostileQuery, auth, body, contentType });
 type HostileRequest = typeof hostileRequest extends fc.Arbitrary<infer T> ? T : never;
 
@@ -161,7 +183,12 @@ describe('hostile requests to the API and the pages, with cookies and tokens', (
     const headers: Record<string, string> = { ...authHeaders(r.auth, server.url) };
     if (r.contentType !== '') headers['content-type'] = r.contentType;
     const hasBody = r.method !== 'GET' && r.method !== 'HEAD';
-    const res = await pool.request({ method: r.method as 'GET', path: r.query === '' ? r.path : `${r.path}?${r.query}`, headers, body: hasBody ? r.body : undefined });
+    const res = await pool.request({
+      method: r.method as 'GET',
+      path: r.query === '' ? r.path : `${r.path}?${r.query}`,
+      headers,
+      body: hasBody ? r.body : undefined,
+    });
     const text = await res.body.text();
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     if (res.statusCode >= 500) throw new Error(`${r.method} ${r.path} (${r.auth.kind}) answered ${res.statusCode}: ${text.slice(0, 300)}`);

@@ -122,7 +122,9 @@ describe('GET /api/inspector/requests', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { data: Summary[]; nextCursor: string | null } = (await get(`/api/inspector/requests?limit=4${cursor === null ? '' : `&cursor=${cursor}`}`).expect(200)).body;
+      const page: { data: Summary[]; nextCursor: string | null } = (
+        await get(`/api/inspector/requests?limit=4${cursor === null ? '' : `&cursor=${cursor}`}`).expect(200)
+      ).body;
       expect(page.data.length).toBeLessThanOrEqual(4);
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor;
@@ -172,7 +174,11 @@ describe('GET /api/inspector/requests/:id', () => {
   it.each<[string, string, Record<string, unknown>]>([
     ['a duplicate', 'ios-again', { outcome: 'duplicate', event: expect.objectContaining({ relation: 'duplicate' }) }],
     ['a conflict', 'conflict', { outcome: 'conflict', status: 409, event: expect.objectContaining({ relation: 'conflict' }) }],
-    ['a rejected request', 'bad-json', { outcome: 'rejected', reason: 'invalid_json', event: null, body: expect.objectContaining({ text: BAD_JSON, json: false }) }],
+    [
+      'a rejected request',
+      'bad-json',
+      { outcome: 'rejected', reason: 'invalid_json', event: null, body: expect.objectContaining({ text: BAD_JSON, json: false }) },
+    ],
     ['a request to no route', 'unknown-path', { replayable: { ok: false, reason: expect.stringMatching(/not a webhook route/) } }],
   ])('when %s is opened, then the detail says what happened', async (_name, label, expected) => {
     const res = await get(`/api/inspector/requests/${sent.get(label)}`).expect(200);
@@ -216,7 +222,13 @@ describe('GET /api/inspector/requests/export', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = parse(res.text, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((r) => r.id)).toEqual(['get', 'bad-json', 'no-key'].map((l) => sent.get(l)));
-    expect(rows.find((r) => r.id === sent.get('bad-json'))).toMatchObject({ outcome: 'rejected', reason: 'invalid_json', status: '400', body: BAD_JSON, body_encoding: 'utf8' });
+    expect(rows.find((r) => r.id === sent.get('bad-json'))).toMatchObject({
+      outcome: 'rejected',
+      reason: 'invalid_json',
+      status: '400',
+      body: BAD_JSON,
+      body_encoding: 'utf8',
+    });
     expect(res.text).not.toContain(WEBHOOK_KEY);
   });
 

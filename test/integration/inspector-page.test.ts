@@ -59,7 +59,11 @@ describe('signing in', () => {
     ['no token', 400, {}],
   ])('when %s is posted, then %i and no cookie', async (_name, status, body) => {
     const payload = (body as { token?: string }).token === 'user' ? { token: rt.userToken('u1') } : body;
-    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).send(payload as object).expect(status);
+    const res = await rt.http
+      .post('/inspector/session')
+      .set(FROM_PAGE)
+      .send(payload as object)
+      .expect(status);
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
@@ -69,7 +73,10 @@ describe('signing in', () => {
   });
 
   it('when a user token sits in the cookie, then the page still asks to sign in', async () => {
-    await rt.http.get('/inspector').set('Cookie', `iaphook_admin=${rt.userToken('u1')}`).expect(303);
+    await rt.http
+      .get('/inspector')
+      .set('Cookie', `iaphook_admin=${rt.userToken('u1')}`)
+      .expect(303);
   });
 });
 
@@ -85,7 +92,15 @@ describe('what the page sends', () => {
     expect(policy).not.toContain('unsafe-inline');
     expect(policy).not.toContain('unsafe-eval');
     // Scripts and styles: exactly the inspector's files, never 'self' (which would let in /bins/<id>).
-    const directive = (name: string) => (policy.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `)) ?? '').split(' ').slice(1);
+    const directive = (name: string) =>
+      (
+        policy
+          .split(';')
+          .map((d) => d.trim())
+          .find((d) => d.startsWith(`${name} `)) ?? ''
+      )
+        .split(' ')
+        .slice(1);
     const origin = new URL((res as unknown as { request: { url: string } }).request.url).origin;
     const scripts = fs.readdirSync(PUBLIC).filter((f) => f.endsWith('.js'));
     expect(directive('script-src').sort()).toEqual(scripts.map((f) => `${origin}/inspector/assets/${f}`).sort());
@@ -144,11 +159,15 @@ describe('what the page sends', () => {
 describe('npm run token -- --link', () => {
   it('when a sign-in link is asked for, then the token rides in the fragment of the sign-in URL and lasts 12 hours', async () => {
     const root = path.join(__dirname, '..', '..');
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--link'], {
-      cwd: root,
-      env: { ...process.env, JWT_SECRET, PORT: '4321', HOST: '127.0.0.1', PUBLIC_URL: '', ...rt.database.env, NODE_ENV: 'test' },
-      timeout: 20_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--link'],
+      {
+        cwd: root,
+        env: { ...process.env, JWT_SECRET, PORT: '4321', HOST: '127.0.0.1', PUBLIC_URL: '', ...rt.database.env, NODE_ENV: 'test' },
+        timeout: 20_000,
+      },
+    );
     const match = /^http:\/\/127\.0\.0\.1:4321\/inspector\/signin#token=(\S+)\n$/.exec(stdout);
     expect(match).not.toBeNull();
     const result = verifyToken(JWT_SECRET, match![1], Date.now());
@@ -159,11 +178,15 @@ describe('npm run token -- --link', () => {
 
   it('when a token longer than JWT_MAX_TTL is asked for, then the command refuses to mint it', async () => {
     const root = path.join(__dirname, '..', '..');
-    const run = promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--expires', '3650d'], {
-      cwd: root,
-      env: { ...process.env, JWT_SECRET, JWT_MAX_TTL: '30d', ...rt.database.env, NODE_ENV: 'test' },
-      timeout: 20_000,
-    });
+    const run = promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/token.ts', '--role', 'admin', '--expires', '3650d'],
+      {
+        cwd: root,
+        env: { ...process.env, JWT_SECRET, JWT_MAX_TTL: '30d', ...rt.database.env, NODE_ENV: 'test' },
+        timeout: 20_000,
+      },
+    );
     await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('longer than JWT_MAX_TTL') });
   }, 30_000);
 });

@@ -143,7 +143,10 @@ describe('replaying a request that failed the webhook key check', () => {
   it('when the confirmation comes as ?acceptUnverified=true, then 400 asks for it in a JSON body and nothing is replayed', async () => {
     await rt.post(PURCHASE, nacho.purchaseAndroid(), null).expect(401);
     const before = await count('raw_requests');
-    const res = await rt.http.post(`/api/inspector/requests/${await newestId()}/replay?acceptUnverified=true`).set('Authorization', admin()).expect(400);
+    const res = await rt.http
+      .post(`/api/inspector/requests/${await newestId()}/replay?acceptUnverified=true`)
+      .set('Authorization', admin())
+      .expect(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_query', message: expect.stringContaining('only in a JSON body') });
     expect(await count('raw_requests')).toBe(before);
     expect(await count('events')).toBe(0);
@@ -167,7 +170,9 @@ describe('replaying a request that failed the webhook key check', () => {
 
   it('when a request that passed the key check is replayed with the flag, then the flag changes nothing', async () => {
     await rt.post(PURCHASE, nacho.purchaseIos()).expect(200);
-    const res = await replay(await newestId()).send({ acceptUnverified: true }).expect(200);
+    const res = await replay(await newestId())
+      .send({ acceptUnverified: true })
+      .expect(200);
     expect(res.body).toMatchObject({ outcome: 'duplicate', acceptedUnverified: false });
   });
 

@@ -35,7 +35,10 @@ describe('the webhook URLs and keys', () => {
   });
 
   it('when a key is asked for by its fingerprint, then an admin gets it, uncached', async () => {
-    const res = await rt.http.get(`/api/inspector/webhook-keys/${keyFingerprint(ROTATED_KEY)}`).set('Authorization', admin()).expect(200);
+    const res = await rt.http
+      .get(`/api/inspector/webhook-keys/${keyFingerprint(ROTATED_KEY)}`)
+      .set('Authorization', admin())
+      .expect(200);
     expect(res.body).toEqual({ fingerprint: keyFingerprint(ROTATED_KEY), key: ROTATED_KEY });
     expect(res.headers['cache-control']).toBe('no-store');
     const unknown = await rt.http.get('/api/inspector/webhook-keys/000000000000').set('Authorization', admin()).expect(404);
@@ -57,12 +60,25 @@ describe('the webhook URLs and keys', () => {
 
 describe("a bin's settings", () => {
   const createBin = async () => (await rt.http.post('/api/bins').set('Authorization', admin()).send({ name: 'first' }).expect(201)).body as { id: string };
-  const patch = (id: string, body: unknown) => rt.http.patch(`/api/bins/${id}`).set('Authorization', admin()).send(body as object);
+  const patch = (id: string, body: unknown) =>
+    rt.http
+      .patch(`/api/bins/${id}`)
+      .set('Authorization', admin())
+      .send(body as object);
 
   it('when its answer and name are changed, then the next request gets the new answer and the list the new name', async () => {
     const bin = await createBin();
     const res = await patch(bin.id, { name: 'orders', status: 409, body: 'busy', contentType: 'text/plain', delayMs: 5 }).expect(200);
-    expect(res.body).toMatchObject({ id: bin.id, name: 'orders', status: 409, body: 'busy', contentType: 'text/plain', delayMs: 5, maskSecrets: true, requestCount: 0 });
+    expect(res.body).toMatchObject({
+      id: bin.id,
+      name: 'orders',
+      status: 409,
+      body: 'busy',
+      contentType: 'text/plain',
+      delayMs: 5,
+      maskSecrets: true,
+      requestCount: 0,
+    });
     const answer = await rt.http.post(`/bins/${bin.id}`).send({ a: 1 }).expect(409);
     expect(answer.text).toBe('busy');
     expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');

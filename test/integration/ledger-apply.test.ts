@@ -51,9 +51,7 @@ describe('applying refunds', () => {
 
     expect((await apply(refund)).status).toBe('applied');
 
-    expect(await entriesForEvent(db(), refund)).toEqual([
-      expect.objectContaining({ entryKey: `${refund}:revoke`, kind: 'revoke', quantity: 2, amount: 120 }),
-    ]);
+    expect(await entriesForEvent(db(), refund)).toEqual([expect.objectContaining({ entryKey: `${refund}:revoke`, kind: 'revoke', quantity: 2, amount: 120 })]);
     expect(await entitlement('user-7f3a', 'sandbox', 'com.example.app.gems10')).toMatchObject({
       purchased: 5,
       refunded: 2,

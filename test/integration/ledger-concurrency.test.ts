@@ -85,7 +85,12 @@ describe('ledger locks across two storages on one database', () => {
       const ids = { originalTransactionId: `tx-last-${round}`, transactionId: `tx-last-${round}` };
       const purchase = await storeEvent(first.storage, 'purchase', nacho.purchaseIos({ userId, iapLogId: 80_000 + round, data: ids }));
       await first.storage.write((tx) => applyEvent(tx, purchase, T0 + 1000));
-      const spend = (idempotencyKey: string): ConsumptionInput => ({ environment: 'production', productId: 'com.example.app.coins100', quantity: 1, idempotencyKey });
+      const spend = (idempotencyKey: string): ConsumptionInput => ({
+        environment: 'production',
+        productId: 'com.example.app.coins100',
+        quantity: 1,
+        idempotencyKey,
+      });
 
       const settled = await Promise.allSettled([
         recordConsumption({ storage: first.storage, clock }, userId, spend(`a-${round}`)),
@@ -108,13 +113,17 @@ describe('ledger locks across two storages on one database', () => {
   it('when purchases and consumptions of one entitlement commit at once on two storages, then their before/after form one chain', async () => {
     const ids = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        storeEvent(first.storage, 'purchase', nacho.purchaseIosMulti({ iapLogId: 90_000 + i, data: { originalTransactionId: `tx-chain-${i}`, transactionId: `tx-chain-${i}` } }), T0 + i),
+        storeEvent(
+          first.storage,
+          'purchase',
+          nacho.purchaseIosMulti({ iapLogId: 90_000 + i, data: { originalTransactionId: `tx-chain-${i}`, transactionId: `tx-chain-${i}` } }),
+          T0 + i,
+        ),
       ),
     );
     const storages = [first.storage, second];
     // Each transaction reads its transitions where entitlement.updated reads them, before it commits.
-    const apply = (i: number) =>
-      storages[i % 2].write(async (tx) => entitlementTransitions(tx, (await applyEvent(tx, ids[i], T0 + 1000)).changes));
+    const apply = (i: number) => storages[i % 2].write(async (tx) => entitlementTransitions(tx, (await applyEvent(tx, ids[i], T0 + 1000)).changes));
     const spend = (i: number) =>
       storages[(i + 1) % 2].write(async (tx) => {
         const input: ConsumptionInput = { environment: 'sandbox', productId: 'com.example.app.gems10', quantity: 1, idempotencyKey: `chain-${i}` };

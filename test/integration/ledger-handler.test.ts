@@ -10,7 +10,19 @@ const context: JobContext = { jobId: 1, attempt: 1, signal: new AbortController(
 
 function claimed(eventId: string): ClaimedJob<{ eventId: string }> {
   const policy = { type: 'fixed' as const, intervalMs: 1000, maxAttempts: 3 };
-  return { id: 1, kind: APPLY_EVENT_JOB, payload: { eventId }, attempt: 1, maxAttempts: 3, policy, concurrencyKey: null, lockedBy: 'w1', lockedUntil: T0, runAt: T0, createdAt: T0 };
+  return {
+    id: 1,
+    kind: APPLY_EVENT_JOB,
+    payload: { eventId },
+    attempt: 1,
+    maxAttempts: 3,
+    policy,
+    concurrencyKey: null,
+    lockedBy: 'w1',
+    lockedUntil: T0,
+    runAt: T0,
+    createdAt: T0,
+  };
 }
 
 function failure(willRetry: boolean, message: string) {

@@ -17,10 +17,7 @@ async function send(...bodies: Array<Record<string, unknown>>): Promise<string[]
 }
 
 async function entitlements(userId: string, environment = 'production') {
-  const res = await rt.http
-    .get(`/api/users/${userId}/entitlements?environment=${environment}`)
-    .set('Authorization', `Bearer ${rt.adminToken()}`)
-    .expect(200);
+  const res = await rt.http.get(`/api/users/${userId}/entitlements?environment=${environment}`).set('Authorization', `Bearer ${rt.adminToken()}`).expect(200);
   return res.body as { userId: string; environment: string; entitlements: Array<Record<string, unknown>> };
 }
 
@@ -46,7 +43,9 @@ describe('ledger through the webhook path', () => {
     const event = await rt.http.get(`/api/events/${eventId}`).set('Authorization', `Bearer ${rt.adminToken()}`).expect(200);
     expect(event.body).toMatchObject({ eventId, status: 'applied', dedupeKey: 'purchase:production:5012' });
     expect(event.body).not.toHaveProperty('id');
-    expect(event.body.ledgerEntries).toEqual([expect.objectContaining({ kind: 'grant', quantity: 1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) })]);
+    expect(event.body.ledgerEntries).toEqual([
+      expect.objectContaining({ kind: 'grant', quantity: 1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) }),
+    ]);
     expect(event.body.rawRequestId).toMatch(/^req_/);
   });
 
@@ -88,9 +87,15 @@ describe('ledger through the webhook path', () => {
 
   it('when an app user asks for entitlements, then they see their own and only their own', async () => {
     await send(nacho.purchaseIos(), nacho.purchaseAndroid());
-    const mine = await rt.http.get('/v1/me/entitlements').set('Authorization', `Bearer ${rt.userToken('user-19c2')}`).expect(200);
+    const mine = await rt.http
+      .get('/v1/me/entitlements')
+      .set('Authorization', `Bearer ${rt.userToken('user-19c2')}`)
+      .expect(200);
     expect(mine.body.userId).toBe('user-19c2');
     expect(mine.body.entitlements.map((e: { productId: string }) => e.productId)).toEqual(['com.example.app.premium_unlock']);
-    await rt.http.get('/api/users/user-7f3a/entitlements').set('Authorization', `Bearer ${rt.userToken('user-19c2')}`).expect(403);
+    await rt.http
+      .get('/api/users/user-7f3a/entitlements')
+      .set('Authorization', `Bearer ${rt.userToken('user-19c2')}`)
+      .expect(403);
   });
 });

@@ -53,7 +53,11 @@ async function ledger(admin: string) {
   const spend = { environment: 'sandbox', productId: 'com.example.app.gems10', quantity: 1, idempotencyKey: 'order-1' };
   await api.call('POST', '/api/users/:userId/consumptions', { token: admin, params: { userId: 'user-7f3a' }, body: spend });
   await api.call('POST', '/api/users/:userId/consumptions', { token: admin, params: { userId: 'user-7f3a' }, body: spend });
-  await api.call('POST', '/api/users/:userId/consumptions', { token: admin, params: { userId: 'user-7f3a' }, body: { ...spend, quantity: 99, idempotencyKey: 'order-2' } });
+  await api.call('POST', '/api/users/:userId/consumptions', {
+    token: admin,
+    params: { userId: 'user-7f3a' },
+    body: { ...spend, quantity: 99, idempotencyKey: 'order-2' },
+  });
   await api.call('POST', '/api/users/:userId/consumptions', { token: admin, params: { userId: 'user-7f3a' }, body: { quantity: 'x' } });
 }
 
@@ -75,32 +79,71 @@ async function feedbackAndSubscriptions(admin: string, binUrl: string) {
   await api.call('PATCH', '/api/projects/:projectId', { token: admin, params: { projectId: project.id as number }, body: { recordRefunds: false } });
   await api.call('GET', '/api/projects', { token: admin });
   const events = ['FEEDBACK_CREATION', 'ISSUE_CREATION', 'ISSUE_STATUS_CHANGE', 'ISSUE_ADDITION'].map((type) => ({ type, status: 'ACTIVE' }));
-  const hook = json(await api.call('POST', '/api/projects/:projectId/webhooks', { token: admin, params: p, body: { name: 'bin', url: binUrl, status: 'ACTIVE', events, token: 'a-token-of-16-chars' } }));
+  const hook = json(
+    await api.call('POST', '/api/projects/:projectId/webhooks', {
+      token: admin,
+      params: p,
+      body: { name: 'bin', url: binUrl, status: 'ACTIVE', events, token: 'a-token-of-16-chars' },
+    }),
+  );
   const w = { projectId, webhookId: hook.id as number };
   await api.call('GET', '/api/projects/:projectId/webhooks', { token: admin, params: p });
   await api.call('GET', '/api/projects/:projectId/webhooks/:webhookId', { token: admin, params: w });
-  await api.call('PUT', '/api/projects/:projectId/webhooks/:webhookId', { token: admin, params: w, body: { name: 'bin', url: binUrl, status: 'ACTIVE', events, template: null, filter: null } });
+  await api.call('PUT', '/api/projects/:projectId/webhooks/:webhookId', {
+    token: admin,
+    params: w,
+    body: { name: 'bin', url: binUrl, status: 'ACTIVE', events, template: null, filter: null },
+  });
   await api.call('POST', '/api/projects/:projectId/webhooks', { token: admin, params: p, body: { name: 'bin', url: 'ftp://x' } });
 
   const channel = json(await api.call('POST', '/api/projects/:projectId/channels', { token: admin, params: p, body: { name: 'App' } }));
   const c = { projectId, channelId: channel.id as number };
   await api.call('GET', '/api/projects/:projectId/channels/:channelId', { token: admin, params: c });
-  await api.call('PUT', '/api/projects/:projectId/channels/:channelId/fields', { token: admin, params: c, body: { fields: [{ key: 'message', type: 'text', required: true }, { key: 'rating', type: 'number' }] } });
+  await api.call('PUT', '/api/projects/:projectId/channels/:channelId/fields', {
+    token: admin,
+    params: c,
+    body: {
+      fields: [
+        { key: 'message', type: 'text', required: true },
+        { key: 'rating', type: 'number' },
+      ],
+    },
+  });
   const issue = json(await api.call('POST', '/api/projects/:projectId/issues', { token: admin, params: p, body: { name: 'Crash on launch' } }));
   await api.call('GET', '/api/projects/:projectId/issues', { token: admin, params: p });
-  await api.call('PATCH', '/api/projects/:projectId/issues/:issueId', { token: admin, params: { projectId, issueId: issue.id as number }, body: { status: 'IN_PROGRESS' } });
+  await api.call('PATCH', '/api/projects/:projectId/issues/:issueId', {
+    token: admin,
+    params: { projectId, issueId: issue.id as number },
+    body: { status: 'IN_PROGRESS' },
+  });
   const d = { projectId, channelId };
-  const feedback = json(await api.call('POST', '/api/projects/:projectId/channels/:channelId/feedbacks', { token: admin, params: d, body: { message: 'it crashed', issueNames: ['Slow'] } }));
+  const feedback = json(
+    await api.call('POST', '/api/projects/:projectId/channels/:channelId/feedbacks', {
+      token: admin,
+      params: d,
+      body: { message: 'it crashed', issueNames: ['Slow'] },
+    }),
+  );
   const f = { ...d, feedbackId: feedback.id as number };
   await api.call('GET', '/api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId', { token: admin, params: f });
-  await api.call('POST', '/api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId/issues', { token: admin, params: f, body: { issueId: issue.id as number } });
+  await api.call('POST', '/api/projects/:projectId/channels/:channelId/feedbacks/:feedbackId/issues', {
+    token: admin,
+    params: f,
+    body: { issueId: issue.id as number },
+  });
   await api.call('POST', '/api/projects/:projectId/channels/:channelId/feedbacks', { token: admin, params: d, body: { message: 7 } });
   await rt.outboundWorker.whenIdle();
 
-  const deliveries = json<{ deliveries: Array<{ id: string }> }>(await api.call('GET', '/api/projects/:projectId/webhooks/:webhookId/deliveries', { token: admin, params: w }));
+  const deliveries = json<{ deliveries: Array<{ id: string }> }>(
+    await api.call('GET', '/api/projects/:projectId/webhooks/:webhookId/deliveries', { token: admin, params: w }),
+  );
   await api.call('POST', '/api/deliveries/:deliveryId/redeliver', { token: admin, params: { deliveryId: deliveries.deliveries[0].id } });
   await rt.outboundWorker.whenIdle();
-  await api.call('POST', '/api/projects/:projectId/webhooks/:webhookId/deliveries/redeliver', { token: admin, params: w, body: { since: '2020-01-01T00:00:00Z', states: ['failed', 'dead'] } });
+  await api.call('POST', '/api/projects/:projectId/webhooks/:webhookId/deliveries/redeliver', {
+    token: admin,
+    params: w,
+    body: { since: '2020-01-01T00:00:00Z', states: ['failed', 'dead'] },
+  });
   await api.call('POST', '/api/projects/:projectId/webhooks/:webhookId/deliveries/discard-paused', { token: admin, params: w, body: {} });
   await rt.outboundWorker.whenIdle();
   await api.call('GET', '/api/projects/:projectId/webhooks/:webhookId/deliveries', { token: admin, params: w, query: { state: 'succeeded', limit: '2' } });
@@ -126,11 +169,27 @@ async function inspector(admin: string, binId: string, eventId: string) {
 async function reconciliation(admin: string, eventId: string) {
   await api.call('GET', '/api/reconciliation', { token: admin, query: { environment: 'sandbox' } });
   await api.call('GET', '/api/reconciliation', { token: admin, query: { environment: 'sandbox', from: 'yesterday' } });
-  await api.call('POST', '/api/reconciliation/lookup', { token: admin, body: { keys: [{ environment: 'sandbox', iapLogId: 5020 }, { environment: 'sandbox', iapLogId: 1 }] } });
+  await api.call('POST', '/api/reconciliation/lookup', {
+    token: admin,
+    body: {
+      keys: [
+        { environment: 'sandbox', iapLogId: 5020 },
+        { environment: 'sandbox', iapLogId: 1 },
+      ],
+    },
+  });
   await api.call('POST', '/api/reconciliation/lookup', { token: admin, body: { eventIds: [eventId] } });
   await api.call('GET', '/api/reconciliation/events', { token: admin, query: { environment: 'sandbox', type: 'purchase' } });
   const row = nacho.purchaseIos({ iapLogId: 9001, environment: 'sandbox' });
-  await api.call('POST', '/api/reconciliation/ingest', { token: admin, body: { rows: [{ ref: 'line-1', body: row }, { ref: 'line-2', body: { userId: 'x' } }] } });
+  await api.call('POST', '/api/reconciliation/ingest', {
+    token: admin,
+    body: {
+      rows: [
+        { ref: 'line-1', body: row },
+        { ref: 'line-2', body: { userId: 'x' } },
+      ],
+    },
+  });
   await api.call('GET', '/reconciliation', { headers: { cookie: `iaphook_admin=${admin}` } });
   await api.call('GET', '/reconciliation', {});
   await api.call('GET', '/reconciliation/style.css', {});
@@ -161,15 +220,26 @@ describe('the OpenAPI document against real answers', () => {
     await inspector(admin, bin.id as string, eventId);
     await reconciliation(admin, eventId);
     await operations(admin);
-    await api.call('DELETE', '/api/projects/:projectId/webhooks/:webhookId', { token: admin, params: { projectId: rt.feedbackDefaults.projectId, webhookId: 1 } });
+    await api.call('DELETE', '/api/projects/:projectId/webhooks/:webhookId', {
+      token: admin,
+      params: { projectId: rt.feedbackDefaults.projectId, webhookId: 1 },
+    });
 
     if (process.env.OPENAPI_DUMP !== undefined) fs.writeFileSync(process.env.OPENAPI_DUMP, JSON.stringify(api.answers, null, 1));
     expect(undocumentedAnswers(openApiDocument(), api.answers)).toEqual([]);
     // The walk reached the main routes with a success, not only with errors.
     const succeeded = new Set(api.answers.filter((a) => a.status < 300).map((a) => `${a.method} ${a.route}`));
-    for (const route of ['post /webhooks/nachocode/purchase', 'get /api/events/:eventId', 'post /api/users/:userId/consumptions', 'get /api/inspector/requests/:id', 'get /api/reconciliation']) {
+    for (const route of [
+      'post /webhooks/nachocode/purchase',
+      'get /api/events/:eventId',
+      'post /api/users/:userId/consumptions',
+      'get /api/inspector/requests/:id',
+      'get /api/reconciliation',
+    ]) {
       expect(succeeded).toContain(route);
     }
-    expect(api.answers.some((a) => a.route === '/api/inspector/requests/:id' && (a.body as { deliveryAttempts?: unknown[] }).deliveryAttempts?.length)).toBe(true);
+    expect(api.answers.some((a) => a.route === '/api/inspector/requests/:id' && (a.body as { deliveryAttempts?: unknown[] }).deliveryAttempts?.length)).toBe(
+      true,
+    );
   });
 });

@@ -14,7 +14,9 @@ describe('the OpenAPI document against the registered routes', () => {
   it('when the app is built as main.ts builds it, then every registered route has an operation in the document', () => {
     const routes = registeredRoutes(rt.app as unknown as Parameters<typeof registeredRoutes>[0]);
     // The walk found the routers mounted under /api and /v1, not only the top-level ones.
-    expect(routes).toEqual(expect.arrayContaining(['GET /api/events/:eventId', 'GET /v1/me/entitlements', 'POST /webhooks/nachocode/purchase', 'ALL /bins/:binId{/*rest}']));
+    expect(routes).toEqual(
+      expect.arrayContaining(['GET /api/events/:eventId', 'GET /v1/me/entitlements', 'POST /webhooks/nachocode/purchase', 'ALL /bins/:binId{/*rest}']),
+    );
     expect(undocumentedRoutes(openApiDocument(), routes)).toEqual([]);
   });
 

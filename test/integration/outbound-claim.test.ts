@@ -38,7 +38,7 @@ it('when a key already has jobs running, then they count against its cap', async
   expect(await claim(50, 3)).toHaveLength(0);
 });
 
-it('when a running job\'s lease has expired, then its slot is free again and the job itself is claimable', async () => {
+it("when a running job's lease has expired, then its slot is free again and the job itself is claimable", async () => {
   await enqueue('webhook:a');
   await enqueue('webhook:a');
   expect(await claim(50, 1)).toHaveLength(1);
@@ -94,9 +94,7 @@ it('when two instances claim uncapped at the same moment, then every due job is 
   const other = await openStorageOn(db.database);
   try {
     for (let i = 0; i < 200; i++) await enqueue(null);
-    const claims = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => claimOn(i % 2 === 0 ? db.storage : other, 15, undefined, T0, undefined, `w${i}`)),
-    );
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => claimOn(i % 2 === 0 ? db.storage : other, 15, undefined, T0, undefined, `w${i}`)));
     const ids = claims.flat().map((j) => j.id);
     expect(ids).toHaveLength(200);
     expect(new Set(ids).size).toBe(200);
@@ -126,4 +124,3 @@ it('when capped and uncapped claims race on two instances, then no job is claime
     await other.close();
   }
 });
-

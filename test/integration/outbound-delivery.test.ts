@@ -131,7 +131,9 @@ describe('the exponential policy', () => {
     const delay = Date.parse(delivery.nextAttemptAt as string) - Date.parse(delivery.attempts[0].at);
     expect(delay).toBeGreaterThanOrEqual(2500);
     expect(delay).toBeLessThanOrEqual(5000);
-    const jobs = await rt.rows(sql`SELECT jobs.max_attempts AS n FROM jobs JOIN deliveries ON deliveries.job_id = jobs.id WHERE deliveries.id = ${delivery.id}`);
+    const jobs = await rt.rows(
+      sql`SELECT jobs.max_attempts AS n FROM jobs JOIN deliveries ON deliveries.job_id = jobs.id WHERE deliveries.id = ${delivery.id}`,
+    );
     expect(jobs).toEqual([{ n: 17 }]);
   });
 });

@@ -71,7 +71,10 @@ describe('templates and filters', () => {
       events: [{ type: 'ISSUE_STATUS_CHANGE', status: 'ACTIVE' }],
       template: {
         headers: { 'X-Event': '{{event}}' },
-        body: { text: ':white_check_mark: *{{data.issue.name}}* is {{data.issue.status}} (was {{data.previousStatus}})', count: '{{data.issue.feedbackCount}}' },
+        body: {
+          text: ':white_check_mark: *{{data.issue.name}}* is {{data.issue.status}} (was {{data.previousStatus}})',
+          count: '{{data.issue.feedbackCount}}',
+        },
       },
       filter: { 'data.issue.status': ['RESOLVED'] },
     });
@@ -108,7 +111,13 @@ describe('templates and filters', () => {
     const url = `${sub.url}/workflow?event={{event}}&issue={{data.issue.id}}&name={{data.issue.name}}`;
     const created = await api.createWebhook(url, { events: [{ type: 'ISSUE_CREATION', status: 'ACTIVE' }], template: { method }, signingSecret: SECRET_A });
     expect(await api.webhook(created.id)).toMatchObject({ url, template: { method } });
-    const refused = await api.post(`/projects/${api.projectId}/webhooks`, { name: 'with body', url, status: 'ACTIVE', events: [], template: { method, body: {} } });
+    const refused = await api.post(`/projects/${api.projectId}/webhooks`, {
+      name: 'with body',
+      url,
+      status: 'ACTIVE',
+      events: [],
+      template: { method, body: {} },
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.error.details.fields).toEqual([{ field: 'template.body', message: expect.stringContaining(`a ${method} sends no body`) }]);
 
@@ -119,7 +128,11 @@ describe('templates and filters', () => {
     const query = `event=ISSUE_CREATION&issue=${issue.id}&name=Login%20%26%20%22checkout%22%20%3D%20broken%3F`;
     expect(request).toMatchObject({ method, path: `/workflow?${query}`, body: '' });
     expect(request.headers['content-type']).toBeUndefined();
-    expect(Object.fromEntries(new URL(request.path, sub.url).searchParams)).toEqual({ event: 'ISSUE_CREATION', issue: String(issue.id), name: 'Login & "checkout" = broken?' });
+    expect(Object.fromEntries(new URL(request.path, sub.url).searchParams)).toEqual({
+      event: 'ISSUE_CREATION',
+      issue: String(issue.id),
+      name: 'Login & "checkout" = broken?',
+    });
     // What a receiver verifies for a bodyless request: the query string as it arrived.
     const verify = (payload: string) => new StandardWebhook(SECRET_A).verify(payload, request.headers as Record<string, string>, { jsonParse: false });
     expect(() => verify(request.path.slice(request.path.indexOf('?') + 1))).not.toThrow();
@@ -136,7 +149,13 @@ describe('SSRF guard at connection time', () => {
 
   it.each<[string, LookupAddress[]]>([
     ['a loopback address', [{ address: '127.0.0.1', family: 4 }]],
-    ['a public and a private address', [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.1', family: 4 }]],
+    [
+      'a public and a private address',
+      [
+        { address: '93.184.216.34', family: 4 },
+        { address: '10.0.0.1', family: 4 },
+      ],
+    ],
     ['an IPv4-mapped loopback', [{ address: '::ffff:127.0.0.1', family: 6 }]],
   ])('when a subscriber name resolves to %s, then nothing is sent and the delivery fails as blocked_address', async (_label, addresses) => {
     const sub = await subscriber();

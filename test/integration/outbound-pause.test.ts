@@ -122,7 +122,10 @@ describe('when auto-disable happens', () => {
     sub.replyOnce({ status: 503 });
     await issue('queued', projectId);
     await issue('gone', projectId);
-    expect(await api.webhook(webhookId, projectId)).toMatchObject({ status: 'INACTIVE', health: { disabledReason: 'the endpoint answered 410 Gone', paused: true } });
+    expect(await api.webhook(webhookId, projectId)).toMatchObject({
+      status: 'INACTIVE',
+      health: { disabledReason: 'the endpoint answered 410 Gone', paused: true },
+    });
     expect(await states(webhookId, projectId)).toEqual(['failed', 'paused']);
   });
 });

@@ -96,7 +96,10 @@ describe('endpoint health', () => {
     await api.createIssue('d', {}, projectId);
     await settle(rt);
     const hook = await api.webhook(webhookId, projectId);
-    expect(hook).toMatchObject({ status: 'INACTIVE', health: { consecutiveFailures: 4, disabledReason: '4 deliveries in a row failed over 24 h', paused: true } });
+    expect(hook).toMatchObject({
+      status: 'INACTIVE',
+      health: { consecutiveFailures: 4, disabledReason: '4 deliveries in a row failed over 24 h', paused: true },
+    });
 
     // Disabled automatically: a later event is kept, paused, not sent.
     await api.createIssue('e', {}, projectId);
@@ -115,7 +118,10 @@ describe('endpoint health', () => {
     const { id: _id, projectId: _p, signing: _s, health: _h, createdAt: _c, updatedAt: _u, ...body } = hook;
     sub.reply({ status: 200 });
     const enabled = await api.put(`/projects/${projectId}/webhooks/${webhookId}`, { ...body, status: 'ACTIVE' }).expect(200);
-    expect(enabled.body).toMatchObject({ status: 'ACTIVE', health: { consecutiveFailures: 0, failingSince: null, disabledReason: null, disabledAt: null, paused: false } });
+    expect(enabled.body).toMatchObject({
+      status: 'ACTIVE',
+      health: { consecutiveFailures: 0, failingSince: null, disabledReason: null, disabledAt: null, paused: false },
+    });
     await settle(rt);
     expect(sub.requests).toHaveLength(5);
     await api.post(`/deliveries/${latestFailed.id}/redeliver`).expect(202);

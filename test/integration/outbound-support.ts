@@ -38,9 +38,21 @@ export function adminApi(rt: TestRuntime) {
     projectId,
     channelId,
     get: (path: string) => rt.http.get(`/api${path}`).set('Authorization', auth()),
-    post: (path: string, body: unknown = {}) => rt.http.post(`/api${path}`).set('Authorization', auth()).send(body as object),
-    put: (path: string, body: unknown) => rt.http.put(`/api${path}`).set('Authorization', auth()).send(body as object),
-    patch: (path: string, body: unknown) => rt.http.patch(`/api${path}`).set('Authorization', auth()).send(body as object),
+    post: (path: string, body: unknown = {}) =>
+      rt.http
+        .post(`/api${path}`)
+        .set('Authorization', auth())
+        .send(body as object),
+    put: (path: string, body: unknown) =>
+      rt.http
+        .put(`/api${path}`)
+        .set('Authorization', auth())
+        .send(body as object),
+    patch: (path: string, body: unknown) =>
+      rt.http
+        .patch(`/api${path}`)
+        .set('Authorization', auth())
+        .send(body as object),
     del: (path: string) => rt.http.delete(`/api${path}`).set('Authorization', auth()),
     async createWebhook(url: string, overrides: Record<string, unknown> = {}, project = projectId): Promise<{ id: number }> {
       const res = await this.post(`/projects/${project}/webhooks`, webhookBody(url, overrides));

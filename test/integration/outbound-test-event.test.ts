@@ -65,7 +65,13 @@ describe('test events', () => {
 
   it.each<[string, (api: ReturnType<typeof adminApi>, id: number) => Promise<unknown>, number, string]>([
     ['an unknown subscription', async () => undefined, 404, 'not_found'],
-    ['an INACTIVE subscription', (api, id) => api.put(`/projects/${api.projectId}/webhooks/${id}`, { name: `inactive-${id}`, url: `${sub.url}/x`, status: 'INACTIVE', events: [] }).expect(200), 409, 'conflict'],
+    [
+      'an INACTIVE subscription',
+      (api, id) =>
+        api.put(`/projects/${api.projectId}/webhooks/${id}`, { name: `inactive-${id}`, url: `${sub.url}/x`, status: 'INACTIVE', events: [] }).expect(200),
+      409,
+      'conflict',
+    ],
   ])('when the test is for %s, then it is refused', async (_name, arrange, status, code) => {
     const api = adminApi(rt);
     const hook = await api.createWebhook(`${sub.url}/t3`, { name: `refused-${status}` });

@@ -19,7 +19,15 @@ describe('CRUD', () => {
   it('when a subscription is created, read, listed, replaced and deleted, then each answer shows it without its secret', async () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const created = await api
-      .post(base(), webhookBody(URL, { name: 'Slack', token: 'abcdefghijklmnop', signingSecret: secret, events: [{ type: 'FEEDBACK_CREATION', status: 'ACTIVE', channelIds: [api.channelId] }] }))
+      .post(
+        base(),
+        webhookBody(URL, {
+          name: 'Slack',
+          token: 'abcdefghijklmnop',
+          signingSecret: secret,
+          events: [{ type: 'FEEDBACK_CREATION', status: 'ACTIVE', channelIds: [api.channelId] }],
+        }),
+      )
       .expect(201);
     expect(created.body).toMatchObject({
       id: expect.any(Number),
@@ -41,7 +49,12 @@ describe('CRUD', () => {
     expect((await api.get(`${base()}/${id}`).expect(200)).body).toEqual(created.body);
     expect((await api.get(base()).expect(200)).body.webhooks).toEqual([created.body]);
 
-    const replaced = await api.put(`${base()}/${id}`, webhookBody(URL, { name: 'Slack', status: 'INACTIVE', events: ALL_EVENTS, signingSecret: 'whsec_bmV3LXNlY3JldC1uZXctc2VjcmV0LTEyMzQ1' })).expect(200);
+    const replaced = await api
+      .put(
+        `${base()}/${id}`,
+        webhookBody(URL, { name: 'Slack', status: 'INACTIVE', events: ALL_EVENTS, signingSecret: 'whsec_bmV3LXNlY3JldC1uZXctc2VjcmV0LTEyMzQ1' }),
+      )
+      .expect(200);
     expect(replaced.body).toMatchObject({ status: 'INACTIVE', token: null, events: ALL_EVENTS.map((e) => ({ ...e, channelIds: [] })) });
     expect(replaced.body.signing.previousSecretValidUntil).toEqual(expect.any(String));
 
@@ -103,7 +116,12 @@ describe('validation', () => {
   });
 
   it('when the body is not JSON, then 400', async () => {
-    const res = await rt.http.post(`/api${base()}`).set('Authorization', `Bearer ${rt.adminToken()}`).set('Content-Type', 'application/json').send('{').expect(400);
+    const res = await rt.http
+      .post(`/api${base()}`)
+      .set('Authorization', `Bearer ${rt.adminToken()}`)
+      .set('Content-Type', 'application/json')
+      .send('{')
+      .expect(400);
     expect(res.body.error.code).toBe('invalid_json');
   });
 

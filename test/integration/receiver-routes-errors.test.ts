@@ -33,7 +33,10 @@ describe('receiver routes: which errors are the sender’s', () => {
       seen.push(inbound.bodyError?.code);
       return { status: 413, body: { error: { code: 'payload_too_large' } }, outcome: 'rejected', reason: 'payload_too_large', eventId: null };
     });
-    const res = await request(app).post('/webhooks/nachocode/purchase').set('Content-Type', 'application/json').send(JSON.stringify({ pad: 'x'.repeat(200) }));
+    const res = await request(app)
+      .post('/webhooks/nachocode/purchase')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ pad: 'x'.repeat(200) }));
     expect(res.status).toBe(413);
     expect(seen).toEqual(['payload_too_large']);
   });

@@ -104,7 +104,12 @@ describe('rejections', () => {
     ['no Authorization header', () => rt.post(PURCHASE, nacho.purchaseIos(), null), 401, 'unauthorized'],
     ['a wrong key', () => rt.post(PURCHASE, nacho.purchaseIos(), 'not-a-configured-key-xxxx'), 401, 'unauthorized'],
     ['unparseable JSON', () => rt.post(PURCHASE, '{"userId": "u1", '), 400, 'invalid_json'],
-    ['a text/plain body', () => rt.http.post(PURCHASE).set('Authorization', `Bearer ${WEBHOOK_KEY}`).set('Content-Type', 'text/plain').send('hello'), 415, 'unsupported_media_type'],
+    [
+      'a text/plain body',
+      () => rt.http.post(PURCHASE).set('Authorization', `Bearer ${WEBHOOK_KEY}`).set('Content-Type', 'text/plain').send('hello'),
+      415,
+      'unsupported_media_type',
+    ],
     ['a body over BODY_LIMIT', () => rt.post(PURCHASE, nacho.purchaseIos({ padding: 'x'.repeat(5000) })), 413, 'payload_too_large'],
     ['a refund on the purchase route', () => rt.post(PURCHASE, nacho.refundAndroid()), 422, 'shape_mismatch'],
     ['a JSON array', () => rt.post(AUTO, [1, 2]), 422, 'validation_failed'],

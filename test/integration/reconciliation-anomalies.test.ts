@@ -27,11 +27,13 @@ async function report(query = ''): Promise<ReconciliationReport> {
   return (await rt.http.get(`/api/reconciliation?environment=production${query}`).set('Authorization', admin()).expect(200)).body;
 }
 const rejected = (r: ReconciliationReport) => r.anomalies.filter((a) => a.code === 'rejected_request');
-const newestRequestId = async () =>
-  (await rt.http.get('/api/inspector/requests?limit=1').set('Authorization', admin()).expect(200)).body.data[0].id as string;
+const newestRequestId = async () => (await rt.http.get('/api/inspector/requests?limit=1').set('Authorization', admin()).expect(200)).body.data[0].id as string;
 
 function acknowledge(id: string, body: unknown, sub = 'alice') {
-  return rt.http.post(`/api/reconciliation/anomalies/${encodeURIComponent(id)}/acknowledge`).set('Authorization', admin(sub)).send(body as object);
+  return rt.http
+    .post(`/api/reconciliation/anomalies/${encodeURIComponent(id)}/acknowledge`)
+    .set('Authorization', admin(sub))
+    .send(body as object);
 }
 
 describe('rejected requests that resolve', () => {
@@ -63,7 +65,11 @@ describe('rejected requests that resolve', () => {
     expect((await report()).anomalyCounts.rejected_request).toBe(1);
     // The same refund, fixed, through the import path: same identity, refundedAt as one instant.
     const body = nacho.refundAndroid({ refundedAt: '2026-03-05T10:00:00.000Z' });
-    const res = await rt.http.post('/api/reconciliation/ingest').set('Authorization', admin()).send({ rows: [{ ref: 'export.csv:2', body }] }).expect(200);
+    const res = await rt.http
+      .post('/api/reconciliation/ingest')
+      .set('Authorization', admin())
+      .send({ rows: [{ ref: 'export.csv:2', body }] })
+      .expect(200);
     expect(res.body.results[0].outcome).toBe('stored');
     expect((await report()).anomalyCounts.rejected_request).toBe(0);
   });
@@ -101,7 +107,11 @@ describe('near-identical rejections', () => {
     });
     expect(group.evidence.rawRequestIds).toHaveLength(3);
     expect(group.explanation).toContain('5 near-identical POSTs');
-    expect(rejected(r).filter((a) => a !== group).map((a) => a.count)).toEqual([1, 1]);
+    expect(
+      rejected(r)
+        .filter((a) => a !== group)
+        .map((a) => a.count),
+    ).toEqual([1, 1]);
   });
 
   it('when a still-invalid body is replayed and refused again, then the replay joins its original', async () => {
@@ -120,7 +130,11 @@ describe('near-identical rejections', () => {
     await rt.post(AUTO, 'not json at all').expect(400);
     await rt.post('/Webhooks/Nachocode', 'not json at all').expect(400);
     await rt.post(AUTO, 'other bytes, not json').expect(400);
-    expect(rejected(await report()).map((a) => a.count).sort()).toEqual([1, 2]);
+    expect(
+      rejected(await report())
+        .map((a) => a.count)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it('when a report runs twice, then the anomaly ids are the same', async () => {
@@ -155,7 +169,11 @@ describe('requests rejected before rejections were identified', () => {
     const after = await report();
     // The three copies of 5012 resolved (its purchase is stored now); 6001 and the non-JSON body remain.
     expect(after.anomalyCounts.rejected_request).toBe(2);
-    expect(rejected(after).map((a) => a.evidence.details.dedupeKey ?? null).sort()).toEqual([null, 'purchase:production:6001'].sort());
+    expect(
+      rejected(after)
+        .map((a) => a.evidence.details.dedupeKey ?? null)
+        .sort(),
+    ).toEqual([null, 'purchase:production:6001'].sort());
     expect(await rt.identifyOldRejections()).toBe(0);
   });
 });

@@ -49,7 +49,10 @@ describe.each(['csv', 'jsonl'] as const)('reconciling a %s export with the local
       missing: { purchase: 1, refund: 1 },
       extra: { purchase: 1, refund: 0 },
       mismatched: { purchase: 1, refund: 0 },
-      ranges: { purchase: { from: '2026-03-02T08:00:00.000Z', to: '2026-03-04T10:00:00.000Z' }, refund: { from: '2026-03-04T08:00:00.000Z', to: '2026-03-05T10:00:00.000Z' } },
+      ranges: {
+        purchase: { from: '2026-03-02T08:00:00.000Z', to: '2026-03-04T10:00:00.000Z' },
+        refund: { from: '2026-03-04T08:00:00.000Z', to: '2026-03-05T10:00:00.000Z' },
+      },
       ingest: null,
       discrepancies: 5,
     });
@@ -58,7 +61,14 @@ describe.each(['csv', 'jsonl'] as const)('reconciling a %s export with the local
       expect.objectContaining({ type: 'refund', iapLogId: 105, refundedAt: '2026-03-05T10:00:00.000Z', refundQuantity: 2 }),
     ]);
     expect(log.samples('extra')).toEqual([
-      expect.objectContaining({ type: 'purchase', iapLogId: 103, userId: 'user-not-in-export', status: 'applied', source: 'webhook', eventId: expect.stringMatching(/^evt_/) }),
+      expect.objectContaining({
+        type: 'purchase',
+        iapLogId: 103,
+        userId: 'user-not-in-export',
+        status: 'applied',
+        source: 'webhook',
+        eventId: expect.stringMatching(/^evt_/),
+      }),
     ]);
     expect(log.samples('mismatched')).toEqual([
       expect.objectContaining({ type: 'purchase', iapLogId: 102, fields: [{ field: 'price', file: 1500, ledger: 1200 }] }),

@@ -114,7 +114,9 @@ describe('the reconciliation page', () => {
     const open = await page(rt.adminToken()).expect(200);
     expect(open.text).not.toContain(action);
     expect(open.text).not.toMatch(/id="over_refund"/);
-    expect(open.text).toContain('1 acknowledged not shown. <a href="/reconciliation?environment=production&amp;include=acknowledged">Show acknowledged ones too</a>');
+    expect(open.text).toContain(
+      '1 acknowledged not shown. <a href="/reconciliation?environment=production&amp;include=acknowledged">Show acknowledged ones too</a>',
+    );
 
     const all = await page(rt.adminToken(), '?include=acknowledged').expect(200);
     expect(all.text).toMatch(/id="over_refund">over_refund \(0, 1 acknowledged\)/);

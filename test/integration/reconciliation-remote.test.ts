@@ -49,7 +49,12 @@ async function reconcile(source: LedgerSource, ingest = false) {
 describe('reconciling against a running instance (--url)', () => {
   it('when compared over the API, then the discrepancies are the same as against the database', async () => {
     const { summary, log } = await reconcile(remote());
-    expect(summary).toMatchObject({ missing: { purchase: 1, refund: 1 }, extra: { purchase: 1, refund: 0 }, mismatched: { purchase: 1, refund: 0 }, discrepancies: 5 });
+    expect(summary).toMatchObject({
+      missing: { purchase: 1, refund: 1 },
+      extra: { purchase: 1, refund: 0 },
+      mismatched: { purchase: 1, refund: 0 },
+      discrepancies: 5,
+    });
     expect(log.samples('extra')).toEqual([expect.objectContaining({ iapLogId: 103 })]);
   });
 
@@ -87,7 +92,12 @@ describe('the reconciliation admin API', () => {
     expect(res.body.facts).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'purchase', iapLogId: 101, dedupeKey: 'purchase:production:101', status: 'applied', source: 'webhook' }),
-        expect.objectContaining({ type: 'refund', iapLogId: 102, refundedAt: '2026-03-04T08:00:00.000Z', fields: expect.objectContaining({ refundQuantity: 1 }) }),
+        expect.objectContaining({
+          type: 'refund',
+          iapLogId: 102,
+          refundedAt: '2026-03-04T08:00:00.000Z',
+          fields: expect.objectContaining({ refundQuantity: 1 }),
+        }),
       ]),
     );
     expect(res.body.facts).toHaveLength(2);
@@ -95,12 +105,20 @@ describe('the reconciliation admin API', () => {
 
   it('when event ids from a range page are looked up, then their full facts come back', async () => {
     const page = await rt.http.get('/api/reconciliation/events?environment=production&type=refund').set('Authorization', admin()).expect(200);
-    const res = await rt.http.post('/api/reconciliation/lookup').set('Authorization', admin()).send({ eventIds: [page.body.data[0].eventId] }).expect(200);
+    const res = await rt.http
+      .post('/api/reconciliation/lookup')
+      .set('Authorization', admin())
+      .send({ eventIds: [page.body.data[0].eventId] })
+      .expect(200);
     expect(res.body.facts).toEqual([expect.objectContaining({ type: 'refund', iapLogId: 102, eventId: page.body.data[0].eventId })]);
   });
 
   it('when a lookup body is malformed, then it is a 422 naming the field', async () => {
-    const res = await rt.http.post('/api/reconciliation/lookup').set('Authorization', admin()).send({ keys: [{ environment: 'prod', iapLogId: 1 }] }).expect(422);
+    const res = await rt.http
+      .post('/api/reconciliation/lookup')
+      .set('Authorization', admin())
+      .send({ keys: [{ environment: 'prod', iapLogId: 1 }] })
+      .expect(422);
     expect(res.body.error.details.fields[0].field).toBe('keys.0.environment');
   });
 
@@ -119,7 +137,12 @@ describe('the reconciliation admin API', () => {
 
   it('when bodies are ingested over the API, then they go through the receiver as imports and a repeat is a duplicate', async () => {
     const body = nacho.purchaseIos({ iapLogId: 777, data: { transactionId: 't-777' } });
-    const send = () => rt.http.post('/api/reconciliation/ingest').set('Authorization', admin()).send({ rows: [{ ref: 'list.csv:2', body }, { body: { userId: 'x' } }] }).expect(200);
+    const send = () =>
+      rt.http
+        .post('/api/reconciliation/ingest')
+        .set('Authorization', admin())
+        .send({ rows: [{ ref: 'list.csv:2', body }, { body: { userId: 'x' } }] })
+        .expect(200);
     const first = await send();
     expect(first.body.results).toEqual([
       { ref: 'list.csv:2', status: 200, outcome: 'stored', eventId: expect.stringMatching(/^evt_/), error: null },

@@ -149,7 +149,15 @@ describe('totals in GET /api/reconciliation', () => {
     const all = await report();
     expect(all.totals).toEqual([
       expect.objectContaining({ productId: 'com.example.app.coins100', purchases: 2, unitsGranted: 2, unitsConsumed: 1, grossPrice: 2400, netPrice: 2400 }),
-      expect.objectContaining({ productId: 'com.example.app.premium_unlock', purchases: 1, refunds: 1, unitsRefunded: 1, grossPrice: 4900, refundedPrice: 4900, netPrice: 0 }),
+      expect.objectContaining({
+        productId: 'com.example.app.premium_unlock',
+        purchases: 1,
+        refunds: 1,
+        unitsRefunded: 1,
+        grossPrice: 4900,
+        refundedPrice: 4900,
+        netPrice: 0,
+      }),
     ]);
     expect(all.overall).toMatchObject({ purchases: 3, refunds: 1, grossPrice: 7300, refundedPrice: 4900, netPrice: 2400 });
     expect(all.daily).toEqual([

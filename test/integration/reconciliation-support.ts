@@ -48,7 +48,12 @@ export function exportRows(): Json[] {
     purchase(102, '2026-03-03T08:00:00.000Z', { price: 1500 }),
     { ...purchase(102, '2026-03-03T08:00:00.000Z'), refundQuantity: 1, refundedAt: '2026-03-04T08:00:00.000Z', purchasedAt: undefined },
     purchase(105, '2026-03-04T10:00:00.000Z', { userId: 'user-lost', quantity: 3, price: 3600 }),
-    { ...purchase(105, '2026-03-04T10:00:00.000Z', { userId: 'user-lost', quantity: 3, price: 3600 }), refundQuantity: 2, refundedAt: '2026-03-05T10:00:00.000Z', purchasedAt: undefined },
+    {
+      ...purchase(105, '2026-03-04T10:00:00.000Z', { userId: 'user-lost', quantity: 3, price: 3600 }),
+      refundQuantity: 2,
+      refundedAt: '2026-03-05T10:00:00.000Z',
+      purchasedAt: undefined,
+    },
     purchase(101, '2026-03-02T08:00:00.000Z'),
     purchase(201, '2026-03-02T08:00:00.000Z', { environment: 'sandbox' }),
     { ...purchase(106, '2026-03-03T08:00:00.000Z'), quantity: 'lots' },

@@ -12,7 +12,8 @@ let rt: TestRuntime;
 let server: Awaited<ReturnType<typeof listen>>;
 let http: ReturnType<typeof request>;
 let cookie: string;
-const count = async (table: 'bins' | 'events' | 'ledger_entries' | 'raw_requests') => (await rt.rows<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)}`))[0].n;
+const count = async (table: 'bins' | 'events' | 'ledger_entries' | 'raw_requests') =>
+  (await rt.rows<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)}`))[0].n;
 
 beforeAll(async () => {
   rt = await startRuntime({ PUBLIC_URL: 'https://iaphook.example.com' });

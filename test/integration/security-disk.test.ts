@@ -30,7 +30,9 @@ async function diskBytes(): Promise<number> {
   return [file, `${file}-wal`].reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
 }
 const rejectedIds = async () =>
-  (await rt.http.get('/api/inspector/requests?outcome=rejected&limit=500').set('Authorization', `Bearer ${rt.adminToken()}`).expect(200)).body.data.map((r: { id: string }) => r.id) as string[];
+  (await rt.http.get('/api/inspector/requests?outcome=rejected&limit=500').set('Authorization', `Bearer ${rt.adminToken()}`).expect(200)).body.data.map(
+    (r: { id: string }) => r.id,
+  ) as string[];
 
 /** A genuine nachocode purchase refused for its body (a field missing): a lost event to replay after a fix. */
 async function genuineRejection(): Promise<string> {
@@ -53,7 +55,9 @@ describe('a keyless flood', () => {
     const listed = await rejectedIds();
     expect(listed).toContain(genuine);
     // The address's quota: the first RAW_UNVERIFIED_PER_ADDRESS (100) are kept, each cut to 4 KB.
-    const kept = await rt.rows<{ kept: number; size: number; sha: string }>(sql`SELECT length(body) AS kept, body_size AS size, body_sha256 AS sha FROM raw_requests WHERE key_fingerprint IS NULL`);
+    const kept = await rt.rows<{ kept: number; size: number; sha: string }>(
+      sql`SELECT length(body) AS kept, body_size AS size, body_sha256 AS sha FROM raw_requests WHERE key_fingerprint IS NULL`,
+    );
     expect(kept).toHaveLength(100);
     expect(kept.every((r) => r.kept === 4 * KB && r.size > 250 * KB - 400 && /^[0-9a-f]{64}$/.test(r.sha))).toBe(true);
     const metrics = await rt.http.get('/metrics').expect(200);
@@ -95,7 +99,9 @@ describe('a bin flood', () => {
         const res = await request(`${server.url}/bins/${bin.id}`, { method: 'POST', body: Buffer.alloc(250 * KB, 48 + (i % 10)) });
         await res.body.dump();
       }
-      const rows = await rt.rows<{ size: number; first: Buffer }>(sql`SELECT length(body) AS size, substr(body, 1, 1) AS first FROM raw_requests WHERE bin_id = ${bin.id} ORDER BY received_at, id`);
+      const rows = await rt.rows<{ size: number; first: Buffer }>(
+        sql`SELECT length(body) AS size, substr(body, 1, 1) AS first FROM raw_requests WHERE bin_id = ${bin.id} ORDER BY received_at, id`,
+      );
       expect(rows.reduce((sum, r) => sum + r.size, 0)).toBeLessThanOrEqual(1024 * KB);
       expect(rows).toHaveLength(4);
       expect(Buffer.from(rows[rows.length - 1].first).toString()).toBe(String(19 % 10));

@@ -53,7 +53,11 @@ describe('deeply nested JSON', () => {
   });
 
   it('when the sign-in gets 3,000 levels within its size limit, then 422', async () => {
-    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).set('Content-Type', 'application/json').send(`${'['.repeat(3000)}${']'.repeat(3000)}`);
+    const res = await rt.http
+      .post('/inspector/session')
+      .set(FROM_PAGE)
+      .set('Content-Type', 'application/json')
+      .send(`${'['.repeat(3000)}${']'.repeat(3000)}`);
     expect(res.status).toBe(422);
   });
 
@@ -65,13 +69,20 @@ describe('deeply nested JSON', () => {
 });
 
 describe('bin content types', () => {
-  it.each(['text/plain\u0001', 'text/plain; charset=utf-8\u0001', 'text/plain;', 'text/plain; x="unterminated'])('when a bin is created with %p, then 422 names contentType', async (contentType) => {
-    const res = await rt.http.post('/api/bins').set('Authorization', `Bearer ${rt.adminToken()}`).send({ body: 'x', contentType }).expect(422);
-    expect(res.body.error.details.fields).toEqual([expect.objectContaining({ field: 'contentType' })]);
-  });
+  it.each(['text/plain\u0001', 'text/plain; charset=utf-8\u0001', 'text/plain;', 'text/plain; x="unterminated'])(
+    'when a bin is created with %p, then 422 names contentType',
+    async (contentType) => {
+      const res = await rt.http.post('/api/bins').set('Authorization', `Bearer ${rt.adminToken()}`).send({ body: 'x', contentType }).expect(422);
+      expect(res.body.error.details.fields).toEqual([expect.objectContaining({ field: 'contentType' })]);
+    },
+  );
 
   it('when a bin stored before the check has an invalid content type, then its captures are still answered', async () => {
-    const created = await rt.http.post('/api/bins').set('Authorization', `Bearer ${rt.adminToken()}`).send({ body: 'hello', contentType: 'text/plain' }).expect(201);
+    const created = await rt.http
+      .post('/api/bins')
+      .set('Authorization', `Bearer ${rt.adminToken()}`)
+      .send({ body: 'hello', contentType: 'text/plain' })
+      .expect(201);
     const invalid = 'text/plain; charset=utf-8\u0001';
     await rt.storage.write((tx) => tx.run(sql`UPDATE bins SET content_type = ${invalid} WHERE id = ${created.body.id}`));
     const server = await listen(rt.app);

@@ -24,8 +24,30 @@ describe('files at rest', () => {
   it('when a webhook is spooled, then the spool folder is 0700 and its segment 0600', () => {
     const dir = path.join(tempDir(), 'spool');
     const spool = new Spool(dir);
-    const raw = { id: 'req_1', receivedAt: 1, method: 'POST', path: '/webhooks/nachocode', query: null, headers: {}, body: null, bodySize: 0, bodySha256: null, contentType: null, remoteAddr: null, requestId: null, keyFingerprint: null, source: 'webhook' as const };
-    spool.append({ kind: 'rejected', spooledAt: 1, reason: 'test', durationMs: 1, raw, answer: { status: 401, body: {}, outcome: 'rejected', reason: 'unauthorized', eventId: null } });
+    const raw = {
+      id: 'req_1',
+      receivedAt: 1,
+      method: 'POST',
+      path: '/webhooks/nachocode',
+      query: null,
+      headers: {},
+      body: null,
+      bodySize: 0,
+      bodySha256: null,
+      contentType: null,
+      remoteAddr: null,
+      requestId: null,
+      keyFingerprint: null,
+      source: 'webhook' as const,
+    };
+    spool.append({
+      kind: 'rejected',
+      spooledAt: 1,
+      reason: 'test',
+      durationMs: 1,
+      raw,
+      answer: { status: 401, body: {}, outcome: 'rejected', reason: 'unauthorized', eventId: null },
+    });
     spool.close();
     expect(mode(dir)).toBe(0o700);
     for (const name of fs.readdirSync(dir)) expect(mode(path.join(dir, name))).toBe(0o600);
@@ -39,7 +61,10 @@ describe('secrets in captured requests', () => {
 
   it('when a webhook carries secrets in headers and the query string, then the list, detail, cURL and exports show none of them', async () => {
     rt = await startRuntime();
-    const req = rt.http.post(`/webhooks/nachocode/purchase?api_key=${SECRET}&page=1`).set('Authorization', `Bearer ${WEBHOOK_KEY}`).set('Content-Type', 'application/json');
+    const req = rt.http
+      .post(`/webhooks/nachocode/purchase?api_key=${SECRET}&page=1`)
+      .set('Authorization', `Bearer ${WEBHOOK_KEY}`)
+      .set('Content-Type', 'application/json');
     for (const name of SENDER_HEADERS) req.set(name, SECRET);
     await req.send(JSON.stringify(nacho.purchaseIos())).expect(200);
 
@@ -63,8 +88,10 @@ describe('secrets in captured requests', () => {
       const masked = await rt.http.post('/api/bins').set('Authorization', admin()).send({}).expect(201);
       expect([clear.body.maskSecrets, masked.body.maskSecrets]).toEqual([false, true]);
       const headers = { 'x-hub-signature-256': `sha256=${SECRET}`, cookie: `iaphook_admin=${rt.adminToken()}` };
-      for (const bin of [clear.body, masked.body]) await (await request(`${server.url}/bins/${bin.id}?token=${SECRET}`, { method: 'POST', headers, body: 'x' })).body.dump();
-      const captured = async (binId: string) => (await rt.rows<{ headers: string; query: string }>(sql`SELECT headers, query FROM raw_requests WHERE bin_id = ${binId}`))[0];
+      for (const bin of [clear.body, masked.body])
+        await (await request(`${server.url}/bins/${bin.id}?token=${SECRET}`, { method: 'POST', headers, body: 'x' })).body.dump();
+      const captured = async (binId: string) =>
+        (await rt.rows<{ headers: string; query: string }>(sql`SELECT headers, query FROM raw_requests WHERE bin_id = ${binId}`))[0];
       const kept = await captured(clear.body.id);
       expect(JSON.parse(kept.headers)['x-hub-signature-256']).toBe(`sha256=${SECRET}`);
       expect(JSON.parse(kept.headers).cookie).toMatch(/^\*{4}/);

@@ -24,7 +24,10 @@ describe('JWT_MAX_TTL', () => {
     ['exp: 1e20', () => jwt.sign({ role: 'admin', exp: 1e20 }, JWT_SECRET, { algorithm: 'HS256' })],
     ['a 10-year token', () => adminFor(3650 * DAY)],
     ['a 31-day token', () => adminFor(31 * DAY)],
-    ['a token issued long ago that ends tomorrow', () => jwt.sign({ role: 'admin', iat: nowSeconds() - 400 * DAY, exp: nowSeconds() + DAY }, JWT_SECRET, { algorithm: 'HS256' })],
+    [
+      'a token issued long ago that ends tomorrow',
+      () => jwt.sign({ role: 'admin', iat: nowSeconds() - 400 * DAY, exp: nowSeconds() + DAY }, JWT_SECRET, { algorithm: 'HS256' }),
+    ],
   ])('when %s is used, then the API and the pages refuse it with 401, never 500', async (_name, make) => {
     rt = await startRuntime({}, { startWorker: false });
     const token = make();
@@ -39,8 +42,15 @@ describe('JWT_MAX_TTL', () => {
 
   it('when JWT_MAX_TTL is 1h, then a 2-hour token is refused and the cookie of a 30-minute one lasts 30 minutes', async () => {
     rt = await startRuntime({ JWT_MAX_TTL: '1h' }, { startWorker: false });
-    await rt.http.get('/api/events').set('Authorization', `Bearer ${adminFor(7200)}`).expect(401);
-    const res = await rt.http.post('/inspector/session').set(FROM_PAGE).send({ token: adminFor(1800) }).expect(204);
+    await rt.http
+      .get('/api/events')
+      .set('Authorization', `Bearer ${adminFor(7200)}`)
+      .expect(401);
+    const res = await rt.http
+      .post('/inspector/session')
+      .set(FROM_PAGE)
+      .send({ token: adminFor(1800) })
+      .expect(204);
     const maxAge = Number(/Max-Age=(\d+)/.exec(String(res.headers['set-cookie']))![1]);
     expect(maxAge).toBeGreaterThan(1790);
     expect(maxAge).toBeLessThanOrEqual(1800);
@@ -48,7 +58,10 @@ describe('JWT_MAX_TTL', () => {
 
   it('when a 30-day token (the default maximum) is used, then it works', async () => {
     rt = await startRuntime({}, { startWorker: false });
-    await rt.http.get('/api/events').set('Authorization', `Bearer ${adminFor(30 * DAY)}`).expect(200);
+    await rt.http
+      .get('/api/events')
+      .set('Authorization', `Bearer ${adminFor(30 * DAY)}`)
+      .expect(200);
   });
 });
 
@@ -69,7 +82,10 @@ describe('signing out', () => {
     await rt.http.get('/inspector').set('Cookie', cookie).expect(303);
     await rt.http.get('/reconciliation').set('Cookie', cookie).expect(401);
     await rt.http.post('/inspector/session').set(FROM_PAGE).send({ token }).expect(401);
-    await rt.http.get('/api/bins').set('Authorization', `Bearer ${adminFor(3600 + 1)}`).expect(200);
+    await rt.http
+      .get('/api/bins')
+      .set('Authorization', `Bearer ${adminFor(3600 + 1)}`)
+      .expect(200);
   });
 
   it('when the server restarts, then a signed-out token stays refused', async () => {

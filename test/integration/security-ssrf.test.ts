@@ -30,7 +30,11 @@ function createWebhook(rt: TestRuntime, url: string) {
 
 async function createFeedback(rt: TestRuntime) {
   const { projectId, channelId } = rt.feedbackDefaults;
-  await rt.http.post(`/api/projects/${projectId}/channels/${channelId}/feedbacks`).set('Authorization', `Bearer ${rt.adminToken()}`).send({ message: 'hello' }).expect(201);
+  await rt.http
+    .post(`/api/projects/${projectId}/channels/${channelId}/feedbacks`)
+    .set('Authorization', `Bearer ${rt.adminToken()}`)
+    .send({ message: 'hello' })
+    .expect(201);
 }
 
 /** Attempts of deliver-webhook jobs, waiting until `count` exist. */

@@ -73,7 +73,19 @@ describe('npm run send against the receiver', () => {
   it('when a refund names an earlier purchase with the same options, then it revokes that purchase without a mismatch', async () => {
     const { results } = await send(['purchase', '--user', 'user-later', '--os', 'android', '--quantity', '3']);
     const iapLogId = Number(/iapLogId=(\d+)/.exec(results[0].label)![1]);
-    const refund = await send(['refund', '--for-purchase', String(iapLogId), '--user', 'user-later', '--os', 'android', '--quantity', '3', '--refund-quantity', '1']);
+    const refund = await send([
+      'refund',
+      '--for-purchase',
+      String(iapLogId),
+      '--user',
+      'user-later',
+      '--os',
+      'android',
+      '--quantity',
+      '3',
+      '--refund-quantity',
+      '1',
+    ]);
     expect(accepted(refund.results)).toEqual([[200, false]]);
     await rt.worker.whenIdle();
     expect(await rt.rows(sql`SELECT code FROM anomalies`)).toEqual([]);
@@ -88,7 +100,10 @@ describe('npm run send against the receiver', () => {
     const { results } = await send(['refund', '--url', `${server.url}/bins/${bin.body.id}`]);
     expect(results.map((r) => r.status)).toEqual([200, 200]);
     const bodies = await rt.rows<{ body: Buffer }>(sql`SELECT body FROM raw_requests WHERE bin_id = ${bin.body.id} ORDER BY id`);
-    expect(bodies.map((b) => Object.keys(JSON.parse(b.body.toString())))).toEqual([expect.arrayContaining(['purchasedAt']), expect.arrayContaining(['refundedAt'])]);
+    expect(bodies.map((b) => Object.keys(JSON.parse(b.body.toString())))).toEqual([
+      expect.arrayContaining(['purchasedAt']),
+      expect.arrayContaining(['refundedAt']),
+    ]);
   });
 
   it.each<[string, string[], number]>([
@@ -97,7 +112,11 @@ describe('npm run send against the receiver', () => {
   ])('when sending with %s, then the result says it failed', async (_name, argv, status) => {
     const args = parseSendArgs(argv);
     const url = status === 0 ? args.url! : `${server.url}/webhooks/nachocode/purchase`;
-    const results = await sendUnits([planUnit(args.kind!, args.options, 0, () => 1, { now: 0, random: Math.random })], { urlFor: () => url, key: args.key, concurrency: 1 });
+    const results = await sendUnits([planUnit(args.kind!, args.options, 0, () => 1, { now: 0, random: Math.random })], {
+      urlFor: () => url,
+      key: args.key,
+      concurrency: 1,
+    });
     expect(results[0]).toMatchObject({ ok: false, status: status === 0 ? null : status });
   });
 });

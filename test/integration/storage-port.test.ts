@@ -76,9 +76,7 @@ describe('transactions', () => {
   });
 
   it('when an insert breaks a unique index, then isUniqueViolation says so', async () => {
-    const error = await db.storage
-      .write((tx) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('doc', 'again', 0)`))
-      .catch((e: unknown) => e);
+    const error = await db.storage.write((tx) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('doc', 'again', 0)`)).catch((e: unknown) => e);
     expect(db.storage.isUniqueViolation(error)).toBe(true);
     expect(db.storage.isUniqueViolation(new Error('other'))).toBe(false);
   });

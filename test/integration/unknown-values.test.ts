@@ -19,8 +19,16 @@ afterEach(() => rt.stop());
 const admin = () => `Bearer ${rt.adminToken()}`;
 const api = {
   get: (path: string) => rt.http.get(path).set('Authorization', admin()),
-  put: (path: string, body: unknown) => rt.http.put(path).set('Authorization', admin()).send(body as object),
-  post: (path: string, body: unknown = {}) => rt.http.post(path).set('Authorization', admin()).send(body as object),
+  put: (path: string, body: unknown) =>
+    rt.http
+      .put(path)
+      .set('Authorization', admin())
+      .send(body as object),
+  post: (path: string, body: unknown = {}) =>
+    rt.http
+      .post(path)
+      .set('Authorization', admin())
+      .send(body as object),
   delete: (path: string) => rt.http.delete(path).set('Authorization', admin()),
 };
 
@@ -256,7 +264,10 @@ describe('identifiers are stored exactly as sent', () => {
 
     expect(await entitlements('abc ')).toEqual([expect.objectContaining({ productId: ' coins ', nachoProductId: 'NP-1 ', balance: 1 })]);
     expect(await entitlements('abc')).toEqual([]);
-    const me = await rt.http.get('/v1/me/entitlements?environment=production').set('Authorization', `Bearer ${rt.userToken('abc ')}`).expect(200);
+    const me = await rt.http
+      .get('/v1/me/entitlements?environment=production')
+      .set('Authorization', `Bearer ${rt.userToken('abc ')}`)
+      .expect(200);
     expect(me.body).toMatchObject({ userId: 'abc ', entitlements: [expect.objectContaining({ productId: ' coins ' })] });
 
     // Spending goes by the same exact ids.

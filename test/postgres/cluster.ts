@@ -40,7 +40,12 @@ export async function startCluster(count: number, env: Record<string, string> = 
 
 export const adminToken = () => signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 3600 });
 
-export async function api<T = Record<string, unknown>>(server: ServerProcess, method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = Record<string, unknown>>(
+  server: ServerProcess,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${server.url}${route}`, {
     method,
     headers: { Authorization: `Bearer ${adminToken()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },

@@ -23,7 +23,9 @@ async function burst(cluster: Cluster, subscriber: { url: string }): Promise<voi
   expect(created.status).toBe(201);
   // All at once, so the burst is queued before much of it is sent.
   const created_ = await Promise.all(
-    Array.from({ length: DELIVERIES }, (_, i) => api(i % 2 === 0 ? a : b, 'POST', `/api/projects/${projectId}/issues`, { name: `failover issue ${Date.now()} ${i}` })),
+    Array.from({ length: DELIVERIES }, (_, i) =>
+      api(i % 2 === 0 ? a : b, 'POST', `/api/projects/${projectId}/issues`, { name: `failover issue ${Date.now()} ${i}` }),
+    ),
   );
   expect(created_.map((r) => r.status)).toEqual(Array(DELIVERIES).fill(201));
 }

@@ -73,7 +73,9 @@ async function buildEmbeddedInstall(sqlite: TestDatabase, subscriberUrl: string)
     await eventually(async () => ((await rt.rows(sql`SELECT id FROM job_attempts`)).length > 0 ? true : undefined), 10_000, 'the first delivery');
     await rt.outboundWorker.stop({ deadlineMs: 5000 });
     for (const name of ['pending one', 'pending two']) await rt.http.post(`/api/projects/${projectId}/issues`).set(admin(rt)).send({ name }).expect(201);
-    const pending = await rt.rows<{ id: string }>(sql`SELECT e.id FROM outbound_events e JOIN deliveries d ON d.event_id = e.id WHERE d.state = 'pending' ORDER BY e.id`);
+    const pending = await rt.rows<{ id: string }>(
+      sql`SELECT e.id FROM outbound_events e JOIN deliveries d ON d.event_id = e.id WHERE d.state = 'pending' ORDER BY e.id`,
+    );
     return { entitlements: await entitlements(rt), counts: await countRows(rt.storage), pending: pending.map((p) => p.id) };
   } finally {
     await rt.close();
@@ -115,7 +117,12 @@ describe('npm run migrate-to-postgres', () => {
         // The same default project, not a new one.
         expect((await rt.rows(sql`SELECT id FROM projects`)).length).toBe(1);
         await eventually(async () => (subscriber.received.length >= 3 ? true : undefined), 20_000, 'the pending deliveries');
-        expect(subscriber.received.slice(1).map((r) => r.webhookId).sort()).toEqual(before.pending);
+        expect(
+          subscriber.received
+            .slice(1)
+            .map((r) => r.webhookId)
+            .sort(),
+        ).toEqual(before.pending);
         // New rows after the move get fresh ids (the identities continue after the copied ones).
         await rt.post('/webhooks/nachocode/purchase', nacho.purchaseIos({ iapLogId: 9_000_001, data: { transactionId: 'after-move' } })).expect(200);
         await rt.http.post(`/api/projects/${rt.feedbackDefaults.projectId}/issues`).set(admin(rt)).send({ name: 'after the move' }).expect(201);

@@ -56,7 +56,11 @@ describe('two instances on one database', () => {
       let purchased = 0;
       for (let u = 0; u < 50; u += 1) {
         const server = u % 2 === 0 ? a : b;
-        const res = await api<{ entitlements: Array<{ purchased: number }> }>(server, 'GET', `/api/users/cluster-user-${u}/entitlements?environment=production`);
+        const res = await api<{ entitlements: Array<{ purchased: number }> }>(
+          server,
+          'GET',
+          `/api/users/cluster-user-${u}/entitlements?environment=production`,
+        );
         purchased += res.body.entitlements.reduce((sum, e) => sum + e.purchased, 0);
       }
       return purchased;

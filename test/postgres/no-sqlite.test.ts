@@ -28,7 +28,12 @@ it('when the runtime starts on PostgreSQL, then no SQLite module is loaded and n
       await rt.close(1000);
       process.stdout.write(JSON.stringify({ backend: rt.storage.backend, loaded }));
     });`;
-  const env = serverEnv(database.dir, 0, { DATABASE_URL: database.url!, NACHOCODE_WEBHOOK_KEYS: E2E_WEBHOOK_KEY, JWT_SECRET: E2E_JWT_SECRET, APPLY_THREAD: 'true' });
+  const env = serverEnv(database.dir, 0, {
+    DATABASE_URL: database.url!,
+    NACHOCODE_WEBHOOK_KEYS: E2E_WEBHOOK_KEY,
+    JWT_SECRET: E2E_JWT_SECRET,
+    APPLY_THREAD: 'true',
+  });
   const { stdout } = await run(process.execPath, ['-e', probe], { cwd: PROJECT_ROOT, env, timeout: 30_000 });
   expect(JSON.parse(stdout)).toEqual({ backend: 'postgres', loaded: [] });
   expect(fs.existsSync(path.join(database.dir, 'iaphook.db'))).toBe(false);

@@ -104,10 +104,10 @@ export interface TestStorage {
  * process's connection to the same file (SQLite). The caller closes it.
  */
 export function openStorageOn(database: TestDatabase, poolSize = 4): Promise<Storage> {
-  return openStorage(
-    database.url === null ? { backend: 'sqlite', path: database.env.DATABASE_PATH } : { backend: 'postgres', url: database.url, poolSize },
-    { busyTimeoutMs: 5000, commitMaxBatch: 512 },
-  );
+  return openStorage(database.url === null ? { backend: 'sqlite', path: database.env.DATABASE_PATH } : { backend: 'postgres', url: database.url, poolSize }, {
+    busyTimeoutMs: 5000,
+    commitMaxBatch: 512,
+  });
 }
 
 /** The storage port on a fresh database, for tests below the runtime (queue, ledger, repositories). */

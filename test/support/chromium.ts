@@ -110,12 +110,17 @@ export async function findChromium(options: FindOptions = {}): Promise<string> {
     // Another test file may have installed it while this one waited for the lock.
     const again = planChromium(machine);
     if (again.kind === 'use') return again.path;
-    (options.log ?? ((line) => process.stderr.write(`${line}\n`)))("browser tests: no Chromium or Chrome found; installing Debian's chromium (apt-get install chromium)");
+    (options.log ?? ((line) => process.stderr.write(`${line}\n`)))(
+      "browser tests: no Chromium or Chrome found; installing Debian's chromium (apt-get install chromium)",
+    );
     for (const argv of APT_INSTALL) {
       try {
         await (options.run ?? runCommand)(argv);
       } catch (error) {
-        throw new Error(`\`${argv.join(' ')}\` failed (${(error as Error).message.split('\n')[0]}): install Chromium by hand, or set CHROMIUM_PATH=/path/to/chrome`, { cause: error });
+        throw new Error(
+          `\`${argv.join(' ')}\` failed (${(error as Error).message.split('\n')[0]}): install Chromium by hand, or set CHROMIUM_PATH=/path/to/chrome`,
+          { cause: error },
+        );
       }
     }
     const after = planChromium(machine);

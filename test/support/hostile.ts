@@ -45,7 +45,10 @@ const unavailable = fc.record({ tokenNotFoundUserIds: field(fc.array(text, { max
 
 /** JSON text of an object with prototype-polluting keys written in (JSON.stringify would not emit them). */
 const polluted = fc
-  .tuple(fc.oneof(purchase, refund), fc.constantFrom('"__proto__":{"polluted":true}', '"constructor":{"prototype":{"polluted":true}}', '"data":{"__proto__":{"isAdmin":true}}'))
+  .tuple(
+    fc.oneof(purchase, refund),
+    fc.constantFrom('"__proto__":{"polluted":true}', '"constructor":{"prototype":{"polluted":true}}', '"data":{"__proto__":{"isAdmin":true}}'),
+  )
   .map(([value, key]) => JSON.stringify(value).replace(/^\{/, `{${key},`));
 const nested = fc
   .tuple(fc.integer({ min: 1, max: 4000 }), fc.boolean())
@@ -142,7 +145,10 @@ export function hostileWebhook(validKey: string): fc.Arbitrary<HostileRequest> {
 export const hostileQuery = fc
   .array(
     fc.tuple(
-      fc.oneof(fc.constantFrom('type', 'status', 'userId', 'environment', 'limit', 'cursor', 'since', 'state', 'q', '__proto__', 'constructor'), fc.string({ maxLength: 10 })),
+      fc.oneof(
+        fc.constantFrom('type', 'status', 'userId', 'environment', 'limit', 'cursor', 'since', 'state', 'q', '__proto__', 'constructor'),
+        fc.string({ maxLength: 10 }),
+      ),
       fc.oneof(
         fc.constantFrom('purchase', 'refund', 'applied', 'production', 'sandbox', '-1', '0', '1e400', '999999999999', 'NaN', '', '[]', '{}'),
         fc.string({ maxLength: 30 }),
@@ -160,7 +166,12 @@ export const hostileJsonBody = fc.oneof(
       name: field(text),
       url: field(fc.constantFrom('http://127.0.0.1:9/hook', 'https://example.invalid/x', 'ftp://x', 'http://user:pw@127.0.0.1/')),
       status: field(fc.constantFrom('ACTIVE', 'INACTIVE', 'ON_REVIEW', 'RESOLVED', 'INIT')),
-      events: field(fc.array(fc.record({ type: field(fc.constantFrom('FEEDBACK_CREATION', 'ISSUE_CREATION', 'X')), status: field(fc.constantFrom('ACTIVE', 'INACTIVE')) }), { maxLength: 3 })),
+      events: field(
+        fc.array(
+          fc.record({ type: field(fc.constantFrom('FEEDBACK_CREATION', 'ISSUE_CREATION', 'X')), status: field(fc.constantFrom('ACTIVE', 'INACTIVE')) }),
+          { maxLength: 3 },
+        ),
+      ),
       message: field(text),
       description: field(text),
       issueIds: field(fc.array(fc.integer(), { maxLength: 3 })),

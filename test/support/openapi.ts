@@ -105,7 +105,8 @@ export function registeredRoutes(app: { router: { stack: Layer[] } }): string[] 
     for (const layer of stack) {
       if (layer.route !== undefined) {
         for (const path of [layer.route.path].flat()) {
-          for (const [method, on] of Object.entries(layer.route.methods)) if (on) found.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${prefix}${path}`);
+          for (const [method, on] of Object.entries(layer.route.methods))
+            if (on) found.push(`${method === '_all' ? 'ALL' : method.toUpperCase()} ${prefix}${path}`);
         }
       } else if (layer.handle?.stack !== undefined) {
         const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';

@@ -75,7 +75,10 @@ export async function startWithDefaults(options: SpawnOptions): Promise<{ server
   const server = await startServer(options);
   const defaults = await until(
     () => {
-      const line = server.stdout().split('\n').find((l) => l.includes('feedback: default project and channel'));
+      const line = server
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('feedback: default project and channel'));
       return line === undefined ? null : (JSON.parse(line) as FeedbackDefaults);
     },
     10_000,

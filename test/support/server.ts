@@ -284,7 +284,9 @@ export async function waitForHealthy(server: ServerProcess, timeoutMs = 20_000):
   while (Date.now() < deadline) {
     if (server.exited) {
       const exit = await server.waitForExit(5_000).catch(() => null);
-      throw new Error(`server exited before it was healthy (code ${exit?.code}, signal ${exit?.signal})\nstderr:\n${server.stderr()}\nstdout:\n${server.stdout()}`);
+      throw new Error(
+        `server exited before it was healthy (code ${exit?.code}, signal ${exit?.signal})\nstderr:\n${server.stderr()}\nstdout:\n${server.stdout()}`,
+      );
     }
     try {
       const res = await httpGet(`${server.url}/healthz`, { timeoutMs: 1000 });

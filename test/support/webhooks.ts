@@ -19,7 +19,11 @@ export interface Posted {
 }
 
 /** One POST of a JSON body (or raw text) with the e2e webhook key unless headers say otherwise. */
-export async function postWebhook(baseUrl: string, body: unknown, options: { path?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Posted> {
+export async function postWebhook(
+  baseUrl: string,
+  body: unknown,
+  options: { path?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Posted> {
   const started = performance.now();
   const res = await request(`${baseUrl}${options.path ?? PURCHASE_PATH}`, {
     method: 'POST',

@@ -29,14 +29,18 @@ function problems(body: Record<string, unknown>, fields = FIELDS): Array<{ field
   }
 }
 
-describe('feedback values against the channel\'s fields', () => {
+describe("feedback values against the channel's fields", () => {
   it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
     ['only the required text', { message: 'hi' }, { message: 'hi' }],
     ['text with spaces around it (trimmed, as message always was)', { message: '  hi  ' }, { message: 'hi' }],
-    ['a value of every type', { message: 'm', userEmail: 'a@example.com', category: 'bug', platforms: ['ios', 'android'], rating: 4.5, seenAt: '2026-03-02', build: '3.1' }, { message: 'm', userEmail: 'a@example.com', category: 'bug', platforms: ['ios', 'android'], rating: 4.5, seenAt: '2026-03-02', build: '3.1' }],
+    [
+      'a value of every type',
+      { message: 'm', userEmail: 'a@example.com', category: 'bug', platforms: ['ios', 'android'], rating: 4.5, seenAt: '2026-03-02', build: '3.1' },
+      { message: 'm', userEmail: 'a@example.com', category: 'bug', platforms: ['ios', 'android'], rating: 4.5, seenAt: '2026-03-02', build: '3.1' },
+    ],
     ['null for an optional field (left out, as userEmail: null always was)', { message: 'm', userEmail: null, category: null }, { message: 'm' }],
     ['an empty multi-select that is optional', { message: 'm', platforms: [] }, { message: 'm', platforms: [] }],
-    ['a date as ABC\'s server takes it', { message: 'm', seenAt: '2026-03-02 10:30:00' }, { message: 'm', seenAt: '2026-03-02 10:30:00' }],
+    ["a date as ABC's server takes it", { message: 'm', seenAt: '2026-03-02 10:30:00' }, { message: 'm', seenAt: '2026-03-02 10:30:00' }],
   ])('when the body has %s, then the values stored are exactly those accepted', (_label, body, stored) => {
     const values = checkFeedbackValues(FIELDS, body);
     expect(values).toEqual(stored);
@@ -59,7 +63,15 @@ describe('feedback values against the channel\'s fields', () => {
     ['a date given as a number (ABC refuses it too)', { message: 'm', seenAt: 1772400000000 }, [['seenAt', /must be a date/]]],
     ['a key the channel does not declare', { message: 'm', category2: 'x' }, [['category2', /not a field of this channel/]]],
     ['an inherited name as a key', JSON.parse('{"message":"m","__proto__":{"x":1}}') as Record<string, unknown>, [['__proto__', /not a field/]]],
-    ['several problems', { rating: 'x', extra: 1 }, [['message', /required/], ['rating', /number/], ['extra', /not a field/]]],
+    [
+      'several problems',
+      { rating: 'x', extra: 1 },
+      [
+        ['message', /required/],
+        ['rating', /number/],
+        ['extra', /not a field/],
+      ],
+    ],
   ])('when the body has %s, then 422 names each field', (_label, body, expected) => {
     const found = problems(body);
     expect(found.map((p) => p.field)).toEqual(expected.map(([field]) => field));
@@ -77,7 +89,12 @@ describe('feedback values against the channel\'s fields', () => {
 
 describe('field declarations', () => {
   it('when fields are declared with defaults left out, then they are stored complete', () => {
-    expect(fieldList.parse([{ key: 'message', type: 'text', required: true }, { key: 'tags', type: 'multiSelect', options: ['a', 'b'] }])).toEqual([
+    expect(
+      fieldList.parse([
+        { key: 'message', type: 'text', required: true },
+        { key: 'tags', type: 'multiSelect', options: ['a', 'b'] },
+      ]),
+    ).toEqual([
       { key: 'message', type: 'text', required: true },
       { key: 'tags', type: 'multiSelect', required: false, options: ['a', 'b'] },
     ]);
@@ -87,7 +104,14 @@ describe('field declarations', () => {
     ['no field at all', [], '(list)'],
     ['a reserved key', [{ key: 'createdAt', type: 'date' }], '0.key'],
     ['a key that is not a plain name', [{ key: 'a-b', type: 'text' }], '0.key'],
-    ['a key declared twice', [{ key: 'a', type: 'text' }, { key: 'a', type: 'number' }], '1.key'],
+    [
+      'a key declared twice',
+      [
+        { key: 'a', type: 'text' },
+        { key: 'a', type: 'number' },
+      ],
+      '1.key',
+    ],
     ['an unknown type', [{ key: 'a', type: 'images' }], '0.type'],
     ['a select without options', [{ key: 'a', type: 'select' }], '0.options'],
     ['options on a number', [{ key: 'a', type: 'number', options: ['1'] }], '0.options'],

@@ -18,19 +18,33 @@ describe('planChromium', () => {
     ["Debian's chromium", machine(['/usr/bin/chromium', '/usr/bin/google-chrome']), { kind: 'use', path: '/usr/bin/chromium' }],
     ["Ubuntu's chromium-browser", machine(['/usr/bin/chromium-browser']), { kind: 'use', path: '/usr/bin/chromium-browser' }],
     ['Google Chrome', machine(['/usr/bin/google-chrome-stable']), { kind: 'use', path: '/usr/bin/google-chrome-stable' }],
-    ['Chrome on macOS', machine(['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']), { kind: 'use', path: '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome' }],
+    [
+      'Chrome on macOS',
+      machine(['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome']),
+      { kind: 'use', path: '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome' },
+    ],
     ['a chromium elsewhere on PATH', machine(['/usr/local/bin/chromium']), { kind: 'use', path: '/usr/local/bin/chromium' }],
-    ['CHROMIUM_PATH, before the usual paths', machine(['/opt/c/chrome', '/usr/bin/chromium'], { env: { CHROMIUM_PATH: '/opt/c/chrome' } }), { kind: 'use', path: '/opt/c/chrome' }],
+    [
+      'CHROMIUM_PATH, before the usual paths',
+      machine(['/opt/c/chrome', '/usr/bin/chromium'], { env: { CHROMIUM_PATH: '/opt/c/chrome' } }),
+      { kind: 'use', path: '/opt/c/chrome' },
+    ],
     ['none, as root with apt-get', machine(['/usr/bin/apt-get'], { isRoot: true }), { kind: 'install' }],
     [
       'none, with apt-get but not root',
       machine(['/usr/bin/apt-get']),
-      { kind: 'fail', message: 'the browser tests need Chromium or Chrome and none was found: run `sudo apt-get install chromium`, or set CHROMIUM_PATH=/path/to/chrome' },
+      {
+        kind: 'fail',
+        message: 'the browser tests need Chromium or Chrome and none was found: run `sudo apt-get install chromium`, or set CHROMIUM_PATH=/path/to/chrome',
+      },
     ],
     [
       'none, as root without apt-get',
       machine([], { isRoot: true }),
-      { kind: 'fail', message: 'the browser tests need Chromium or Chrome and none was found: install Chromium or Google Chrome, or set CHROMIUM_PATH=/path/to/chrome' },
+      {
+        kind: 'fail',
+        message: 'the browser tests need Chromium or Chrome and none was found: install Chromium or Google Chrome, or set CHROMIUM_PATH=/path/to/chrome',
+      },
     ],
     [
       'a CHROMIUM_PATH that is not there (never another browser instead)',
@@ -72,14 +86,20 @@ describe('findChromium', () => {
     const run = async () => {
       throw new Error('E: Unable to locate package chromium\nmore');
     };
-    const error = (await findChromium({ machine: machine(['/usr/bin/apt-get'], { isRoot: true }), lockDir, log: () => undefined, run }).catch((e: unknown) => e)) as Error;
-    expect(error.message).toBe('`apt-get update -qq` failed (E: Unable to locate package chromium): install Chromium by hand, or set CHROMIUM_PATH=/path/to/chrome');
+    const error = (await findChromium({ machine: machine(['/usr/bin/apt-get'], { isRoot: true }), lockDir, log: () => undefined, run }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(error.message).toBe(
+      '`apt-get update -qq` failed (E: Unable to locate package chromium): install Chromium by hand, or set CHROMIUM_PATH=/path/to/chrome',
+    );
     expect(fs.existsSync(lockDir)).toBe(false);
   });
 
   it('when none is installed and nothing may be installed, then it fails without running anything', async () => {
     const run = jest.fn(async () => undefined);
-    await expect(findChromium({ machine: machine(['/usr/bin/apt-get']), lockDir, run })).rejects.toThrow(/^the browser tests need Chromium or Chrome and none was found: run `sudo apt-get install chromium`/);
+    await expect(findChromium({ machine: machine(['/usr/bin/apt-get']), lockDir, run })).rejects.toThrow(
+      /^the browser tests need Chromium or Chrome and none was found: run `sudo apt-get install chromium`/,
+    );
     expect(run).not.toHaveBeenCalled();
   });
 });

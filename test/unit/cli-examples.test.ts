@@ -17,16 +17,19 @@ describe('documented examples', () => {
     expect(NACHOCODE_EXAMPLES[name]).toEqual(fixture('nachocode', file));
   });
 
-  it('when the purchase example is sent, then it is the README\'s curl purchase', () => {
+  it("when the purchase example is sent, then it is the README's curl purchase", () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
     const curl = /-d '(\{"userId":"user-7f3a"[\s\S]*?\})'/.exec(readme);
     expect(JSON.parse(curl![1].replace(/\n\s*/g, ''))).toEqual(NACHOCODE_EXAMPLES.purchase);
   });
 
-  it.each(EVENT_TYPES.filter((t) => t !== 'ISSUE_ADDITION' && t !== 'entitlement.updated'))('when a %s test event is sent, then it is the documented example with ABC\'s real status', (type) => {
-    const documented = JSON.stringify(fixture('abc', `${type.toLowerCase().replace(/_/g, '-')}.json`)).replace(/"OPEN"/g, '"INIT"');
-    expect(EXAMPLE_EVENTS[type]).toEqual(JSON.parse(documented));
-  });
+  it.each(EVENT_TYPES.filter((t) => t !== 'ISSUE_ADDITION' && t !== 'entitlement.updated'))(
+    "when a %s test event is sent, then it is the documented example with ABC's real status",
+    (type) => {
+      const documented = JSON.stringify(fixture('abc', `${type.toLowerCase().replace(/_/g, '-')}.json`)).replace(/"OPEN"/g, '"INIT"');
+      expect(EXAMPLE_EVENTS[type]).toEqual(JSON.parse(documented));
+    },
+  );
 
   it("when an entitlement.updated test event is sent, then it is the README's example body", () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -35,7 +38,7 @@ describe('documented examples', () => {
     expect(EXAMPLE_EVENTS['entitlement.updated']).toEqual({ event: body.type, data: body.data });
   });
 
-  it('when an ISSUE_ADDITION test event is sent, then it has the shape ABC\'s server sends', () => {
+  it("when an ISSUE_ADDITION test event is sent, then it has the shape ABC's server sends", () => {
     expect(EXAMPLE_EVENTS.ISSUE_ADDITION).toEqual(fixture('abc', 'as-sent', 'issue-addition.json'));
   });
 });

@@ -8,7 +8,11 @@ describe('forwardedHeaders', () => {
     ['the webhook key', { authorization: 'Bearer ****abcd', 'content-type': 'application/json' }, { 'content-type': 'application/json' }],
     ['an unmasked secret kept by a bin', { Authorization: 'Bearer whk_live_secret', 'X-Hub-Signature-256': 'sha256=aa', cookie: 'a=b' }, {}],
     ['per-hop headers', { host: 'iaphook.example.com', 'content-length': '12', connection: 'keep-alive', 'transfer-encoding': 'chunked' }, {}],
-    ['the rest, repeated ones too', { 'user-agent': 'nachocode', 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'], 'x-iaphook-replay-of': 'req_1' }, { 'user-agent': 'nachocode', 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'], 'x-iaphook-replay-of': 'req_1' }],
+    [
+      'the rest, repeated ones too',
+      { 'user-agent': 'nachocode', 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'], 'x-iaphook-replay-of': 'req_1' },
+      { 'user-agent': 'nachocode', 'x-forwarded-for': ['1.1.1.1', '2.2.2.2'], 'x-iaphook-replay-of': 'req_1' },
+    ],
     ['a forged request id', { 'x-iaphook-request-id': 'req_forged' }, {}],
   ])('when the stored headers hold %s, then the forwarded ones are right', (_name, stored, expected) => {
     expect(forwardedHeaders(stored, 'req_01KJMA0FM0JVW2JNA3KMP80M47')).toEqual({ ...expected, 'x-iaphook-request-id': 'req_01KJMA0FM0JVW2JNA3KMP80M47' });
@@ -35,7 +39,14 @@ describe('sseMessages', () => {
     ['a message', ['id: 1\nevent: request\ndata: {"a":1}\n\n'], [{ id: '1', event: 'request', data: '{"a":1}' }]],
     ['a message cut across chunks, CRLF', ['id: 1\r\nev', 'ent: request\r\ndata: x\r', '\n\r\n'], [{ id: '1', event: 'request', data: 'x' }]],
     ['comments and a retry field', [': heartbeat\n\nretry: 2000\nevent: ready\ndata: {}\n\n'], [{ id: undefined, event: 'ready', data: '{}' }]],
-    ['the last id kept for later messages', ['id: 7\ndata: a\n\ndata: b\n\n'], [{ id: '7', event: 'message', data: 'a' }, { id: '7', event: 'message', data: 'b' }]],
+    [
+      'the last id kept for later messages',
+      ['id: 7\ndata: a\n\ndata: b\n\n'],
+      [
+        { id: '7', event: 'message', data: 'a' },
+        { id: '7', event: 'message', data: 'b' },
+      ],
+    ],
     ['a message cut by the end', ['data: a\n\ndata: b\n'], [{ id: undefined, event: 'message', data: 'a' }]],
   ])('when the stream holds %s, then the messages are right', async (_name, chunks, expected) => {
     expect(await parse(chunks)).toEqual(expected);

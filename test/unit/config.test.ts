@@ -30,7 +30,11 @@ describe('loadConfig defaults', () => {
     ['logLevel', (c) => c.logLevel, 'info'],
     ['logRequests', (c) => c.logRequests, true],
     ['bodyLimitBytes', (c) => c.bodyLimitBytes, 262144],
-    ['retention', (c) => c.retention, { rejectedMaxCount: 10_000, rejectedMaxAgeDays: 30, unverifiedBodyBytes: 4096, unverifiedPerAddress: 100, unverifiedPerHour: 10_000 }],
+    [
+      'retention',
+      (c) => c.retention,
+      { rejectedMaxCount: 10_000, rejectedMaxAgeDays: 30, unverifiedBodyBytes: 4096, unverifiedPerAddress: 100, unverifiedPerHour: 10_000 },
+    ],
     ['worker', (c) => c.worker, { concurrency: 64, leaseMs: 30_000, idlePollMs: 1000 }],
     ['commitMaxBatch', (c) => c.commitMaxBatch, 512],
     ['busyTimeoutMs', (c) => c.busyTimeoutMs, 2000],

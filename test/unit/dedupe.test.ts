@@ -52,7 +52,11 @@ describe('contentHash', () => {
   it.each<[string, unknown, unknown]>([
     ['reordered top-level keys', { a: 1, b: 2 }, { b: 2, a: 1 }],
     ['reordered nested keys', { data: { x: 1, y: 2 } }, { data: { y: 2, x: 1 } }],
-    ['the unavailable-users fixture with keys swapped', nacho.unavailableUsers(), { tokenInvalidUserIds: ['user-0107'], tokenNotFoundUserIds: ['user-0001', 'user-0002'] }],
+    [
+      'the unavailable-users fixture with keys swapped',
+      nacho.unavailableUsers(),
+      { tokenInvalidUserIds: ['user-0107'], tokenNotFoundUserIds: ['user-0001', 'user-0002'] },
+    ],
   ])('when the bodies have %s, then the hashes are equal', (_name, left, right) => {
     expect(contentHash(left)).toBe(contentHash(right));
   });
@@ -86,10 +90,26 @@ describe('dedupeKey', () => {
 
   it.each<[string, EventPayload, EventPayload]>([
     ['a purchase whose non-identity fields changed', purchase(), purchase({ price: 9999, purchasedAt: '2026-03-09T00:00:00.000Z' })],
-    ['a refund in UTC and the same instant at +09:00', refund({ refundedAt: '2026-03-05T13:40:12.900Z' }), refund({ refundedAt: '2026-03-05T22:40:12.900+09:00' })],
-    ['a refund in UTC and the same instant at -05:00', refund({ refundedAt: '2026-03-05T13:40:12.900Z' }), refund({ refundedAt: '2026-03-05T08:40:12.900-05:00' })],
-    ['a refund with and without trailing zero milliseconds', refund({ refundedAt: '2026-03-05T13:40:12Z' }), refund({ refundedAt: '2026-03-05T13:40:12.000Z' })],
-    ['unavailable-users lists with keys reordered', unavailable({ tokenNotFoundUserIds: ['u1'], tokenInvalidUserIds: ['u2'] }), unavailable({ tokenInvalidUserIds: ['u2'], tokenNotFoundUserIds: ['u1'] })],
+    [
+      'a refund in UTC and the same instant at +09:00',
+      refund({ refundedAt: '2026-03-05T13:40:12.900Z' }),
+      refund({ refundedAt: '2026-03-05T22:40:12.900+09:00' }),
+    ],
+    [
+      'a refund in UTC and the same instant at -05:00',
+      refund({ refundedAt: '2026-03-05T13:40:12.900Z' }),
+      refund({ refundedAt: '2026-03-05T08:40:12.900-05:00' }),
+    ],
+    [
+      'a refund with and without trailing zero milliseconds',
+      refund({ refundedAt: '2026-03-05T13:40:12Z' }),
+      refund({ refundedAt: '2026-03-05T13:40:12.000Z' }),
+    ],
+    [
+      'unavailable-users lists with keys reordered',
+      unavailable({ tokenNotFoundUserIds: ['u1'], tokenInvalidUserIds: ['u2'] }),
+      unavailable({ tokenInvalidUserIds: ['u2'], tokenNotFoundUserIds: ['u1'] }),
+    ],
   ])('when comparing %s, then the keys are equal', (_name, left, right) => {
     expect(dedupeKey(left)).toBe(dedupeKey(right));
   });
@@ -98,7 +118,11 @@ describe('dedupeKey', () => {
     ['a sandbox and a production purchase with the same iapLogId', purchase({ environment: 'sandbox' }), purchase({ environment: 'production' })],
     ['a sandbox and a production refund with the same iapLogId and time', refund({ environment: 'sandbox' }), refund({ environment: 'production' })],
     ['purchases with different iapLogIds', purchase({ iapLogId: 1 }), purchase({ iapLogId: 2 })],
-    ['two partial refunds of one purchase at different times', refund({ refundedAt: '2026-03-05T13:40:12.900Z' }), refund({ refundedAt: '2026-03-05T13:40:13.900Z' })],
+    [
+      'two partial refunds of one purchase at different times',
+      refund({ refundedAt: '2026-03-05T13:40:12.900Z' }),
+      refund({ refundedAt: '2026-03-05T13:40:13.900Z' }),
+    ],
     ['a purchase and its refund', purchase({ iapLogId: 5013 }), refund({ iapLogId: 5013 })],
     ['unavailable-users lists with different ids', unavailable({ tokenNotFoundUserIds: ['u1'] }), unavailable({ tokenNotFoundUserIds: ['u2'] })],
     ['the same ids in different lists', unavailable({ tokenNotFoundUserIds: ['u1'] }), unavailable({ tokenInvalidUserIds: ['u1'] })],

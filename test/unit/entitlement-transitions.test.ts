@@ -24,10 +24,24 @@ describe('changeOf', () => {
 });
 
 describe('transitionsFrom', () => {
-  it.each<[string, EntitlementChange[], { purchased: number; refunded: number; consumed: number }, number, Array<[number, ReturnType<typeof state>, ReturnType<typeof state>]>]>([
+  it.each<
+    [
+      string,
+      EntitlementChange[],
+      { purchased: number; refunded: number; consumed: number },
+      number,
+      Array<[number, ReturnType<typeof state>, ReturnType<typeof state>]>,
+    ]
+  >([
     ['a first purchase', [grant(5)], { purchased: 5, refunded: 0, consumed: 0 }, 1, [[1, state(0, 0, 0, 0, false), state(5, 0, 0, 5, true)]]],
     ['a partial refund after spending', [revoke(2)], { purchased: 5, refunded: 2, consumed: 1 }, 3, [[3, state(5, 0, 1, 4, true), state(5, 2, 1, 2, true)]]],
-    ['a refund driving the balance below zero', [revoke(5)], { purchased: 5, refunded: 5, consumed: 2 }, 3, [[3, state(5, 0, 2, 3, true), state(5, 5, 2, -2, false)]]],
+    [
+      'a refund driving the balance below zero',
+      [revoke(5)],
+      { purchased: 5, refunded: 5, consumed: 2 },
+      3,
+      [[3, state(5, 0, 2, 3, true), state(5, 5, 2, -2, false)]],
+    ],
     [
       'a purchase releasing two held refunds',
       [grant(5), revoke(2, 'evt_r1'), revoke(3, 'evt_r2')],
@@ -52,7 +66,7 @@ describe('transitionsFrom', () => {
     expect([t.before, t.after]).toEqual([state(1, 0, 0, 1, true), state(1, 1, 0, 0, false)]);
   });
 
-  it('when the change lacks a nacho product id, then the entitlement\'s is used', () => {
+  it("when the change lacks a nacho product id, then the entitlement's is used", () => {
     const change = changeOf({ ...subject, nachoProductId: null, kind: 'consume', quantity: 1 }, 'consumption', 'consumable', 'k');
     const [t] = transitionsFrom([change], { totals: { purchased: 2, refunded: 0, consumed: 1 }, entries: 2, nachoProductId: 'NP-9' });
     expect(t.nachoProductId).toBe('NP-9');

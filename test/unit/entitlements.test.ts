@@ -1,10 +1,4 @@
-import {
-  negativeBalance,
-  refundAmount,
-  refundApplicable,
-  summarize,
-  transactionConflicts,
-} from '../../src/ledger/entitlements';
+import { negativeBalance, refundAmount, refundApplicable, summarize, transactionConflicts } from '../../src/ledger/entitlements';
 
 describe('summarize', () => {
   it.each`
@@ -27,14 +21,14 @@ describe('summarize', () => {
 
 describe('refundApplicable', () => {
   it.each`
-    case                                    | purchased | already | requested | apply | excess
-    ${'a full refund of a single unit'}     | ${1}      | ${0}    | ${1}      | ${1}  | ${0}
-    ${'a partial refund'}                   | ${5}      | ${0}    | ${2}      | ${2}  | ${0}
-    ${'a second partial refund'}            | ${5}      | ${2}    | ${2}      | ${2}  | ${0}
-    ${'a refund takes exactly what is left'}| ${5}      | ${2}    | ${3}      | ${3}  | ${0}
-    ${'a refund asks for more than is left'}| ${5}      | ${4}    | ${3}      | ${1}  | ${2}
-    ${'a refund exceeds the purchase'}      | ${1}      | ${0}    | ${3}      | ${1}  | ${2}
-    ${'everything was already refunded'}    | ${1}      | ${1}    | ${1}      | ${0}  | ${1}
+    case                                     | purchased | already | requested | apply | excess
+    ${'a full refund of a single unit'}      | ${1}      | ${0}    | ${1}      | ${1}  | ${0}
+    ${'a partial refund'}                    | ${5}      | ${0}    | ${2}      | ${2}  | ${0}
+    ${'a second partial refund'}             | ${5}      | ${2}    | ${2}      | ${2}  | ${0}
+    ${'a refund takes exactly what is left'} | ${5}      | ${2}    | ${3}      | ${3}  | ${0}
+    ${'a refund asks for more than is left'} | ${5}      | ${4}    | ${3}      | ${1}  | ${2}
+    ${'a refund exceeds the purchase'}       | ${1}      | ${0}    | ${3}      | ${1}  | ${2}
+    ${'everything was already refunded'}     | ${1}      | ${1}    | ${1}      | ${0}  | ${1}
   `('when $case, then $apply applies and $excess is excess', ({ purchased, already, requested, apply, excess }) => {
     expect(refundApplicable(purchased, already, requested)).toEqual({ apply, excess });
   });
@@ -42,12 +36,12 @@ describe('refundApplicable', () => {
 
 describe('refundAmount', () => {
   it.each`
-    case                             | price   | applied | quantity | amount
-    ${'the whole purchase'}          | ${4900} | ${1}    | ${1}     | ${4900}
-    ${'two of five units'}           | ${300}  | ${2}    | ${5}     | ${120}
-    ${'one of three units'}          | ${1200} | ${1}    | ${3}     | ${400}
-    ${'nothing applied'}             | ${300}  | ${0}    | ${5}     | ${0}
-    ${'an unknown price'}            | ${null} | ${1}    | ${1}     | ${null}
+    case                    | price   | applied | quantity | amount
+    ${'the whole purchase'} | ${4900} | ${1}    | ${1}     | ${4900}
+    ${'two of five units'}  | ${300}  | ${2}    | ${5}     | ${120}
+    ${'one of three units'} | ${1200} | ${1}    | ${3}     | ${400}
+    ${'nothing applied'}    | ${300}  | ${0}    | ${5}     | ${0}
+    ${'an unknown price'}   | ${null} | ${1}    | ${1}     | ${null}
   `('when refunding $case, then the amount is $amount', ({ price, applied, quantity, amount }) => {
     expect(refundAmount(price, applied, quantity)).toBe(amount);
   });

@@ -2,7 +2,14 @@ import { ConfigError, loadConfig } from '../../src/config';
 
 describe('inspector configuration', () => {
   it('when the environment is empty, then accepted requests and bins get generous defaults', () => {
-    expect(loadConfig({}).inspector).toEqual({ acceptedMaxCount: 1_000_000, acceptedMaxAgeDays: 730, binsMaxCount: 100, binMaxAgeDays: 7, binMaxRequests: 1000, binMaxBytes: 10 * 1024 * 1024 });
+    expect(loadConfig({}).inspector).toEqual({
+      acceptedMaxCount: 1_000_000,
+      acceptedMaxAgeDays: 730,
+      binsMaxCount: 100,
+      binMaxAgeDays: 7,
+      binMaxRequests: 1000,
+      binMaxBytes: 10 * 1024 * 1024,
+    });
     expect(Object.isFrozen(loadConfig({}).inspector)).toBe(true);
   });
 

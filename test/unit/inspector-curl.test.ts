@@ -35,7 +35,13 @@ describe('toCurl', () => {
     [
       'a JSON purchase with a masked key',
       {},
-      ['# IAPHOOK_WEBHOOK_KEY: the authorization value, masked in the inspector (it ends in abcd)', `-H "authorization: Bearer \${IAPHOOK_WEBHOOK_KEY}"`, "-H 'content-type: application/json'", "--data-binary '{}'", '-X POST'],
+      [
+        '# IAPHOOK_WEBHOOK_KEY: the authorization value, masked in the inspector (it ends in abcd)',
+        `-H "authorization: Bearer \${IAPHOOK_WEBHOOK_KEY}"`,
+        "-H 'content-type: application/json'",
+        "--data-binary '{}'",
+        '-X POST',
+      ],
       ['host:', 'content-length', '****'],
     ],
     ['a body with a single quote', { body: Buffer.from(`{"name":"O'Brien"}`) }, [`--data-binary '{"name":"O'\\''Brien"}'`], []],

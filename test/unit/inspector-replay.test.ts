@@ -141,7 +141,11 @@ describe('bodyView', () => {
 
 describe('planReplay of a cut body', () => {
   it('when only the first bytes of the body were kept, then it cannot be replayed', () => {
-    const plan = planReplay(row({ reason: 'unauthorized', outcome: 'rejected', bodySize: 300_000, bodySha256: 'cd'.repeat(32) }), { newId: 'req_x', remoteAddr: null, requestId: null });
+    const plan = planReplay(row({ reason: 'unauthorized', outcome: 'rejected', bodySize: 300_000, bodySha256: 'cd'.repeat(32) }), {
+      newId: 'req_x',
+      remoteAddr: null,
+      requestId: null,
+    });
     expect(plan).toEqual({ ok: false, reason: 'only the first 7 of 300000 body bytes were kept (the request failed the webhook key check)' });
   });
 });

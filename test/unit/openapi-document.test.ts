@@ -41,6 +41,8 @@ describe('buildDocument', () => {
   });
 
   it('when two entries name the same method and path, then building throws naming them', () => {
-    expect(() => buildDocument([route(), route()], { title: 't', version: '1', description: 'd' })).toThrow('two OpenAPI entries for POST /api/things/:thingId');
+    expect(() => buildDocument([route(), route()], { title: 't', version: '1', description: 'd' })).toThrow(
+      'two OpenAPI entries for POST /api/things/:thingId',
+    );
   });
 });

@@ -29,7 +29,7 @@ describe('wireBody', () => {
     });
   });
 
-  it('when the event is ABC\'s, then the body is ABC\'s envelope, key for key', () => {
+  it("when the event is ABC's, then the body is ABC's envelope, key for key", () => {
     const body = wireBody({ envelope: { event: 'ISSUE_CREATION', data: { issue: { id: 1 } } }, emittedAt: 0 });
     expect(JSON.stringify(body)).toBe('{"event":"ISSUE_CREATION","data":{"issue":{"id":1}}}');
   });

@@ -10,7 +10,11 @@ const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname
 function shapeOf(value: unknown): unknown {
   if (Array.isArray(value)) return [value.length === 0 ? 'empty' : shapeOf(value[0])];
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shapeOf(v)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
   }
   return value === null ? 'null' : typeof value;
 }
@@ -32,7 +36,10 @@ const feedback = (values: Record<string, unknown>, issues: IssueSnapshot[]): Fee
 
 describe('ABC event payloads', () => {
   it.each<[string, () => unknown]>([
-    ['feedback-creation', () => abcEvents.feedbackCreation(project, channel, feedback({ message: 'User feedback content', userEmail: 'user@example.com' }, [issue]))],
+    [
+      'feedback-creation',
+      () => abcEvents.feedbackCreation(project, channel, feedback({ message: 'User feedback content', userEmail: 'user@example.com' }, [issue])),
+    ],
     ['issue-creation', () => abcEvents.issueCreation(project, { ...issue, status: 'INIT', feedbackCount: 0 })],
     ['issue-status-change', () => abcEvents.issueStatusChange(project, issue, 'INIT')],
     // As the real server sends it (as-sent/): every issue in full, the channel's fields spread.
@@ -43,16 +50,16 @@ describe('ABC event payloads', () => {
         return abcEvents.issueAddition(project, channel, feedback({ message: 'm', userEmail: 'u@example.com', category: 'bug' }, [issue, added]), added);
       },
     ],
-  ])('when %s is built, then it has the fixture\'s shape', (name, build) => {
+  ])("when %s is built, then it has the fixture's shape", (name, build) => {
     expect(shapeOf(build())).toEqual(shapeOf(fixture(name)));
   });
 
-  it('when a feedback carries extra fields, then they cannot shadow ABC\'s fields', () => {
+  it("when a feedback carries extra fields, then they cannot shadow ABC's fields", () => {
     const built = abcEvents.feedbackCreation(project, channel, feedback({ id: 'forged', issues: 'forged', userId: 'u1' }, []));
     expect(built.data.feedback).toMatchObject({ id: 123, userId: 'u1', issues: [] });
   });
 
-  it('when a feedback is built, then its keys come in ABC\'s order: id, times, the field values, issues', () => {
+  it("when a feedback is built, then its keys come in ABC's order: id, times, the field values, issues", () => {
     const built = abcEvents.feedbackCreation(project, channel, feedback({ message: 'm', category: 'bug' }, [issue]));
     expect(Object.keys(built.data.feedback as object)).toEqual(['id', 'createdAt', 'updatedAt', 'message', 'category', 'issues']);
   });

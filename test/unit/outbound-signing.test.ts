@@ -46,7 +46,12 @@ describe('rotation', () => {
     ['an update that leaves the secret out', current, undefined, current],
     ['an update repeating the secret', current, SECRET, current],
     ['an update removing the secret', current, null, none],
-    ['an update with a new secret', current, OTHER, { signingSecret: OTHER, previousSigningSecret: SECRET, previousSecretExpiresAt: NOW + ROTATION_OVERLAP_MS }],
+    [
+      'an update with a new secret',
+      current,
+      OTHER,
+      { signingSecret: OTHER, previousSigningSecret: SECRET, previousSecretExpiresAt: NOW + ROTATION_OVERLAP_MS },
+    ],
     ['a first secret on an unsigned subscription', none, OTHER, { signingSecret: OTHER, previousSigningSecret: null, previousSecretExpiresAt: null }],
   ])('when %s, then the signing fields follow', (_label, before, requested, after) => {
     expect(nextSigning(before, requested, NOW)).toEqual(after);
@@ -64,9 +69,14 @@ describe('rotation', () => {
 
 describe('buildRequest', () => {
   const envelope = { event: 'ISSUE_CREATION' as const, data: { issue: { id: 1, name: 'x' } } };
-  const base = { url: 'https://example.com/hook', token: null, template: null, ...{ signingSecret: null, previousSigningSecret: null, previousSecretExpiresAt: null } };
+  const base = {
+    url: 'https://example.com/hook',
+    token: null,
+    template: null,
+    ...{ signingSecret: null, previousSigningSecret: null, previousSecretExpiresAt: null },
+  };
 
-  it('when nothing is configured, then it is ABC\'s request with a webhook-id', () => {
+  it("when nothing is configured, then it is ABC's request with a webhook-id", () => {
     expect(buildRequest(base, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'iaphook/1.2.3' })).toEqual({
       url: 'https://example.com/hook',
       method: 'POST',
@@ -76,7 +86,11 @@ describe('buildRequest', () => {
   });
 
   it('when a token and a secret are set, then x-webhook-token and the Standard Webhooks headers are added', () => {
-    const req = buildRequest({ ...base, token: 'abcdefghijklmnop', signingSecret: SECRET }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest(
+      { ...base, token: 'abcdefghijklmnop', signingSecret: SECRET },
+      { id: 'msg_1', envelope, emittedAt: NOW },
+      { now: NOW, userAgent: 'ua' },
+    );
     expect(req.headers).toMatchObject({ 'x-webhook-token': 'abcdefghijklmnop', 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(NOW / 1000)) });
     expect(new StandardWebhook(SECRET).verify(String(req.body), req.headers)).toEqual(envelope);
   });
@@ -88,27 +102,42 @@ describe('buildRequest', () => {
     expect(() => new StandardWebhook(SECRET).verify(String(req.body), req.headers, { jsonParse: false })).not.toThrow();
   });
 
-  it.each(['GET', 'DELETE'] as const)('when a %s template is set, then no body is sent, the query is filled and encoded, and the signature covers the query', (method) => {
-    const url = 'https://example.com/hook?type={{event}}&name={{data.issue.name}}&id={{data.issue.id}}';
-    const named = { ...envelope, data: { issue: { id: 1, name: 'a&b=c d/é' } } };
-    const req = buildRequest({ ...base, url, template: { method }, signingSecret: SECRET, token: 'abcdefghijklmnop' }, { id: 'msg_1', envelope: named, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
-    expect(req).toMatchObject({ method, body: null, url: 'https://example.com/hook?type=ISSUE_CREATION&name=a%26b%3Dc%20d%2F%C3%A9&id=1' });
-    expect(req.headers['content-type']).toBeUndefined();
-    expect(req.headers).toMatchObject({ 'x-webhook-token': 'abcdefghijklmnop', 'webhook-id': 'msg_1' });
-    const query = 'type=ISSUE_CREATION&name=a%26b%3Dc%20d%2F%C3%A9&id=1';
-    expect(() => new StandardWebhook(SECRET).verify(query, req.headers, { jsonParse: false })).not.toThrow();
-    expect(() => new StandardWebhook(SECRET).verify(query.replace('id=1', 'id=2'), req.headers, { jsonParse: false })).toThrow();
-  });
+  it.each(['GET', 'DELETE'] as const)(
+    'when a %s template is set, then no body is sent, the query is filled and encoded, and the signature covers the query',
+    (method) => {
+      const url = 'https://example.com/hook?type={{event}}&name={{data.issue.name}}&id={{data.issue.id}}';
+      const named = { ...envelope, data: { issue: { id: 1, name: 'a&b=c d/é' } } };
+      const req = buildRequest(
+        { ...base, url, template: { method }, signingSecret: SECRET, token: 'abcdefghijklmnop' },
+        { id: 'msg_1', envelope: named, emittedAt: NOW },
+        { now: NOW, userAgent: 'ua' },
+      );
+      expect(req).toMatchObject({ method, body: null, url: 'https://example.com/hook?type=ISSUE_CREATION&name=a%26b%3Dc%20d%2F%C3%A9&id=1' });
+      expect(req.headers['content-type']).toBeUndefined();
+      expect(req.headers).toMatchObject({ 'x-webhook-token': 'abcdefghijklmnop', 'webhook-id': 'msg_1' });
+      const query = 'type=ISSUE_CREATION&name=a%26b%3Dc%20d%2F%C3%A9&id=1';
+      expect(() => new StandardWebhook(SECRET).verify(query, req.headers, { jsonParse: false })).not.toThrow();
+      expect(() => new StandardWebhook(SECRET).verify(query.replace('id=1', 'id=2'), req.headers, { jsonParse: false })).toThrow();
+    },
+  );
 
   it('when a GET has no query string, then the signed content is empty', () => {
-    const req = buildRequest({ ...base, template: { method: 'GET' }, signingSecret: SECRET }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest(
+      { ...base, template: { method: 'GET' }, signingSecret: SECRET },
+      { id: 'msg_1', envelope, emittedAt: NOW },
+      { now: NOW, userAgent: 'ua' },
+    );
     expect(req).toMatchObject({ url: 'https://example.com/hook', body: null });
     expect(() => new StandardWebhook(SECRET).verify('', req.headers, { jsonParse: false })).not.toThrow();
     expect(() => new StandardWebhook(SECRET).verify('x=1', req.headers, { jsonParse: false })).toThrow();
   });
 
   it('when a URL without a template has placeholders in its query, then they are filled for the ABC POST too', () => {
-    const req = buildRequest({ ...base, url: 'https://example.com/hook?e={{event}}' }, { id: 'msg_1', envelope, emittedAt: NOW }, { now: NOW, userAgent: 'ua' });
+    const req = buildRequest(
+      { ...base, url: 'https://example.com/hook?e={{event}}' },
+      { id: 'msg_1', envelope, emittedAt: NOW },
+      { now: NOW, userAgent: 'ua' },
+    );
     expect(req).toMatchObject({ method: 'POST', url: 'https://example.com/hook?e=ISSUE_CREATION', body: JSON.stringify(envelope) });
   });
 });

@@ -41,9 +41,12 @@ describe('isBlockedAddress', () => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:93.184.216.34', '::93.184.216.34'])('when the address is public %s, then it passes', (address) => {
-    expect(isBlockedAddress(address)).toBe(false);
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:93.184.216.34', '::93.184.216.34'])(
+    'when the address is public %s, then it passes',
+    (address) => {
+      expect(isBlockedAddress(address)).toBe(false);
+    },
+  );
 });
 
 describe('embeddedIPv4', () => {
@@ -100,13 +103,18 @@ describe('URL hosts', () => {
     expect(ipLiteral(new URL(url).hostname)).toBe(literal);
   });
 
-  it.each(['http://127.1/', 'http://2130706433/', 'http://[::ffff:127.0.0.1]/', 'http://[fd00::1]/', 'http://10.0.0.1/', 'http://[::127.0.0.1]:38300/n', 'http://LOCALHOST.:38200/'])(
-    'when private addresses are not allowed and the URL is %s, then it is refused',
-    (url) => {
-      expect(() => assertLiteralAllowed(new URL(url), false)).toThrow(BlockedAddressError);
-      expect(() => assertLiteralAllowed(new URL(url), true)).not.toThrow();
-    },
-  );
+  it.each([
+    'http://127.1/',
+    'http://2130706433/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[fd00::1]/',
+    'http://10.0.0.1/',
+    'http://[::127.0.0.1]:38300/n',
+    'http://LOCALHOST.:38200/',
+  ])('when private addresses are not allowed and the URL is %s, then it is refused', (url) => {
+    expect(() => assertLiteralAllowed(new URL(url), false)).toThrow(BlockedAddressError);
+    expect(() => assertLiteralAllowed(new URL(url), true)).not.toThrow();
+  });
 });
 
 describe('guardedLookup', () => {

@@ -16,7 +16,14 @@ const statusChange: Envelope = {
 const feedback: Envelope = {
   event: 'FEEDBACK_CREATION',
   data: {
-    feedback: { id: 1, message: 'hi', issues: [{ id: 1, status: 'INIT' }, { id: 2, status: 'RESOLVED' }] },
+    feedback: {
+      id: 1,
+      message: 'hi',
+      issues: [
+        { id: 1, status: 'INIT' },
+        { id: 2, status: 'RESOLVED' },
+      ],
+    },
     channel: { id: 3, name: 'Web' },
     project: { id: 1, name: 'App' },
   },
@@ -82,7 +89,11 @@ describe('subscriptionMatches', () => {
 describe('fillTemplate', () => {
   it('when a JSON body holds placeholders, then values are placed safely and whole placeholders keep their type', () => {
     const template: Template = {
-      body: { text: 'Issue {{data.issue.name}} is now {{ data.issue.status }} (was {{data.previousStatus}})', count: '{{data.issue.feedbackCount}}', missing: '{{data.nope}}' },
+      body: {
+        text: 'Issue {{data.issue.name}} is now {{ data.issue.status }} (was {{data.previousStatus}})',
+        count: '{{data.issue.feedbackCount}}',
+        missing: '{{data.nope}}',
+      },
     };
     const filled = fillTemplate(template, statusChange);
     expect(filled.method).toBe('POST');
@@ -101,7 +112,11 @@ describe('fillTemplate', () => {
   });
 
   it.each(['GET', 'DELETE'] as const)('when the method is %s, then there is no body, the headers are filled all the same', (method) => {
-    expect(fillTemplate({ method, headers: { 'X-Event': '{{event}}' } }, statusChange)).toEqual({ method, headers: { 'x-event': 'ISSUE_STATUS_CHANGE' }, body: null });
+    expect(fillTemplate({ method, headers: { 'X-Event': '{{event}}' } }, statusChange)).toEqual({
+      method,
+      headers: { 'x-event': 'ISSUE_STATUS_CHANGE' },
+      body: null,
+    });
   });
 
   it.each<[string, string]>([

@@ -53,7 +53,13 @@ describe('consumptionDecision', () => {
   it.each([
     ['units are left', 'consumable', { purchased: 5, refunded: 0, consumed: 1 }, 4, { ok: true, balanceAfter: 0 }],
     ['more is asked than is left', 'consumable', { purchased: 5, refunded: 1, consumed: 2 }, 3, { ok: false, reason: 'insufficient_balance', available: 2 }],
-    ['the balance is already negative', 'consumable', { purchased: 5, refunded: 2, consumed: 4 }, 1, { ok: false, reason: 'insufficient_balance', available: 0 }],
+    [
+      'the balance is already negative',
+      'consumable',
+      { purchased: 5, refunded: 2, consumed: 4 },
+      1,
+      { ok: false, reason: 'insufficient_balance', available: 0 },
+    ],
     ['nothing was ever bought', null, null, 1, { ok: false, reason: 'insufficient_balance', available: 0 }],
     ['the product is a non-consumable', 'non-consumable', { purchased: 1, refunded: 0, consumed: 0 }, 1, { ok: false, reason: 'not_consumable' }],
   ] as const)('when %s, then the decision is %j', (_case, type, totals, quantity, expected) => {

@@ -4,11 +4,19 @@ import { nacho } from '../support/fixtures';
 
 describe('csvRecordToBody', () => {
   it.each([
-    ['numeric columns are numbers', { iapLogId: '5012', quantity: '2', price: '1200.5', refundQuantity: '1' }, { iapLogId: 5012, quantity: 2, price: 1200.5, refundQuantity: 1 }],
+    [
+      'numeric columns are numbers',
+      { iapLogId: '5012', quantity: '2', price: '1200.5', refundQuantity: '1' },
+      { iapLogId: 5012, quantity: 2, price: 1200.5, refundQuantity: 1 },
+    ],
     ['a number that does not parse stays text', { quantity: 'two' }, { quantity: 'two' }],
     ['empty cells are absent fields', { userId: 'u1', os: '', price: '  ' }, { userId: 'u1' }],
     ['cells and headers are trimmed', { ' userId ': '  u1 ' }, { userId: 'u1' }],
-    ['data.* columns nest', { 'data.transactionId': '2000000871234501', 'data.orderId': 'GPA.1' }, { data: { transactionId: '2000000871234501', orderId: 'GPA.1' } }],
+    [
+      'data.* columns nest',
+      { 'data.transactionId': '2000000871234501', 'data.orderId': 'GPA.1' },
+      { data: { transactionId: '2000000871234501', orderId: 'GPA.1' } },
+    ],
     ['a data column holds JSON', { data: '{"purchaseToken":"tok","orderId":"GPA.2"}' }, { data: { purchaseToken: 'tok', orderId: 'GPA.2' } }],
     ['a data column that is not JSON is kept raw', { data: 'oops' }, { data: { raw: 'oops' } }],
     ['long transaction ids stay exact text', { 'data.transactionId': '20000008712345019999' }, { data: { transactionId: '20000008712345019999' } }],

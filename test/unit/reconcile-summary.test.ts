@@ -49,7 +49,18 @@ describe('formatSummary', () => {
 });
 
 describe('anomalyLines', () => {
-  const zero = { orphan_refund: 0, over_refund: 0, conflicting_duplicate: 0, negative_balance: 0, duplicate_transaction_id: 0, rejected_request: 0, stuck_event: 0, environment_mismatch: 0, refund_mismatch: 0, unknown_value: 0 };
+  const zero = {
+    orphan_refund: 0,
+    over_refund: 0,
+    conflicting_duplicate: 0,
+    negative_balance: 0,
+    duplicate_transaction_id: 0,
+    rejected_request: 0,
+    stuck_event: 0,
+    environment_mismatch: 0,
+    refund_mismatch: 0,
+    unknown_value: 0,
+  };
   const anomaly = (over: Partial<ReportAnomaly> = {}): ReportAnomaly => ({
     id: 'rejected_request:0123456789abcdef0123456789abcdef',
     code: 'rejected_request',
@@ -74,17 +85,29 @@ describe('anomalyLines', () => {
       'a group is open',
       { anomalyCounts: { ...zero, rejected_request: 1 }, anomalies: [anomaly()] },
       10,
-      ['Anomalies in the production ledger: 1 open (rejected_request 1):', '  rejected_request ×5  rejected_request:0123456789abcdef0123456789abcdef', '    5 near-identical POSTs'],
+      [
+        'Anomalies in the production ledger: 1 open (rejected_request 1):',
+        '  rejected_request ×5  rejected_request:0123456789abcdef0123456789abcdef',
+        '    5 near-identical POSTs',
+      ],
     ],
     [
       'more are open than shown, and some are acknowledged',
-      { anomalyCounts: { ...zero, rejected_request: 2, orphan_refund: 1 }, acknowledgedCounts: { ...zero, over_refund: 4 }, anomalies: [anomaly(), anomaly({ count: 1 })] },
+      {
+        anomalyCounts: { ...zero, rejected_request: 2, orphan_refund: 1 },
+        acknowledgedCounts: { ...zero, over_refund: 4 },
+        anomalies: [anomaly(), anomaly({ count: 1 })],
+      },
       1,
       ['3 open (orphan_refund 1, rejected_request 2); 4 acknowledged not shown (--acknowledged) (first 1):'],
     ],
     [
       'acknowledged ones are asked for',
-      { acknowledgedCounts: { ...zero, rejected_request: 1 }, includeAcknowledged: true, anomalies: [anomaly({ acknowledgement: { by: 'alice', reason: 'old key', at: '2026-03-10T01:00:00.000Z' } })] },
+      {
+        acknowledgedCounts: { ...zero, rejected_request: 1 },
+        includeAcknowledged: true,
+        anomalies: [anomaly({ acknowledgement: { by: 'alice', reason: 'old key', at: '2026-03-10T01:00:00.000Z' } })],
+      },
       10,
       ['0 open, 1 acknowledged:', '[acknowledged by alice: old key]'],
     ],

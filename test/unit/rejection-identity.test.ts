@@ -7,7 +7,11 @@ describe('dedupeKeyOfBody', () => {
   it.each<[string, unknown, string | null]>([
     ['a valid purchase', nacho.purchaseIos(), 'purchase:production:5012'],
     ['a purchase with an invalid field elsewhere', nacho.purchaseIos({ quantity: 'one', productType: 'subscription' }), 'purchase:production:5012'],
-    ['a refund, its refundedAt as one instant', nacho.refundAndroid({ refundedAt: '2026-03-05T19:00:00+09:00', price: 'n/a' }), 'refund:production:5013:2026-03-05T10:00:00.000Z'],
+    [
+      'a refund, its refundedAt as one instant',
+      nacho.refundAndroid({ refundedAt: '2026-03-05T19:00:00+09:00', price: 'n/a' }),
+      'refund:production:5013:2026-03-05T10:00:00.000Z',
+    ],
     ['a purchase without iapLogId', nacho.purchaseIos({ iapLogId: undefined }), null],
     ['a purchase with an iapLogId as text', nacho.purchaseIos({ iapLogId: '5012' }), null],
     ['an unknown environment', nacho.purchaseIos({ environment: 'staging' }), null],
@@ -42,11 +46,18 @@ describe('rejectionGroupOf', () => {
   });
 
   it('when neither names an event, then the bytes decide', () => {
-    expect(rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('x'))).toBe(rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('x')));
-    expect(rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('x'))).not.toBe(rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('y')));
+    expect(rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('x'))).toBe(
+      rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('x')),
+    );
+    expect(rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('x'))).not.toBe(
+      rejectionGroupOf('/webhooks/nachocode', 'invalid_json', null, hash('y')),
+    );
   });
 
   it('when a body is identified, then both parts come together', () => {
-    expect(rejectionIdentity('/webhooks/nachocode', 'unauthorized', bytes(nacho.purchaseIos()))).toEqual({ dedupeKey: key, rejectionGroup: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(rejectionIdentity('/webhooks/nachocode', 'unauthorized', bytes(nacho.purchaseIos()))).toEqual({
+      dedupeKey: key,
+      rejectionGroup: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 });

@@ -61,12 +61,12 @@ describe('nextAttempt with an exponential policy', () => {
 
 describe('nextAttempt with a Retry-After hint', () => {
   it.each`
-    policy                     | retryAfterMs          | delay
-    ${exponential('full')}     | ${1500}               | ${1500}
-    ${exponential('full')}     | ${30_000}             | ${5000}
-    ${exponential('none')}     | ${0}                  | ${0}
-    ${abcPolicy}               | ${10_000}             | ${10_000}
-    ${abcPolicy}               | ${2 * 60 * 60 * 1000} | ${FIXED_RETRY_AFTER_CAP_MS}
+    policy                 | retryAfterMs          | delay
+    ${exponential('full')} | ${1500}               | ${1500}
+    ${exponential('full')} | ${30_000}             | ${5000}
+    ${exponential('none')} | ${0}                  | ${0}
+    ${abcPolicy}           | ${10_000}             | ${10_000}
+    ${abcPolicy}           | ${2 * 60 * 60 * 1000} | ${FIXED_RETRY_AFTER_CAP_MS}
   `('when the receiver asks for $retryAfterMs ms, then the next attempt runs $delay ms later', ({ policy, retryAfterMs, delay }) => {
     expect(nextAttempt(1, policy, NOW, constant(0.999), { retryAfterMs })).toEqual({ retry: true, runAt: NOW + delay });
   });
@@ -87,15 +87,11 @@ describe('scheduleOf', () => {
 
   it('when given the inbound policy without jitter, then delays double up to the 5 min cap', () => {
     const policy = { ...inboundApplyPolicy, jitter: 'none' as const, maxAttempts: 12 };
-    expect(scheduleOf(policy, constant(0))).toEqual([
-      1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000,
-    ]);
+    expect(scheduleOf(policy, constant(0))).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000]);
   });
 
   it('when given the inbound policy with full jitter and random 0.999, then each delay is just under its bound', () => {
-    expect(scheduleOf(inboundApplyPolicy, constant(0.999))).toEqual([
-      999, 1998, 3996, 7992, 15_984, 31_968, 63_936, 127_872, 255_744,
-    ]);
+    expect(scheduleOf(inboundApplyPolicy, constant(0.999))).toEqual([999, 1998, 3996, 7992, 15_984, 31_968, 63_936, 127_872, 255_744]);
   });
 });
 

@@ -18,7 +18,11 @@ const options = (o: Partial<SampleOptions> = {}): SampleOptions => ({ ...DEFAULT
 
 describe('buildPurchase', () => {
   it.each<[string, Partial<SampleOptions>, Record<string, unknown>]>([
-    ['the defaults', {}, { os: 'ios', environment: 'sandbox', userId: 'user-demo', productType: 'consumable', productId: 'com.example.app.coins100', quantity: 1, price: 1200 }],
+    [
+      'the defaults',
+      {},
+      { os: 'ios', environment: 'sandbox', userId: 'user-demo', productType: 'consumable', productId: 'com.example.app.coins100', quantity: 1, price: 1200 },
+    ],
     ['android', { os: 'android' }, { os: 'android' }],
     ['production', { environment: 'production' }, { environment: 'production' }],
     ['a non-consumable', { productType: 'non-consumable' }, { productType: 'non-consumable', productId: 'com.example.app.premium_unlock', price: 4900 }],
@@ -105,9 +109,64 @@ describe('planUnit', () => {
 
 describe('parseSendArgs', () => {
   it.each<[string, string[], Record<string, unknown>]>([
-    ['only the kind', ['purchase'], { kind: 'purchase', url: null, key: null, count: 1, concurrency: 4, options: { ...DEFAULT_OPTIONS, productId: undefined, refundQuantity: undefined, forPurchase: undefined } }],
-    ['every option', ['refund', '--url', 'https://webhook.site/x', '--key', 'k'.repeat(16), '--os', 'android', '--environment', 'production', '--user', 'u1', '--product', 'p1', '--non-consumable', '--quantity', '3', '--refund-quantity', '2', '--for-purchase', '77', '--count', '5', '--concurrency', '2'],
-      { kind: 'refund', url: 'https://webhook.site/x', key: 'k'.repeat(16), count: 5, concurrency: 2, options: { os: 'android', environment: 'production', userId: 'u1', productId: 'p1', productType: 'non-consumable', quantity: 3, refundQuantity: 2, forPurchase: 77 } }],
+    [
+      'only the kind',
+      ['purchase'],
+      {
+        kind: 'purchase',
+        url: null,
+        key: null,
+        count: 1,
+        concurrency: 4,
+        options: { ...DEFAULT_OPTIONS, productId: undefined, refundQuantity: undefined, forPurchase: undefined },
+      },
+    ],
+    [
+      'every option',
+      [
+        'refund',
+        '--url',
+        'https://webhook.site/x',
+        '--key',
+        'k'.repeat(16),
+        '--os',
+        'android',
+        '--environment',
+        'production',
+        '--user',
+        'u1',
+        '--product',
+        'p1',
+        '--non-consumable',
+        '--quantity',
+        '3',
+        '--refund-quantity',
+        '2',
+        '--for-purchase',
+        '77',
+        '--count',
+        '5',
+        '--concurrency',
+        '2',
+      ],
+      {
+        kind: 'refund',
+        url: 'https://webhook.site/x',
+        key: 'k'.repeat(16),
+        count: 5,
+        concurrency: 2,
+        options: {
+          os: 'android',
+          environment: 'production',
+          userId: 'u1',
+          productId: 'p1',
+          productType: 'non-consumable',
+          quantity: 3,
+          refundQuantity: 2,
+          forPurchase: 77,
+        },
+      },
+    ],
     ['--consumable', ['purchase', '--consumable'], { options: expect.objectContaining({ productType: 'consumable' }) }],
   ])('when the arguments are %s, then they parse', (_name, argv, expected) => {
     expect(parseSendArgs(argv)).toMatchObject(expected);
@@ -134,7 +193,16 @@ describe('summarize', () => {
   const result = (status: number | null, latencyMs: number): SendResult => ({ label: 'x', url: 'u', status, latencyMs, answer: '', ok: status === 200 });
   it('when results are summarised, then statuses are counted and latencies ranked', () => {
     const results = [result(200, 10), result(200, 20), result(409, 30), result(null, 40)];
-    expect(summarize(results, 2000)).toEqual({ total: 4, ok: 2, failed: 2, byStatus: { '200': 2, '409': 1, error: 1 }, p50Ms: 20, p95Ms: 40, maxMs: 40, perSecond: 2 });
+    expect(summarize(results, 2000)).toEqual({
+      total: 4,
+      ok: 2,
+      failed: 2,
+      byStatus: { '200': 2, '409': 1, error: 1 },
+      p50Ms: 20,
+      p95Ms: 40,
+      maxMs: 40,
+      perSecond: 2,
+    });
   });
   it.each([
     [[], 50, 0],

@@ -58,7 +58,7 @@ describe('writeOrSpool', () => {
     expect(f.spooled).toHaveLength(1);
   });
 
-  it('when a budget is given for the call, then it replaces the fallback\'s', async () => {
+  it("when a budget is given for the call, then it replaces the fallback's", async () => {
     const f = fallback();
     const pending = writeOrSpool(f, () => new Promise<never>(() => undefined), entry, { budgetMs: 50 });
     jest.advanceTimersByTime(49);

@@ -68,8 +68,16 @@ describe('verifyToken with rejected tokens', () => {
       },
       /^invalid token:/,
     ],
-    ['HS512-signed with the right secret', () => jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS512', expiresIn: 3600 }), /^invalid token: invalid algorithm/],
-    ['HS384-signed with the right secret', () => jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS384', expiresIn: 3600 }), /^invalid token: invalid algorithm/],
+    [
+      'HS512-signed with the right secret',
+      () => jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS512', expiresIn: 3600 }),
+      /^invalid token: invalid algorithm/,
+    ],
+    [
+      'HS384-signed with the right secret',
+      () => jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS384', expiresIn: 3600 }),
+      /^invalid token: invalid algorithm/,
+    ],
     ['without exp', () => jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS256', noTimestamp: true }), /^invalid token claims: exp$/],
     ['without exp but with iat', () => jwt.sign({ role: 'admin' }, SECRET, { algorithm: 'HS256' }), /^invalid token claims: exp$/],
     ['with a bad role', () => jwt.sign({ role: 'root' }, SECRET, { algorithm: 'HS256', expiresIn: 3600 }), /^invalid token claims: role$/],

@@ -88,7 +88,11 @@ describe('cutBody and boundRejected', () => {
   });
 
   it('when many addresses together reach the total, then nothing more is kept this hour, whatever the address', () => {
-    const bounds = { bodyBytes: 10, quota: new AddressQuota({ ...policy, maxAddresses: 100 }), total: new AddressQuota({ ...policy, perWindow: 2, maxAddresses: 1 }) };
+    const bounds = {
+      bodyBytes: 10,
+      quota: new AddressQuota({ ...policy, maxAddresses: 100 }),
+      total: new AddressQuota({ ...policy, perWindow: 2, maxAddresses: 1 }),
+    };
     const kept = ['a', 'b', 'c', 'd'].map((remoteAddr) => boundRejected(raw({ remoteAddr }), bounds, T0) !== null);
     expect(kept).toEqual([true, true, false, false]);
     expect(boundRejected(raw({ remoteAddr: 'e' }), bounds, T0 + HOUR)).not.toBeNull();

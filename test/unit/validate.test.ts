@@ -299,7 +299,11 @@ describe('parseEvent and prototype pollution', () => {
 
   it.each<[string, string, ReceiverRoute]>([
     ['a top-level __proto__ in a purchase', JSON.stringify(nacho.purchaseIos()).replace(/^\{/, '{"__proto__":{"polluted":1},'), 'purchase'],
-    ['a __proto__ inside data', JSON.stringify(nacho.purchaseIos({ data: { transactionId: '1' } })).replace('"data":{', '"data":{"__proto__":{"polluted":1},'), 'auto'],
+    [
+      'a __proto__ inside data',
+      JSON.stringify(nacho.purchaseIos({ data: { transactionId: '1' } })).replace('"data":{', '"data":{"__proto__":{"polluted":1},'),
+      'auto',
+    ],
     ['a top-level __proto__ in a refund', JSON.stringify(nacho.refundAndroid()).replace(/^\{/, '{"__proto__":{"polluted":1},'), 'refund'],
     ['a top-level __proto__ in an unavailable-users list', '{"__proto__":{"polluted":1},"tokenNotFoundUserIds":["u1"]}', 'unavailable-users'],
     ['a constructor.prototype in a purchase', JSON.stringify(nacho.purchaseIos()).replace(/^\{/, '{"constructor":{"prototype":{"polluted":1}},'), 'purchase'],

@@ -20,11 +20,16 @@
 
   function append(el, child) {
     if (child === undefined || child === null || child === false) return;
-    if (Array.isArray(child)) child.forEach(function (c) { append(el, c); });
+    if (Array.isArray(child))
+      child.forEach(function (c) {
+        append(el, c);
+      });
     else el.append(child instanceof Node ? child : String(child));
   }
 
-  var pad = function (n, w) { return String(n).padStart(w || 2, '0'); };
+  var pad = function (n, w) {
+    return String(n).padStart(w || 2, '0');
+  };
   // Times arrive as ISO strings or as epoch ms (a number or its digits): both read the same.
   function asDate(value) {
     if (typeof value === 'number') return new Date(value);
@@ -69,7 +74,11 @@
   }
   function pretty(value) {
     if (typeof value !== 'string') return JSON.stringify(value, null, 2);
-    try { return JSON.stringify(JSON.parse(value), null, 2); } catch (e) { return value; }
+    try {
+      return JSON.stringify(JSON.parse(value), null, 2);
+    } catch (e) {
+      return value;
+    }
   }
   function hexDump(base64) {
     var bin = atob(base64);
@@ -109,34 +118,60 @@
     return parts;
   }
   function whenCell(receivedAt) {
-    return h('td', { class: 'when', title: receivedAt },
+    return h(
+      'td',
+      { class: 'when', title: receivedAt },
       h('time', { datetime: receivedAt }, fmtDate(receivedAt)),
-      h('span', { class: 'ago muted', dataset: { at: receivedAt } }, relTime(receivedAt)));
+      h('span', { class: 'ago muted', dataset: { at: receivedAt } }, relTime(receivedAt)),
+    );
   }
   /** Refreshes every "… ago" in a container (the list calls it every few seconds). */
   function refreshAgo(root) {
     var now = Date.now();
-    root.querySelectorAll('.ago[data-at]').forEach(function (el) { el.textContent = relTime(el.dataset.at, now); });
+    root.querySelectorAll('.ago[data-at]').forEach(function (el) {
+      el.textContent = relTime(el.dataset.at, now);
+    });
   }
   function factCell(name, value) {
-    return h('td', { class: 'fact mono ' + name, title: value || null, dataset: { label: name } }, value === null || value === undefined ? h('span', { class: 'muted' }, '—') : value);
+    return h(
+      'td',
+      { class: 'fact mono ' + name, title: value || null, dataset: { label: name } },
+      value === null || value === undefined ? h('span', { class: 'muted' }, '—') : value,
+    );
   }
 
   function rowFor(item) {
     var eventId = item.eventId || null;
-    return h('tr', { tabindex: '0', dataset: { id: item.id, eventId: eventId || '', outcome: item.outcome } },
+    return h(
+      'tr',
+      { tabindex: '0', dataset: { id: item.id, eventId: eventId || '', outcome: item.outcome } },
       whenCell(item.receivedAt),
-      h('td', { class: 'mono path', title: item.method + ' ' + item.path + (item.query ? '?' + item.query : '') },
-        h('span', { class: 'method' }, item.method), ' ', breakable(item.path, '/_'), item.query ? h('span', { class: 'muted' }, breakable('?' + item.query, '&')) : null,
-        item.source === 'replay' ? h('span', { class: 'tag' }, 'replay') : null),
-      h('td', { class: 'status-cell' }, statusCell(item.status),
-        h('span', { class: 'sub muted' }, h('span', { class: 'latency' }, fmtMs(item.durationMs)), ' · ', h('span', { class: 'size' }, fmtBytes(item.size)))),
+      h(
+        'td',
+        { class: 'mono path', title: item.method + ' ' + item.path + (item.query ? '?' + item.query : '') },
+        h('span', { class: 'method' }, item.method),
+        ' ',
+        breakable(item.path, '/_'),
+        item.query ? h('span', { class: 'muted' }, breakable('?' + item.query, '&')) : null,
+        item.source === 'replay' ? h('span', { class: 'tag' }, 'replay') : null,
+      ),
+      h(
+        'td',
+        { class: 'status-cell' },
+        statusCell(item.status),
+        h('span', { class: 'sub muted' }, h('span', { class: 'latency' }, fmtMs(item.durationMs)), ' · ', h('span', { class: 'size' }, fmtBytes(item.size))),
+      ),
       // The reason under the outcome, so the column stays narrow enough for type, user and product.
-      h('td', { class: 'outcome' }, h('span', { class: 'badge outcome-' + item.outcome, title: item.reason || item.outcome }, item.outcome),
-        item.reason && item.outcome !== 'conflict' ? h('span', { class: 'sub muted' }, item.reason) : null),
+      h(
+        'td',
+        { class: 'outcome' },
+        h('span', { class: 'badge outcome-' + item.outcome, title: item.reason || item.outcome }, item.outcome),
+        item.reason && item.outcome !== 'conflict' ? h('span', { class: 'sub muted' }, item.reason) : null,
+      ),
       factCell('type', item.type),
       factCell('user', item.userId),
-      factCell('product', item.productId));
+      factCell('product', item.productId),
+    );
   }
 
   // ---- copying --------------------------------------------------------------------------------
@@ -161,7 +196,10 @@
     button.textContent = text;
     button.classList.add('copied');
     clearTimeout(button.flashTimer);
-    button.flashTimer = setTimeout(function () { button.textContent = label; button.classList.remove('copied'); }, 1500);
+    button.flashTimer = setTimeout(function () {
+      button.textContent = label;
+      button.classList.remove('copied');
+    }, 1500);
   }
   /** A value to copy: shown in code, with its copy button beside it. */
   function copyable(value, label, props) {
@@ -178,30 +216,78 @@
     var label = key === null ? null : h('span', { class: 'j-key' }, typeof key === 'number' ? String(key) : JSON.stringify(key));
     if (value !== null && typeof value === 'object') {
       var isArray = Array.isArray(value);
-      var keys = isArray ? value.map(function (_, i) { return i; }) : Object.keys(value);
+      var keys = isArray
+        ? value.map(function (_, i) {
+            return i;
+          })
+        : Object.keys(value);
       var size = isArray ? '[' + keys.length + ']' : '{' + keys.length + '}';
       if (keys.length === 0) return h('div', { class: 'j-leaf' }, label, label ? ': ' : null, h('span', { class: 'j-punct' }, isArray ? '[]' : '{}'));
-      return h('details', { class: 'j-node', open: depth < TREE_OPEN_DEPTH },
+      return h(
+        'details',
+        { class: 'j-node', open: depth < TREE_OPEN_DEPTH },
         h('summary', null, label, label ? ': ' : null, h('span', { class: 'j-punct' }, size)),
-        h('div', { class: 'j-children' }, keys.map(function (k) { return treeNode(k, value[k], depth + 1); })));
+        h(
+          'div',
+          { class: 'j-children' },
+          keys.map(function (k) {
+            return treeNode(k, value[k], depth + 1);
+          }),
+        ),
+      );
     }
     var kind = value === null ? 'null' : typeof value;
     return h('div', { class: 'j-leaf' }, label, label ? ': ' : null, h('span', { class: 'j-' + kind }, JSON.stringify(value)));
   }
   /** Expand all or collapse all of a tree, below its root. */
   function setTreeOpen(tree, open) {
-    tree.querySelectorAll('details.j-node').forEach(function (d, i) { d.open = open || i === 0; });
+    tree.querySelectorAll('details.j-node').forEach(function (d, i) {
+      d.open = open || i === 0;
+    });
   }
 
   function dl(pairs) {
-    return h('dl', { class: 'facts' }, pairs.filter(function (p) { return p[1] !== undefined; }).map(function (p) {
-      return [h('dt', null, p[0]), h('dd', { class: p[2] || null }, p[1] === null || p[1] === '' ? '—' : p[1])];
-    }));
+    return h(
+      'dl',
+      { class: 'facts' },
+      pairs
+        .filter(function (p) {
+          return p[1] !== undefined;
+        })
+        .map(function (p) {
+          return [h('dt', null, p[0]), h('dd', { class: p[2] || null }, p[1] === null || p[1] === '' ? '—' : p[1])];
+        }),
+    );
   }
   function table(headers, rows) {
-    return h('table', { class: 'grid' },
-      h('thead', null, h('tr', null, headers.map(function (t) { return h('th', null, t); }))),
-      h('tbody', null, rows.map(function (r) { return h('tr', null, r.map(function (c) { return h('td', null, c === null || c === undefined ? '—' : c); })); })));
+    return h(
+      'table',
+      { class: 'grid' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          headers.map(function (t) {
+            return h('th', null, t);
+          }),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map(function (r) {
+          return h(
+            'tr',
+            null,
+            r.map(function (c) {
+              return h('td', null, c === null || c === undefined ? '—' : c);
+            }),
+          );
+        }),
+      ),
+    );
   }
   function section(title, children, open) {
     return h('details', { class: 'section', open: open !== false }, h('summary', null, title), children);
@@ -213,18 +299,51 @@
       return v[1] instanceof Node ? h('div', Object.assign(props, { class: 'code tree-pane' }), v[1]) : h('pre', props, v[1]);
     });
     var buttons = views.map(function (v, i) {
-      return h('button', { type: 'button', class: i === 0 ? 'tab active' : 'tab', dataset: { tab: v[0] }, onclick: function () {
-        panes.forEach(function (p, j) { p.hidden = j !== i; });
-        buttons.forEach(function (b, j) { b.classList.toggle('active', j === i); });
-      } }, v[0]);
+      return h(
+        'button',
+        {
+          type: 'button',
+          class: i === 0 ? 'tab active' : 'tab',
+          dataset: { tab: v[0] },
+          onclick: function () {
+            panes.forEach(function (p, j) {
+              p.hidden = j !== i;
+            });
+            buttons.forEach(function (b, j) {
+              b.classList.toggle('active', j === i);
+            });
+          },
+        },
+        v[0],
+      );
     });
     return h('div', { class: 'tabs' }, h('div', { class: 'tab-bar' }, buttons), panes);
   }
 
   window.InspectorRender = {
-    h: h, rowFor: rowFor, badge: badge, statusCell: statusCell, dl: dl, table: table, section: section, tabs: tabs,
-    asDate: asDate, isoOf: isoOf, fmtTime: fmtTime, fmtDate: fmtDate, relTime: relTime, refreshAgo: refreshAgo, fmtDateTime: fmtDateTime,
-    fmtBytes: fmtBytes, fmtMs: fmtMs, pretty: pretty, hexDump: hexDump, breakable: breakable,
-    copyButton: copyButton, copyable: copyable, jsonTree: jsonTree, setTreeOpen: setTreeOpen,
+    h: h,
+    rowFor: rowFor,
+    badge: badge,
+    statusCell: statusCell,
+    dl: dl,
+    table: table,
+    section: section,
+    tabs: tabs,
+    asDate: asDate,
+    isoOf: isoOf,
+    fmtTime: fmtTime,
+    fmtDate: fmtDate,
+    relTime: relTime,
+    refreshAgo: refreshAgo,
+    fmtDateTime: fmtDateTime,
+    fmtBytes: fmtBytes,
+    fmtMs: fmtMs,
+    pretty: pretty,
+    hexDump: hexDump,
+    breakable: breakable,
+    copyButton: copyButton,
+    copyable: copyable,
+    jsonTree: jsonTree,
+    setTreeOpen: setTreeOpen,
   };
 })();

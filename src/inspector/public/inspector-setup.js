@@ -25,26 +25,47 @@
         shown.textContent = await fetchKey();
         reveal.dataset.revealed = '1';
         reveal.textContent = 'Hide';
-      } catch (e) { shown.textContent = key.masked + ' (' + e.message + ')'; }
+      } catch (e) {
+        shown.textContent = key.masked + ' (' + e.message + ')';
+      }
     });
-    return h('li', { class: 'setup-row' }, h('span', { class: 'setup-label' }, 'Webhook key', h('span', { class: 'muted small' }, ' · fingerprint ' + key.fingerprint)),
-      h('span', { class: 'copyable' }, shown, reveal, R.copyButton('Copy', fetchKey, { class: 'copy copy-key' })));
+    return h(
+      'li',
+      { class: 'setup-row' },
+      h('span', { class: 'setup-label' }, 'Webhook key', h('span', { class: 'muted small' }, ' · fingerprint ' + key.fingerprint)),
+      h('span', { class: 'copyable' }, shown, reveal, R.copyButton('Copy', fetchKey, { class: 'copy copy-key' })),
+    );
   }
 
   /** The webhook URLs and keys to paste into the nachocode dashboard. */
   function setupPanel(setup, api) {
     // The two the nachocode dashboard asks for first.
     var order = ['purchase', 'refund', 'auto', 'unavailable-users'];
-    var sorted = setup.webhookUrls.slice().sort(function (a, b) { return order.indexOf(a.route) - order.indexOf(b.route); });
-    var urls = sorted.map(function (u) {
-      return h('li', { class: 'setup-row', dataset: { route: u.route } }, h('span', { class: 'setup-label' }, ROUTE_LABELS[u.route] || u.route),
-        R.copyable(u.url, 'Copy', { class: 'copy copy-url', dataset: { url: u.url } }));
+    var sorted = setup.webhookUrls.slice().sort(function (a, b) {
+      return order.indexOf(a.route) - order.indexOf(b.route);
     });
-    var keys = setup.keys.map(function (k) { return keyRow(k, api); });
-    return h('div', { class: 'setup' },
+    var urls = sorted.map(function (u) {
+      return h(
+        'li',
+        { class: 'setup-row', dataset: { route: u.route } },
+        h('span', { class: 'setup-label' }, ROUTE_LABELS[u.route] || u.route),
+        R.copyable(u.url, 'Copy', { class: 'copy copy-url', dataset: { url: u.url } }),
+      );
+    });
+    var keys = setup.keys.map(function (k) {
+      return keyRow(k, api);
+    });
+    return h(
+      'div',
+      { class: 'setup' },
       h('ul', { class: 'setup-list' }, urls, keys),
-      h('p', { class: 'muted small' }, 'Paste them into the nachocode dashboard (Webhook settings), with the key as a Bearer token; every request shows up here as it arrives. Keys are shown to signed-in admins only.'),
-      h('p', { class: 'small' }, 'Or send a realistic sample from a terminal: ', R.copyable('npm run send -- purchase', 'Copy')));
+      h(
+        'p',
+        { class: 'muted small' },
+        'Paste them into the nachocode dashboard (Webhook settings), with the key as a Bearer token; every request shows up here as it arrives. Keys are shown to signed-in admins only.',
+      ),
+      h('p', { class: 'small' }, 'Or send a realistic sample from a terminal: ', R.copyable('npm run send -- purchase', 'Copy')),
+    );
   }
 
   /**
@@ -54,22 +75,36 @@
   function emptyState(kind, ctx) {
     if (kind === 'bin') {
       var url = ctx.bin ? ctx.bin.url : '';
-      return h('div', { class: 'empty-state', dataset: { empty: 'bin' } },
+      return h(
+        'div',
+        { class: 'empty-state', dataset: { empty: 'bin' } },
         h('h2', null, 'This bin is empty'),
         h('p', null, 'Send anything to its URL, any method, any path below it, and watch it arrive here:'),
         h('p', null, R.copyable(url, 'Copy URL', { class: 'copy copy-url', dataset: { url: url } })),
-        h('p', { class: 'small' }, 'For example: ', R.copyable("curl -X POST " + url + " -H 'Content-Type: application/json' -d '{\"hello\":\"bin\"}'", 'Copy')));
+        h(
+          'p',
+          { class: 'small' },
+          'For example: ',
+          R.copyable('curl -X POST ' + url + ' -H \'Content-Type: application/json\' -d \'{"hello":"bin"}\'', 'Copy'),
+        ),
+      );
     }
     if (kind === 'filtered') {
-      return h('div', { class: 'empty-state', dataset: { empty: 'filtered' } },
+      return h(
+        'div',
+        { class: 'empty-state', dataset: { empty: 'filtered' } },
         h('h2', null, 'No request matches these filters'),
         h('p', { class: 'muted' }, 'Requests that arrive and match will appear here live.'),
-        h('button', { type: 'button', id: 'empty-clear', onclick: ctx.clear }, 'Clear the filters'));
+        h('button', { type: 'button', id: 'empty-clear', onclick: ctx.clear }, 'Clear the filters'),
+      );
     }
-    return h('div', { class: 'empty-state', dataset: { empty: 'nothing' } },
+    return h(
+      'div',
+      { class: 'empty-state', dataset: { empty: 'nothing' } },
       h('h2', null, 'No requests yet'),
       h('p', null, 'Send a webhook to one of these URLs and it appears here as soon as it is stored.'),
-      ctx.setup ? setupPanel(ctx.setup, ctx.api) : h('p', { class: 'muted' }, 'Loading the webhook URLs…'));
+      ctx.setup ? setupPanel(ctx.setup, ctx.api) : h('p', { class: 'muted' }, 'Loading the webhook URLs…'),
+    );
   }
 
   // ---- bin settings ---------------------------------------------------------------------------
@@ -89,16 +124,22 @@
     var body = h('textarea', { name: 'body', rows: '3', maxlength: '65536', placeholder: '(empty: {"received": true, "binId": …, "requestId": …} as JSON)' });
     body.value = bin.body === null ? '' : bin.body;
     var result = h('span', { class: 'bin-result', role: 'status', 'aria-live': 'polite' });
-    var form = h('form', { class: 'bin-form', id: 'bin-form' },
+    var form = h(
+      'form',
+      { class: 'bin-form', id: 'bin-form' },
       field('Name', name),
       field('Status', status),
       field('Content type', contentType, 'used with a body'),
       field('Delay (ms)', delay, 'up to 30000'),
       h('label', { class: 'bin-field bin-body' }, h('span', null, 'Body'), body),
-      h('div', { class: 'bin-buttons' },
+      h(
+        'div',
+        { class: 'bin-buttons' },
         h('button', { type: 'submit', id: 'bin-save' }, 'Save'),
         h('button', { type: 'button', id: 'delete-bin', onclick: on.remove }, 'Delete bin'),
-        result));
+        result,
+      ),
+    );
     form.addEventListener('submit', async function (e) {
       e.preventDefault();
       var patch = {
@@ -116,12 +157,26 @@
         result.textContent = 'Not saved: ' + err.message;
       }
     });
-    return h('details', { class: 'bin-panel-box', open: true },
-      h('summary', null, h('span', { class: 'bin-name' }, bin.name || 'bin …' + bin.id.slice(-6)), ' ',
-        h('span', { class: 'muted small' }, bin.requestCount + ' captured · answers ' + bin.status + (bin.delayMs ? ' after ' + bin.delayMs + ' ms' : ''))),
-      h('p', { class: 'bin-url-line' }, h('span', { class: 'muted' }, 'URL '), h('code', { id: 'bin-url', class: 'wrap' }, bin.url), ' ',
-        R.copyButton('Copy URL', bin.url, { class: 'copy copy-url', id: 'copy-bin-url' })),
-      form);
+    return h(
+      'details',
+      { class: 'bin-panel-box', open: true },
+      h(
+        'summary',
+        null,
+        h('span', { class: 'bin-name' }, bin.name || 'bin …' + bin.id.slice(-6)),
+        ' ',
+        h('span', { class: 'muted small' }, bin.requestCount + ' captured · answers ' + bin.status + (bin.delayMs ? ' after ' + bin.delayMs + ' ms' : '')),
+      ),
+      h(
+        'p',
+        { class: 'bin-url-line' },
+        h('span', { class: 'muted' }, 'URL '),
+        h('code', { id: 'bin-url', class: 'wrap' }, bin.url),
+        ' ',
+        R.copyButton('Copy URL', bin.url, { class: 'copy copy-url', id: 'copy-bin-url' }),
+      ),
+      form,
+    );
   }
 
   window.InspectorSetup = { setupPanel: setupPanel, emptyState: emptyState, binPanel: binPanel };

@@ -4,7 +4,9 @@
   'use strict';
   var R = window.InspectorRender;
   var h = R.h;
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var form = $('filters');
   var rows = $('rows');
   var state = { ids: new Set(), nextCursor: null, selected: null, source: null, bins: [], setup: null, emptyShown: null, binShown: null };
@@ -47,7 +49,12 @@
         var d = new Date(value);
         value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
       }
-      if (field.tagName === 'SELECT' && !Array.prototype.some.call(field.options, function (o) { return o.value === value; })) {
+      if (
+        field.tagName === 'SELECT' &&
+        !Array.prototype.some.call(field.options, function (o) {
+          return o.value === value;
+        })
+      ) {
         field.append(h('option', { value: value }, value));
       }
       field.value = value;
@@ -63,9 +70,15 @@
     }, 250);
   }
   form.addEventListener('input', filtersChanged);
-  form.elements.namedItem('binId').addEventListener('change', function () { renderBinPanel(); });
-  form.addEventListener('reset', function () { setTimeout(filtersChanged, 0); });
-  form.addEventListener('submit', function (e) { e.preventDefault(); });
+  form.elements.namedItem('binId').addEventListener('change', function () {
+    renderBinPanel();
+  });
+  form.addEventListener('reset', function () {
+    setTimeout(filtersChanged, 0);
+  });
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+  });
 
   // ---- the list -----------------------------------------------------------------------------
   function updateCount() {
@@ -83,12 +96,18 @@
   // ---- empty states -------------------------------------------------------------------------
   function selectedBin() {
     var id = form.elements.namedItem('binId').value;
-    return state.bins.find(function (b) { return b.id === id; }) || null;
+    return (
+      state.bins.find(function (b) {
+        return b.id === id;
+      }) || null
+    );
   }
   /** Which empty state fits: nothing at all yet, an empty bin (only the bin filter is set), or filters that match nothing. */
   function emptyKind() {
     var keys = [];
-    filterParams().forEach(function (_, key) { keys.push(key); });
+    filterParams().forEach(function (_, key) {
+      keys.push(key);
+    });
     if (keys.length === 0) return 'nothing';
     if (keys.length === 1 && keys[0] === 'binId') return 'bin';
     return 'filtered';
@@ -104,7 +123,16 @@
     // Drawn again only when what it shows changes, so a copy button's "Copied" is not cut short.
     var signature = kind + '|' + (bin ? bin.url : '') + '|' + (state.setup ? 'setup' : '');
     if (state.emptyShown !== signature || empty.hidden) {
-      empty.replaceChildren(S.emptyState(kind, { setup: state.setup, api: api, bin: bin, clear: function () { form.reset(); } }));
+      empty.replaceChildren(
+        S.emptyState(kind, {
+          setup: state.setup,
+          api: api,
+          bin: bin,
+          clear: function () {
+            form.reset();
+          },
+        }),
+      );
       state.emptyShown = signature;
     }
     empty.hidden = false;
@@ -123,7 +151,9 @@
     if ($('setup-box').open && state.setup && !$('setup-slot').firstChild) $('setup-slot').append(S.setupPanel(state.setup, api));
   });
   // "… ago" in the list stays true while the page is open.
-  setInterval(function () { R.refreshAgo(rows); }, 10000);
+  setInterval(function () {
+    R.refreshAgo(rows);
+  }, 10000);
   function addRow(item, where) {
     if (state.ids.has(item.id)) return null;
     state.ids.add(item.id);
@@ -142,7 +172,9 @@
     params.set('limit', '100');
     if (cursor) params.set('cursor', cursor);
     var page = await api('/api/inspector/requests?' + params.toString());
-    page.data.forEach(function (item) { addRow(item, 'bottom'); });
+    page.data.forEach(function (item) {
+      addRow(item, 'bottom');
+    });
     state.nextCursor = page.nextCursor;
     updateCount();
   }
@@ -151,9 +183,15 @@
     state.ids.clear();
     state.nextCursor = null;
     connect();
-    try { await loadPage(null); } catch (e) { showBanner(e.message, 'error'); }
+    try {
+      await loadPage(null);
+    } catch (e) {
+      showBanner(e.message, 'error');
+    }
   }
-  $('more').addEventListener('click', function () { loadPage(state.nextCursor); });
+  $('more').addEventListener('click', function () {
+    loadPage(state.nextCursor);
+  });
   rows.addEventListener('click', function (e) {
     var tr = e.target.closest('tr[data-id]');
     if (tr) select(tr.dataset.id);
@@ -177,12 +215,16 @@
     if (state.source) state.source.close();
     var source = new EventSource('/api/inspector/stream?' + filterParams().toString());
     state.source = source;
-    source.addEventListener('ready', function () { setLive(true, 'live'); });
+    source.addEventListener('ready', function () {
+      setLive(true, 'live');
+    });
     source.addEventListener('request', function (e) {
       addRow(JSON.parse(e.data), 'top');
       updateCount();
     });
-    source.addEventListener('reset', function () { reload(); });
+    source.addEventListener('reset', function () {
+      reload();
+    });
     source.onerror = function () {
       setLive(false, 'reconnecting…');
       // An EventSource cannot see a 401; ask the API, which sends a signed-out browser to sign in.
@@ -192,7 +234,9 @@
 
   // ---- detail and actions -------------------------------------------------------------------
   var handlers = {
-    open: function (id) { select(id); },
+    open: function (id) {
+      select(id);
+    },
     copyCurl: async function (d, result) {
       try {
         await navigator.clipboard.writeText(d.curl);
@@ -211,9 +255,29 @@
           result.textContent = 'Replay cancelled: the request failed the webhook key check.';
           return;
         }
-        result.replaceChildren('Replayed as ', h('button', { type: 'button', class: 'link', id: 'replay-result', dataset: { id: r.requestId },
-          onclick: function () { select(r.requestId); } }, r.requestId), ': ' + r.status + ' ' + r.outcome + (r.reason ? ' (' + r.reason + ')' : '') + (r.eventId ? ', event ' + r.eventId : '') +
-          (r.acceptedUnverified ? ', accepted unverified' : ''));
+        result.replaceChildren(
+          'Replayed as ',
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              id: 'replay-result',
+              dataset: { id: r.requestId },
+              onclick: function () {
+                select(r.requestId);
+              },
+            },
+            r.requestId,
+          ),
+          ': ' +
+            r.status +
+            ' ' +
+            r.outcome +
+            (r.reason ? ' (' + r.reason + ')' : '') +
+            (r.eventId ? ', event ' + r.eventId : '') +
+            (r.acceptedUnverified ? ', accepted unverified' : ''),
+        );
       } catch (e) {
         result.textContent = 'Replay failed: ' + e.message;
       } finally {
@@ -235,7 +299,9 @@
   }
   async function select(id) {
     state.selected = id;
-    rows.querySelectorAll('tr.selected').forEach(function (tr) { tr.classList.remove('selected'); });
+    rows.querySelectorAll('tr.selected').forEach(function (tr) {
+      tr.classList.remove('selected');
+    });
     var tr = rows.querySelector('tr[data-id="' + CSS.escape(id) + '"]');
     if (tr) tr.classList.add('selected');
     try {
@@ -250,7 +316,21 @@
   function showBanner(content, kind) {
     var banner = $('banner');
     banner.className = 'banner ' + (kind || '');
-    banner.replaceChildren(content, ' ', h('button', { type: 'button', class: 'link', onclick: function () { banner.hidden = true; } }, 'dismiss'));
+    banner.replaceChildren(
+      content,
+      ' ',
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          onclick: function () {
+            banner.hidden = true;
+          },
+        },
+        'dismiss',
+      ),
+    );
     banner.hidden = false;
   }
   async function loadBins(selectId) {
@@ -262,7 +342,11 @@
       return h('option', { value: b.id, title: b.url }, (b.name || 'bin …' + b.id.slice(-6)) + ' (' + b.requestCount + ')');
     });
     select.replaceChildren.apply(select, [h('option', { value: '' }, 'any')].concat(options));
-    select.value = bins.some(function (b) { return b.id === current; }) ? current : '';
+    select.value = bins.some(function (b) {
+      return b.id === current;
+    })
+      ? current
+      : '';
     renderBinPanel();
   }
   /** The selected bin's name, URL and settings, above the list. */
@@ -279,17 +363,23 @@
     var signature = JSON.stringify(bin);
     if (state.binShown === signature) return;
     state.binShown = signature;
-    panel.replaceChildren(S.binPanel(bin, {
-      save: async function (patch) {
-        await api('/api/bins/' + encodeURIComponent(bin.id), { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(patch) });
-        var result = panel.querySelector('.bin-result');
-        await loadBins(bin.id);
-        // The panel was drawn again with the saved settings; keep the message on the new one.
-        var fresh = panel.querySelector('.bin-result');
-        if (fresh && result && fresh !== result) fresh.textContent = 'Saved: the bin answers this way from its next request on.';
-      },
-      remove: deleteBin,
-    }));
+    panel.replaceChildren(
+      S.binPanel(bin, {
+        save: async function (patch) {
+          await api('/api/bins/' + encodeURIComponent(bin.id), {
+            method: 'PATCH',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(patch),
+          });
+          var result = panel.querySelector('.bin-result');
+          await loadBins(bin.id);
+          // The panel was drawn again with the saved settings; keep the message on the new one.
+          var fresh = panel.querySelector('.bin-result');
+          if (fresh && result && fresh !== result) fresh.textContent = 'Saved: the bin answers this way from its next request on.';
+        },
+        remove: deleteBin,
+      }),
+    );
     panel.hidden = false;
   }
   $('new-bin').addEventListener('click', async function () {
@@ -297,7 +387,9 @@
       var bin = await api('/api/bins', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
       await loadBins(bin.id);
       filtersChanged();
-    } catch (e) { showBanner('Could not create a bin: ' + e.message, 'error'); }
+    } catch (e) {
+      showBanner('Could not create a bin: ' + e.message, 'error');
+    }
   });
   async function deleteBin() {
     var id = form.elements.namedItem('binId').value;
@@ -327,22 +419,35 @@
 
   // Another #request= or #event= link pasted into this open tab changes only the fragment: the
   // browser does not load the page again, so open what it names here.
-  window.addEventListener('hashchange', function () { openFromHash(); });
+  window.addEventListener('hashchange', function () {
+    openFromHash();
+  });
 
   // A phone starts with the filters folded (they would fill its screen), unless the link set some.
   var narrow = window.matchMedia('(max-width: 640px)');
   function foldFilters() {
     var active = 0;
-    filterParams().forEach(function () { active += 1; });
+    filterParams().forEach(function () {
+      active += 1;
+    });
     $('filters-active').textContent = active ? '(' + active + ' set)' : '';
     return active;
   }
   restoreFilters();
-  function fitFilters() { $('filters-box').open = !narrow.matches || foldFilters() > 0; }
+  function fitFilters() {
+    $('filters-box').open = !narrow.matches || foldFilters() > 0;
+  }
   fitFilters();
   narrow.addEventListener('change', fitFilters);
-  form.addEventListener('input', function () { setTimeout(foldFilters, 0); });
-  form.addEventListener('reset', function () { setTimeout(foldFilters, 0); });
+  form.addEventListener('input', function () {
+    setTimeout(foldFilters, 0);
+  });
+  form.addEventListener('reset', function () {
+    setTimeout(foldFilters, 0);
+  });
   loadSetup();
-  loadBins(new URLSearchParams(location.search).get('binId')).catch(function () {}).then(reload).then(openFromHash);
+  loadBins(new URLSearchParams(location.search).get('binId'))
+    .catch(function () {})
+    .then(reload)
+    .then(openFromHash);
 })();

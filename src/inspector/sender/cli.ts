@@ -58,21 +58,29 @@ export function readData(value: string): string {
 /** The command line of `iaphook send`; throws commander's errors (exitOverride) instead of exiting. */
 export function sendCommand(): Command {
   return new Command('send')
-    .summary('send sample, example or custom webhooks, or a subscription\'s test event')
+    .summary("send sample, example or custom webhooks, or a subscription's test event")
     .description(
       'Send nachocode webhooks to iaphook, or to any URL, and print each answer: realistic samples with fresh ids,\n' +
-        'the documented examples (--example), your own body (--data), or a subscription\'s test event (--test-webhook).\n' +
+        "the documented examples (--example), your own body (--data), or a subscription's test event (--test-webhook).\n" +
         'A refund without --for-purchase first sends the purchase it refunds.',
     )
     .addArgument(new Argument('[kind]', 'what to send (the route, with --data)').choices(['purchase', 'refund', 'unavailable-users']))
     .option('--data <json|@file>', 'send this body exactly as given: JSON text, @file.json or @- for standard input (to /webhooks/nachocode without a kind)')
-    .addOption(new Option('--example <name>', 'send a documented example payload exactly (fixed ids: a second send is a duplicate)').choices(Object.keys(NACHOCODE_EXAMPLES)))
-    .option('--test-webhook <id>', 'ask the server to send subscription <id> an example event of its type (delivered and logged like any)', positiveInt(Number.MAX_SAFE_INTEGER))
+    .addOption(
+      new Option('--example <name>', 'send a documented example payload exactly (fixed ids: a second send is a duplicate)').choices(
+        Object.keys(NACHOCODE_EXAMPLES),
+      ),
+    )
+    .option(
+      '--test-webhook <id>',
+      'ask the server to send subscription <id> an example event of its type (delivered and logged like any)',
+      positiveInt(Number.MAX_SAFE_INTEGER),
+    )
     .option('--project <id>', 'the project of --test-webhook (default: found from the id)', positiveInt(Number.MAX_SAFE_INTEGER))
-    .addOption(new Option('--token <jwt>', 'admin token for --test-webhook (default: one signed with this machine\'s JWT_SECRET)').env('IAPHOOK_TOKEN'))
+    .addOption(new Option('--token <jwt>', "admin token for --test-webhook (default: one signed with this machine's JWT_SECRET)").env('IAPHOOK_TOKEN'))
     .option('--quiet', 'print nothing but errors: the exit status says whether every request got a 2xx')
     .option('--json', 'print one JSON object per request (status, latencyMs, answer) instead of text lines')
-    .option('--url <url>', 'send every request here (default: this machine\'s iaphook, http://127.0.0.1:$PORT/webhooks/nachocode/<kind>)', url)
+    .option('--url <url>', "send every request here (default: this machine's iaphook, http://127.0.0.1:$PORT/webhooks/nachocode/<kind>)", url)
     .option('--key <key>', 'webhook key for Authorization: Bearer (default: the key iaphook uses)')
     .addOption(new Option('--os <os>', 'store').choices(['ios', 'android']).default(DEFAULT_OPTIONS.os))
     .addOption(new Option('--environment <env>', 'nachocode environment').choices(['sandbox', 'production']).default(DEFAULT_OPTIONS.environment))
@@ -82,7 +90,11 @@ export function sendCommand(): Command {
     .addOption(new Option('--non-consumable', 'a non-consumable product'))
     .option('--quantity <n>', 'units bought', positiveInt(1_000_000), DEFAULT_OPTIONS.quantity)
     .option('--refund-quantity <n>', 'units refunded (default: the whole quantity)', positiveInt(1_000_000))
-    .option('--for-purchase <iapLogId>', 'refund this earlier purchase (pass the same --user/--product/--os/--environment it was sent with)', positiveInt(Number.MAX_SAFE_INTEGER))
+    .option(
+      '--for-purchase <iapLogId>',
+      'refund this earlier purchase (pass the same --user/--product/--os/--environment it was sent with)',
+      positiveInt(Number.MAX_SAFE_INTEGER),
+    )
     .option('--count <n>', 'how many to send (each refund unit is a purchase and its refund)', positiveInt(10_000_000), 1)
     .option('--concurrency <n>', 'units in flight at once', positiveInt(1000), 4)
     .addOption(new Option('--server-url <url>', 'the iaphook of --test-webhook (default: http://127.0.0.1:$PORT)').argParser(url))
@@ -127,9 +139,10 @@ export function sendArgsOf(command: Command): SendArgs {
   const sources = [raw.data, raw.example, raw.testWebhook].filter((v) => v !== undefined).length;
   // error() prints the message and, with exitOverride, throws instead of exiting.
   if (sources > 1) command.error('error: --data, --example and --test-webhook each say what to send: give one');
-  if (sources === 0 && kind === null) command.error("error: missing argument 'kind' (purchase, refund or unavailable-users), or --data, --example or --test-webhook");
+  if (sources === 0 && kind === null)
+    command.error("error: missing argument 'kind' (purchase, refund or unavailable-users), or --data, --example or --test-webhook");
   if (raw.example !== undefined && kind !== null && kind !== raw.example) command.error(`error: --example ${raw.example} goes to its own route, not ${kind}`);
-  if (raw.testWebhook !== undefined && kind !== null) command.error('error: --test-webhook sends the subscription\'s own event type: drop the kind');
+  if (raw.testWebhook !== undefined && kind !== null) command.error("error: --test-webhook sends the subscription's own event type: drop the kind");
   if (raw.project !== undefined && raw.testWebhook === undefined) command.error('error: --project only goes with --test-webhook');
   if (raw.forPurchase !== undefined && kind !== 'refund') command.error('error: --for-purchase only goes with refund');
   if (raw.quiet === true && raw.json === true) command.error('error: --quiet and --json: choose one');
@@ -145,7 +158,12 @@ export function sendArgsOf(command: Command): SendArgs {
   return {
     kind: raw.example ?? kind,
     body,
-    bodyLabel: raw.example !== undefined ? `example ${raw.example}` : raw.data !== undefined ? `data ${raw.data.startsWith('@') ? raw.data.slice(1) : 'from the command line'}` : null,
+    bodyLabel:
+      raw.example !== undefined
+        ? `example ${raw.example}`
+        : raw.data !== undefined
+          ? `data ${raw.data.startsWith('@') ? raw.data.slice(1) : 'from the command line'}`
+          : null,
     testWebhook: raw.testWebhook ?? null,
     project: raw.project ?? null,
     token: raw.token ?? null,

@@ -102,7 +102,10 @@ export function buildRefund(options: SampleOptions, iapLogId: number, now: numbe
   return { ...transaction(options, iapLogId), refundQuantity: options.refundQuantity ?? options.quantity, refundedAt: iso(now) };
 }
 
-const randomUser = (random: () => number) => `user-${Math.floor(random() * 0xffffff).toString(16).padStart(6, '0')}`;
+const randomUser = (random: () => number) =>
+  `user-${Math.floor(random() * 0xffffff)
+    .toString(16)
+    .padStart(6, '0')}`;
 
 /** Users nachocode cannot push to; a random one in each list keeps every report a new event. */
 export function buildUnavailableUsers(options: Partial<SampleOptions>, random: () => number): UnavailableUsersPayload {

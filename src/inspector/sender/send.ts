@@ -48,7 +48,14 @@ async function sendOne(item: PlannedRequest, options: SendOptions, dispatcher: D
     });
     const text = await res.body.text();
     const latencyMs = performance.now() - started;
-    return { label: item.label, url, status: res.statusCode, latencyMs, answer: text.slice(0, ANSWER_SNIPPET), ok: res.statusCode >= 200 && res.statusCode < 300 };
+    return {
+      label: item.label,
+      url,
+      status: res.statusCode,
+      latencyMs,
+      answer: text.slice(0, ANSWER_SNIPPET),
+      ok: res.statusCode >= 200 && res.statusCode < 300,
+    };
   } catch (error) {
     return { label: item.label, url, status: null, latencyMs: performance.now() - started, answer: (error as Error).message, ok: false };
   }

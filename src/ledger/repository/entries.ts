@@ -47,8 +47,7 @@ export interface ProductTotalsRow {
   consumed: number;
 }
 
-const sumOf = (kind: 'grant' | 'revoke' | 'consume') =>
-  sql.raw(`coalesce(sum(case when kind = '${kind}' then quantity else 0 end), 0)`);
+const sumOf = (kind: 'grant' | 'revoke' | 'consume') => sql.raw(`coalesce(sum(case when kind = '${kind}' then quantity else 0 end), 0)`);
 
 /** Byte order (code unit order), as SQLite's BINARY collation sorts text whatever the database's locale. */
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -59,11 +58,7 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * JS: PostgreSQL would order product ids by the database's collation, SQLite by their bytes.
  */
 export async function productTotals(db: Queryable, environment: string, userId: string, productId?: string): Promise<ProductTotalsRow[]> {
-  const where = sql.and([
-    sql`environment = ${environment}`,
-    sql`user_id = ${userId}`,
-    productId === undefined ? undefined : sql`product_id = ${productId}`,
-  ]);
+  const where = sql.and([sql`environment = ${environment}`, sql`user_id = ${userId}`, productId === undefined ? undefined : sql`product_id = ${productId}`]);
   const rows = await db.all<ProductTotalsRow>(sql`
     SELECT product_id AS "productId", max(nacho_product_id) AS "nachoProductId", max(product_type) AS "productType",
            ${sumOf('grant')} AS purchased, ${sumOf('revoke')} AS refunded, ${sumOf('consume')} AS consumed

@@ -56,8 +56,7 @@ export function numberOrNull(value: unknown): number | null {
 const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 // Anomalies without an environment (none today) are shown in both reports rather than hidden.
-const recordedWhere = (b: FindingBounds) =>
-  sql`(a.environment = ${b.environment} OR a.environment IS NULL) AND a.created_at BETWEEN ${b.from} AND ${b.to}`;
+const recordedWhere = (b: FindingBounds) => sql`(a.environment = ${b.environment} OR a.environment IS NULL) AND a.created_at BETWEEN ${b.from} AND ${b.to}`;
 const recordedFrom = sql`anomalies a ${ackJoin(sql`a.anomaly_key`)}`;
 
 /** The newest `limit` of each code recorded at apply or receive time. */
@@ -149,12 +148,7 @@ export type EventFindingCode = 'orphan_refund' | 'unknown_value' | 'stuck_event'
 /** Found at report time for an event: its id is the code and the event's id. */
 export const eventAnomalyId = (code: EventFindingCode, eventId: string) => `${code}:${eventId}`;
 
-async function eventFindings(
-  db: Queryable,
-  code: EventFindingCode,
-  where: Sql,
-  b: FindingBounds,
-): Promise<{ rows: EventFindingRow[]; count: FindingCount }> {
+async function eventFindings(db: Queryable, code: EventFindingCode, where: Sql, b: FindingBounds): Promise<{ rows: EventFindingRow[]; count: FindingCount }> {
   // The code is a constant of ours, so it is part of the text rather than a parameter PostgreSQL must type.
   const from = sql`events ${ackJoin(sql`${sql.raw(`'${code}:'`)} || events.id`)}`;
   const rows = await db.all<EventFindingRow>(
@@ -258,7 +252,10 @@ export async function rejectedGroups(db: Queryable, b: FindingBounds): Promise<{
   if (groups.length > 0) {
     const rows = await db.all<RejectedRow>(sql`SELECT * FROM (
         SELECT r.*, row_number() OVER (PARTITION BY r.grp ORDER BY r."receivedAt" DESC, r.id DESC) AS rn
-        FROM (${rejectedQuery(b)}) AS r WHERE ${fn.inList(sql`r.grp`, groups.map((g) => g.grp))}
+        FROM (${rejectedQuery(b)}) AS r WHERE ${fn.inList(
+          sql`r.grp`,
+          groups.map((g) => g.grp),
+        )}
       ) AS x WHERE rn <= ${EXAMPLES} ORDER BY x."receivedAt" DESC, x.id DESC`);
     for (const row of rows) {
       const typed: RejectedRow = {

@@ -46,8 +46,7 @@ const kindsFilter = (q: ClaimQuery) => (q.kinds === null ? sql`` : sql`AND kind 
  * completion of an expired lease, a park) is locked in its new version, with this condition
  * re-evaluated on it (READ COMMITTED). Without it such a row was leased again: a job run twice.
  */
-const claimable = (q: ClaimQuery) =>
-  sql`((state = 'pending' AND run_at <= ${q.now}) OR (state = 'running' AND locked_until <= ${q.now}))`;
+const claimable = (q: ClaimQuery) => sql`((state = 'pending' AND run_at <= ${q.now}) OR (state = 'running' AND locked_until <= ${q.now}))`;
 
 /** Every capped claim of the cluster takes this lock first (see lockCappedClaim). */
 const CAPPED_CLAIM_LOCK = 'iaphook:capped-claim';

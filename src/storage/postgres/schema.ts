@@ -118,11 +118,7 @@ export const jobs = pgTable(
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
     finishedAt: bigint('finished_at', { mode: 'number' }),
   },
-  (t) => [
-    index('jobs_due').on(t.state, t.runAt),
-    index('jobs_lease').on(t.state, t.lockedUntil),
-    index('jobs_kind_state').on(t.kind, t.state),
-  ],
+  (t) => [index('jobs_due').on(t.state, t.runAt), index('jobs_lease').on(t.state, t.lockedUntil), index('jobs_kind_state').on(t.kind, t.state)],
 );
 
 /** One row per attempt of a job: the attempt log. */

@@ -113,11 +113,7 @@ export const jobs = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
   },
-  (t) => [
-    index('jobs_due').on(t.state, t.runAt),
-    index('jobs_lease').on(t.state, t.lockedUntil),
-    index('jobs_kind_state').on(t.kind, t.state),
-  ],
+  (t) => [index('jobs_due').on(t.state, t.runAt), index('jobs_lease').on(t.state, t.lockedUntil), index('jobs_kind_state').on(t.kind, t.state)],
 );
 
 /** One row per attempt of a job: the attempt log. */
