@@ -195,6 +195,51 @@ async function reconciliation(admin: string, eventId: string) {
   await api.call('GET', '/reconciliation/style.css', {});
 }
 
+/** Routes added with the held events, acknowledgements, test events and the inspector's setup. */
+async function later(admin: string, w: { projectId: number; webhookId: number }, binId: string) {
+  await api.call('POST', '/api/projects/:projectId/webhooks/:webhookId/test', { token: admin, params: w, body: {} });
+  await api.call('POST', '/api/projects/:projectId/webhooks/:webhookId/test', { token: admin, params: w, body: { event: 'nope' } });
+  await rt.outboundWorker.whenIdle();
+  await api.call('GET', '/api/projects/:projectId/webhooks/:webhookId/deliveries', { token: admin, params: w, query: { limit: '1' } });
+
+  const held = json(
+    await api.call('POST', '/webhooks/nachocode/purchase', {
+      token: WEBHOOK_KEY,
+      body: nacho.purchaseAndroid({ productType: 'subscription', iapLogId: 7701 }),
+    }),
+  );
+  await rt.worker.whenIdle();
+  const e = { eventId: held.eventId as string };
+  await api.call('GET', '/api/events/:eventId', { token: admin, params: e });
+  await api.call('POST', '/api/events/:eventId/apply', { token: admin, params: e });
+  await api.call('POST', '/api/events/:eventId/apply', { token: admin, params: { eventId: 'evt_none' } });
+  const m = { field: 'productType', value: 'subscription' };
+  await api.call('PUT', '/api/value-mappings/:field/:value', { token: admin, params: m, body: { meaning: 'sometimes' } });
+  await api.call('PUT', '/api/value-mappings/:field/:value', { token: admin, params: { field: 'environment', value: 'x' }, body: { meaning: 'consumable' } });
+  await api.call('PUT', '/api/value-mappings/:field/:value', { token: admin, params: m, body: { meaning: 'non-consumable' } });
+  await rt.worker.whenIdle();
+  await api.call('GET', '/api/value-mappings', { token: admin });
+  await api.call('DELETE', '/api/value-mappings/:field/:value', { token: admin, params: m });
+  await api.call('DELETE', '/api/value-mappings/:field/:value', { token: admin, params: m });
+
+  for (const environment of ['sandbox', 'production']) {
+    const report = json<{ anomalies: Array<{ id: string }> }>(await api.call('GET', '/api/reconciliation', { token: admin, query: { environment } }));
+    for (const { id } of report.anomalies.slice(0, 2)) {
+      await api.call('POST', '/api/reconciliation/anomalies/:id/acknowledge', { token: admin, params: { id }, body: { reason: 'looked at it' } });
+    }
+    await api.call('GET', '/api/reconciliation', { token: admin, query: { environment, include: 'acknowledged' } });
+  }
+  await api.call('POST', '/api/reconciliation/anomalies/:id/acknowledge', { token: admin, params: { id: 'stuck_event:evt_none' }, body: { reason: 'x' } });
+  await api.call('POST', '/api/reconciliation/anomalies/:id/acknowledge', { token: admin, params: { id: 'stuck_event:evt_none' }, body: {} });
+  await api.call('GET', '/reconciliation/acknowledge.js', {});
+
+  await api.call('PATCH', '/api/bins/:binId', { token: admin, params: { binId }, body: { name: 'renamed', delayMs: 0 } });
+  await api.call('PATCH', '/api/bins/:binId', { token: admin, params: { binId }, body: { status: 1 } });
+  const setup = json<{ keys: Array<{ fingerprint: string }> }>(await api.call('GET', '/api/inspector/setup', { token: admin }));
+  await api.call('GET', '/api/inspector/webhook-keys/:fingerprint', { token: admin, params: { fingerprint: setup.keys[0].fingerprint } });
+  await api.call('GET', '/api/inspector/webhook-keys/:fingerprint', { token: admin, params: { fingerprint: 'none' } });
+}
+
 async function operations(admin: string) {
   await api.call('GET', '/healthz');
   await api.call('GET', '/readyz');
@@ -216,9 +261,10 @@ describe('the OpenAPI document against real answers', () => {
     const eventId = await webhooks(admin);
     await ledger(admin);
     const bin = await bins(admin);
-    await feedbackAndSubscriptions(admin, bin.url as string);
+    const subscription = await feedbackAndSubscriptions(admin, bin.url as string);
     await inspector(admin, bin.id as string, eventId);
     await reconciliation(admin, eventId);
+    await later(admin, subscription, bin.id as string);
     await operations(admin);
     await api.call('DELETE', '/api/projects/:projectId/webhooks/:webhookId', {
       token: admin,
@@ -235,6 +281,12 @@ describe('the OpenAPI document against real answers', () => {
       'post /api/users/:userId/consumptions',
       'get /api/inspector/requests/:id',
       'get /api/reconciliation',
+      'post /api/projects/:projectId/webhooks/:webhookId/test',
+      'put /api/value-mappings/:field/:value',
+      'get /api/value-mappings',
+      'post /api/reconciliation/anomalies/:id/acknowledge',
+      'patch /api/bins/:binId',
+      'get /api/inspector/setup',
     ]) {
       expect(succeeded).toContain(route);
     }

@@ -46,6 +46,27 @@ const entitlements = async (userId: string) =>
 const subscription = (o: Json = {}) => nacho.purchaseAndroid({ productType: 'subscription', ...o });
 
 describe('an event with a value iaphook does not know', () => {
+  it('when its unknown_value anomaly is acknowledged, then it leaves the open list, and once the event applies there is nothing left to acknowledge', async () => {
+    const { eventId } = await send(subscription(), PURCHASE);
+    const id = `unknown_value:${eventId}`;
+    expect((await report()).anomalies.map((a) => a.id)).toContain(id);
+
+    const ack = await api
+      .post(`/api/reconciliation/anomalies/${encodeURIComponent(id)}/acknowledge`, { reason: 'a new product kind, mapping soon' })
+      .expect(200);
+    expect(ack.body).toMatchObject({ id, code: 'unknown_value', acknowledgement: { reason: 'a new product kind, mapping soon' } });
+    const open = await report();
+    expect(open.anomalies.map((a) => a.id)).not.toContain(id);
+    expect(open.acknowledgedCounts.unknown_value).toBe(1);
+    const all = (await api.get('/api/reconciliation?environment=production&include=acknowledged').expect(200)).body as ReconciliationReport;
+    expect(all.anomalies.find((a) => a.id === id)?.acknowledgement).toMatchObject({ reason: 'a new product kind, mapping soon' });
+
+    await api.put('/api/value-mappings/productType/subscription', { meaning: 'non-consumable' }).expect(200);
+    await rt.worker.whenIdle();
+    expect((await event(eventId)).status).toBe('applied');
+    await api.post(`/api/reconciliation/anomalies/${encodeURIComponent(id)}/acknowledge`, { reason: 'again' }).expect(404);
+  });
+
   it('when a purchase has productType "subscription", then it is acknowledged, stored, held, not applied and listed as unknown_value', async () => {
     const { eventId, answer } = await send(subscription(), PURCHASE);
     expect(answer).toEqual({ received: true, duplicate: false, eventId, unknownValues: [{ field: 'productType', value: 'subscription' }] });
