@@ -7,6 +7,8 @@ type Body = Record<string, unknown>;
 const NUMERIC = new Set(['iapLogId', 'quantity', 'price', 'refundQuantity']);
 const NUMBER = /^-?\d+(\.\d+)?$/;
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Identifiers are compared byte for byte, as the receiver stores them: a cell "abc " stays "abc ".
+const EXACT = new Set(['userId', 'productId', 'nachoProductId']);
 
 function asObject(value: unknown): Body | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Body) : null;
@@ -27,7 +29,8 @@ export function csvRecordToBody(record: Record<string, string | undefined>): Bod
   const data: Body = {};
   for (const [rawColumn, rawValue] of Object.entries(record)) {
     const column = rawColumn.trim();
-    const value = (rawValue ?? '').trim();
+    const trimmed = (rawValue ?? '').trim();
+    const value = EXACT.has(column) && trimmed !== '' ? (rawValue as string) : trimmed;
     if (column === '' || value === '' || UNSAFE_KEYS.has(column.replace(/^data\./, ''))) continue;
     if (column === 'data') {
       let parsed: unknown;

@@ -11,7 +11,13 @@ describe('csvRecordToBody', () => {
     ],
     ['a number that does not parse stays text', { quantity: 'two' }, { quantity: 'two' }],
     ['empty cells are absent fields', { userId: 'u1', os: '', price: '  ' }, { userId: 'u1' }],
-    ['cells and headers are trimmed', { ' userId ': '  u1 ' }, { userId: 'u1' }],
+    ['cells and headers are trimmed', { ' os ': '  ios ', ' quantity': ' 2 ' }, { os: 'ios', quantity: 2 }],
+    [
+      'identifiers stay exactly as written',
+      { ' userId ': 'abc ', productId: ' com.example.app.premium', nachoProductId: 'NP-1 ' },
+      { userId: 'abc ', productId: ' com.example.app.premium', nachoProductId: 'NP-1 ' },
+    ],
+    ['a whitespace-only identifier is an absent field', { userId: '   ', productId: 'p' }, { productId: 'p' }],
     [
       'data.* columns nest',
       { 'data.transactionId': '2000000871234501', 'data.orderId': 'GPA.1' },
