@@ -1,5 +1,5 @@
 import express from 'express';
-import { parseBody, parseId } from '../outbound';
+import { parseBody, parseId } from '../http/parse';
 import { AppError } from '../shared/errors';
 import { addIssueBody, channelBody, channelFieldsBody, feedbackIssues, issueBody, issuePatch, projectBody, projectPatch } from './schemas';
 import type { FeedbackRequest, FeedbackService } from './service';

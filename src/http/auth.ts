@@ -1,6 +1,7 @@
 import { parse as parseCookie } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../shared/errors';
+import { bearer } from './bearer';
 import { crossOriginProblem, originFacts } from './same-origin';
 import type { TokenChecker } from './token-checker';
 import type { Principal, Role } from './tokens';
@@ -8,10 +9,7 @@ import type { Principal, Role } from './tokens';
 /** The browser pages' session: an admin JWT in an httpOnly, SameSite=Strict cookie. */
 export const ADMIN_COOKIE = 'iaphook_admin';
 
-export function bearer(header: string | undefined): string | null {
-  const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  return match === null ? null : match[1];
-}
+export { bearer };
 
 /**
  * One cookie's value, parsed by the `cookie` package Express uses: a value that does not

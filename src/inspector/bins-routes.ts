@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import type { z } from 'zod';
 import { performance } from 'node:perf_hooks';
+import { parseBody } from '../http/parse';
 import { AppError } from '../shared/errors';
 import { binView, createBinSchema, updateBinSchema, type BinAnswer, type BinsService, type CaptureInput } from './bins-service';
 import { baseUrlOf } from './routes';
@@ -14,23 +14,16 @@ function binId(req: Request): string {
   return id;
 }
 
-function parseBin<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-  throw new AppError('validation_failed', `invalid bin: ${fields.map((f) => f.field).join(', ')}`, { fields });
-}
-
 /** Managing bins: under /api, behind the admin check. */
 export function binsAdminRouter(bins: BinsService, publicUrl: string | null): express.Router {
   const router = express.Router();
   router.post('/bins', async (req, res) => {
-    const bin = await bins.create(parseBin(createBinSchema, req.body));
+    const bin = await bins.create(parseBody(createBinSchema, req.body, 'bin'));
     res.status(201).json(binView(bin, baseUrlOf(req, publicUrl), 0));
   });
   router.patch('/bins/:binId', async (req, res) => {
     const id = binId(req);
-    const bin = await bins.update(id, parseBin(updateBinSchema, req.body));
+    const bin = await bins.update(id, parseBody(updateBinSchema, req.body, 'bin'));
     res.json(binView(bin, baseUrlOf(req, publicUrl), bin.requestCount));
   });
   router.get('/bins', async (req, res) => {

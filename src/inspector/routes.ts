@@ -1,7 +1,6 @@
 import express, { type Request } from 'express';
 import { z } from 'zod';
-import { parseBody } from '../outbound';
-import { parseQuery } from '../receiver';
+import { parseBody, parseQuery } from '../http/parse';
 import type { Clock } from '../shared/clock';
 import type { Queryable } from '../storage/port';
 import { exportFilename, writeExport } from './export';

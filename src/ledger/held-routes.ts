@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { KNOWN_VALUES } from '../nachocode';
-import { parseBody } from '../outbound/http-parse';
+import { parseBody } from '../http/parse';
 import type { HeldEvents } from './held-events';
 import { valueFieldOf } from './held-events';
 

@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { principalOf } from '../http/auth';
-import { parseQuery } from '../receiver/events-routes';
+import { parseQuery } from '../http/parse';
 import { AppError } from '../shared/errors';
 import type { Queryable } from '../storage/port';
 

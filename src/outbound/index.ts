@@ -21,7 +21,6 @@ export { endpointKey } from './types';
 export { deliveryAttemptsForMessage, type DeliveryAttemptRow } from './message-attempts';
 export * as abcEvents from './events';
 export type { ChannelRef, FeedbackSnapshot, IssueSnapshot, ProjectRef } from './events';
-export { parseBody, parseId } from './http-parse';
 export { outboundExponentialPolicy, policyFor } from './policies';
 export { ABC_EVENT_TYPES, CHANNEL_EVENT_TYPES, DELIVER_WEBHOOK_JOB, ENTITLEMENT_UPDATED, EVENT_TYPES, ISSUE_STATUSES } from './types';
 export type { DeliverJobPayload, DeliveryState, EmitInput, Envelope, EventType, IssueStatus, Webhook } from './types';

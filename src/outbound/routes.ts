@@ -1,20 +1,13 @@
 import express from 'express';
 import { AppError } from '../shared/errors';
 import type { DeliveryService } from './delivery-service';
-import { parseBody, parseId } from './http-parse';
+import { parseBody, parseId, parseQuery } from '../http/parse';
 import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, testEventBody, webhookBody } from './schemas';
 import type { WebhookService } from './webhook-service';
 
 export interface OutboundRoutesDeps {
   webhooks: WebhookService;
   deliveries: DeliveryService;
-}
-
-function parseQuery<T extends typeof deliveriesQuery>(schema: T, query: unknown) {
-  const parsed = schema.safeParse(query);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-  throw new AppError('invalid_query', `invalid query parameters: ${fields.map((f) => f.field).join(', ')}`, { fields });
 }
 
 /** Subscriptions, their attempt log and redelivery. Mounted under /api behind the admin JWT. */

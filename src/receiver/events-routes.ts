@@ -1,5 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
+import { parseQuery } from '../http/parse';
 import { AppError } from '../shared/errors';
 import type { Queryable } from '../storage/port';
 import { getEvent, heldForOf, listEvents, type EventRow } from './events-repository';
@@ -42,16 +43,6 @@ export const listQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-
-/** Parses query parameters with a schema; a bad one is a 400 naming each parameter. */
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || String((i as { keys?: string[] }).keys ?? ''), message: i.message }));
-    throw new AppError('invalid_query', `invalid query parameters: ${fields.map((f) => f.field).join(', ')}`, { fields });
-  }
-  return parsed.data;
-}
 
 export interface EventsRoutesDeps {
   db: Queryable;

@@ -1,4 +1,4 @@
-export { eventsRouter, eventView, parseQuery } from './events-routes';
+export { eventsRouter, eventView } from './events-routes';
 export { EVENT_COLUMNS, getEvent, heldForOf, type EventRow, type HeldFor } from './events-repository';
 export { StorageIngestStore } from './ingest-repository';
 export { createReceiver, parseJsonBody, headerValue, type ReceiverDeps } from './receive';

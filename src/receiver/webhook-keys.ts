@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { bearer } from '../http/bearer';
 
 export interface KeyMatch {
   ok: boolean;
@@ -24,9 +25,9 @@ export function createKeyChecker(keys: readonly string[]): (authorization: strin
     if (authorization === undefined || authorization === '') {
       return { ok: false, fingerprint: null, reason: 'missing_authorization' };
     }
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    if (match === null) return { ok: false, fingerprint: null, reason: 'malformed_authorization' };
-    const presented = digest(match[1]);
+    const token = bearer(authorization);
+    if (token === null) return { ok: false, fingerprint: null, reason: 'malformed_authorization' };
+    const presented = digest(token);
     let found: string | null = null;
     for (const key of configured) {
       if (crypto.timingSafeEqual(presented, key.digest) && found === null) found = key.fingerprint;

@@ -6,7 +6,7 @@ import { ADMIN_COOKIE, bearer, cookieValue } from '../http/auth';
 import { ownOrigins } from '../http/same-origin';
 import type { TokenChecker } from '../http/token-checker';
 import { SIGNIN_PATH } from '../inspector';
-import { parseQuery } from '../receiver/events-routes';
+import { parseQuery } from '../http/parse';
 import { environmentSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
 import { renderQueryErrorPage, renderReportPage, renderSignInPage, type PageView } from './page-render';

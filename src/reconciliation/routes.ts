@@ -1,6 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
-import { parseQuery } from '../receiver/events-routes';
+import { parseBody, parseQuery } from '../http/parse';
 import type { Receive } from '../receiver/routes';
 import { environmentSchema, identifierSchema } from '../nachocode';
 import { AppError } from '../shared/errors';
@@ -86,16 +86,6 @@ export const consumptionBody = z.strictObject({
   idempotencyKey: z.string().min(1).max(200),
 });
 
-/** Our own API bodies are strict: a misspelt field is a 422 naming it, not silently ignored. */
-function parseBody<T extends z.ZodType>(schema: T, body: unknown, code: 'validation_failed' | 'bad_request' = 'validation_failed'): z.infer<T> {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new AppError(code, `invalid body: ${fields.map((f) => f.field).join(', ')}`, { fields });
-  }
-  return parsed.data;
-}
-
 /** Admin API: the report, the lookups the reconcile CLI makes against a running instance, consumption. */
 export function reconciliationApiRouter(deps: ReconciliationDeps): express.Router {
   const router = express.Router();
@@ -115,7 +105,7 @@ export function reconciliationApiRouter(deps: ReconciliationDeps): express.Route
   });
   router.post('/reconciliation/anomalies/:id/acknowledge', async (req, res) => {
     // 400, not the 422 of the other bodies here: the request is incomplete, not a wrong value of ours.
-    const { reason } = parseBody(acknowledgeBody, req.body, 'bad_request');
+    const { reason } = parseBody(acknowledgeBody, req.body, 'acknowledgement', 'bad_request');
     const id = String(req.params.id);
     const by = principalOf(res).sub ?? 'admin';
     const done = await acknowledgeAnomaly(deps.storage, deps.settings, { id, by, reason, now: deps.clock.now() });
