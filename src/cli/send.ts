@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { sendArgsOf, sendCommand as sendCommandLine, type SendArgs } from '../inspector/sender/cli';
 import { iapLogIdFactory, planUnit, type PlannedRequest } from '../inspector/sender/payloads';
-import { defaultUrlFor, formatResult, formatSummary, sendUnits, summarize, type SendResult } from '../inspector/sender/send';
+import { defaultUrlFor, formatResult, urlForTarget, formatSummary, sendUnits, summarize, type SendResult } from '../inspector/sender/send';
 import { resolveSecrets } from '../secrets';
 import { api, ApiUnreachable, errorMessage, serverTarget } from './common';
 
@@ -63,7 +63,7 @@ async function sendRequests(args: SendArgs): Promise<void> {
   }
   const units = plan(args);
   const total = units.reduce((n, unit) => n + unit.length, 0);
-  const urlFor = args.url === null ? defaultUrlFor(defaults.port) : () => args.url as string;
+  const urlFor = args.url === null ? defaultUrlFor(defaults.port) : urlForTarget(args.url);
 
   // A progress bar only for a batch of text lines on a terminal; lines are printed above it as answers come.
   const text = !args.quiet && !args.json;

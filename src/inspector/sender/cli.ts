@@ -80,7 +80,11 @@ export function sendCommand(): Command {
     .addOption(new Option('--token <jwt>', "admin token for --test-webhook (default: one signed with this machine's JWT_SECRET)").env('IAPHOOK_TOKEN'))
     .option('--quiet', 'print nothing but errors: the exit status says whether every request got a 2xx')
     .option('--json', 'print one JSON object per request (status, latencyMs, answer) instead of text lines')
-    .option('--url <url>', "send every request here (default: this machine's iaphook, http://127.0.0.1:$PORT/webhooks/nachocode/<kind>)", url)
+    .option(
+      '--url <url>',
+      "send every request here: a bare server address means its webhook route for the kind (default: this machine's iaphook, http://127.0.0.1:$PORT/webhooks/nachocode/<kind>)",
+      url,
+    )
     .option('--key <key>', 'webhook key for Authorization: Bearer (default: the key iaphook uses)')
     .addOption(new Option('--os <os>', 'store').choices(['ios', 'android']).default(DEFAULT_OPTIONS.os))
     .addOption(new Option('--environment <env>', 'nachocode environment').choices(['sandbox', 'production']).default(DEFAULT_OPTIONS.environment))

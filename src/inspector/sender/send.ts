@@ -27,9 +27,21 @@ export interface SendOptions {
 
 const ANSWER_SNIPPET = 300;
 
+const routePath = (route: SampleRoute) => `/webhooks/nachocode${route === 'auto' ? '' : `/${route}`}`;
+
 /** The default target: this machine's iaphook, on the configured port. */
 export function defaultUrlFor(port: number): (route: SampleRoute) => string {
-  return (route) => `http://127.0.0.1:${port}/webhooks/nachocode${route === 'auto' ? '' : `/${route}`}`;
+  return (route) => `http://127.0.0.1:${port}${routePath(route)}`;
+}
+
+/**
+ * Where --url sends: the URL as given (a bin, a proxy, one webhook route), except that a bare
+ * server address (no path) means that server's webhook route for the kind sent.
+ */
+export function urlForTarget(target: string): (route: SampleRoute) => string {
+  const url = new URL(target);
+  if (url.pathname !== '/' || url.search !== '') return () => target;
+  return (route) => `${url.origin}${routePath(route)}`;
 }
 
 async function sendOne(item: PlannedRequest, options: SendOptions, dispatcher: Dispatcher): Promise<SendResult> {
