@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ISSUE_STATUSES } from '../outbound';
-import { adminErrors, isoTime, problem, type ResponseDoc, type RouteDoc } from '../shared/route-doc';
+import { adminApiDocs, adminErrors, isoTime, problem, type ResponseDoc, type RouteDoc } from '../shared/route-doc';
 import { FIELD_TYPES } from './fields';
 import { addIssueBody, channelBody, channelFieldsBody, feedbackIssues, issueBody, issuePatch, projectBody, projectPatch } from './schemas';
 
@@ -42,14 +42,7 @@ const created = (description: string, schema: z.ZodType): Record<number, Respons
   422: invalid,
   ...adminErrors,
 });
-const doc = (method: RouteDoc['method'], path: string, summary: string, rest: Pick<RouteDoc, 'responses'> & Partial<RouteDoc>): RouteDoc => ({
-  method,
-  path: `/api${path}`,
-  tag: 'Feedback',
-  summary,
-  auth: 'admin',
-  ...rest,
-});
+const doc = adminApiDocs('Feedback');
 
 export const feedbackRouteDocs: RouteDoc[] = [
   doc('get', '/projects', 'Projects with their channels', { responses: answer('every project', z.object({ projects: z.array(project) })) }),

@@ -14,6 +14,17 @@ const issue = {
   externalIssueId: 'EXT-789',
 };
 const project = { id: 1, name: 'My Project' };
+// ISSUE_ADDITION's issue, in full: as addedIssue and among the feedback's issues, as ABC sends it.
+const addedIssue = {
+  id: 789,
+  createdAt: '2026-03-02T10:45:00.000Z',
+  updatedAt: '2026-03-02T11:00:00.000Z',
+  name: 'Newly added issue',
+  description: null,
+  status: 'ON_REVIEW',
+  externalIssueId: null,
+  feedbackCount: 1,
+};
 
 export const EXAMPLE_EVENTS: Record<EventType, Envelope> = {
   FEEDBACK_CREATION: {
@@ -75,30 +86,12 @@ export const EXAMPLE_EVENTS: Record<EventType, Envelope> = {
             externalIssueId: 'EXT-456',
             feedbackCount: 5,
           },
-          {
-            id: 789,
-            createdAt: '2026-03-02T10:45:00.000Z',
-            updatedAt: '2026-03-02T11:00:00.000Z',
-            name: 'Newly added issue',
-            description: null,
-            status: 'ON_REVIEW',
-            externalIssueId: null,
-            feedbackCount: 1,
-          },
+          addedIssue,
         ],
       },
       channel: { id: 1, name: 'Website feedback' },
       project,
-      addedIssue: {
-        id: 789,
-        createdAt: '2026-03-02T10:45:00.000Z',
-        updatedAt: '2026-03-02T11:00:00.000Z',
-        name: 'Newly added issue',
-        description: null,
-        status: 'ON_REVIEW',
-        externalIssueId: null,
-        feedbackCount: 1,
-      },
+      addedIssue,
     },
   },
   // iaphook's own event, as the README documents it.

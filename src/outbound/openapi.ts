@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminErrors, isoTime, problem, type ResponseDoc, type RouteDoc } from '../shared/route-doc';
+import { adminApiDocs, adminErrors, isoTime, problem, type ResponseDoc, type RouteDoc } from '../shared/route-doc';
 import { bulkRedeliverBody, deliveriesQuery, discardPausedBody, testEventBody, webhookBody } from './schemas';
 import { EVENT_TYPES } from './types';
 
@@ -52,14 +52,7 @@ const delivery = z.object({
 const missing = problem('no such project, subscription or delivery');
 const invalid = problem('validation_failed: details.fields names each field');
 const answers = (ok: Record<number, ResponseDoc>, extra: Record<number, ResponseDoc> = {}) => ({ ...ok, 404: missing, ...extra, ...adminErrors });
-const doc = (method: RouteDoc['method'], path: string, summary: string, rest: Pick<RouteDoc, 'responses'> & Partial<RouteDoc>): RouteDoc => ({
-  method,
-  path: `/api${path}`,
-  tag: 'Subscriptions',
-  summary,
-  auth: 'admin',
-  ...rest,
-});
+const doc = adminApiDocs('Subscriptions');
 
 const one = '/projects/:projectId/webhooks/:webhookId';
 

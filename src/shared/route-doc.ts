@@ -52,3 +52,15 @@ export const adminErrors: Record<number, ResponseDoc> = {
   401: problem('no token or session, or one that is malformed, expired or signed out'),
   403: problem('a token of another role, or a state-changing request carried by the session cookie from another origin'),
 };
+
+/** The entry builder of a capability whose routes all sit under /api behind the admin JWT, in one tag. */
+export function adminApiDocs(tag: string) {
+  return (method: HttpMethod, path: string, summary: string, rest: Pick<RouteDoc, 'responses'> & Partial<RouteDoc>): RouteDoc => ({
+    method,
+    path: `/api${path}`,
+    tag,
+    summary,
+    auth: 'admin',
+    ...rest,
+  });
+}
