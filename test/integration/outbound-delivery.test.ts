@@ -1,6 +1,6 @@
 import { ManualClock } from '../../src/shared/clock';
 import { sql, startRuntime, type TestRuntime } from '../support/runtime';
-import { refusedUrl, Subscriber, type Reply } from '../support/subscriber';
+import { refusedUrl, subscribersClosedAfterEach, type Reply } from '../support/subscriber';
 import { adminApi, settle, type DeliveryView } from './outbound-support';
 
 // Every status class through a real subscriber, with the retry schedule driven by a ManualClock:
@@ -9,23 +9,14 @@ import { adminApi, settle, type DeliveryView } from './outbound-support';
 let rt: TestRuntime;
 let clock: ManualClock;
 let api: ReturnType<typeof adminApi>;
-const subscribers: Subscriber[] = [];
+const subscriber = subscribersClosedAfterEach();
 
 beforeAll(async () => {
   clock = new ManualClock(Date.now());
   rt = await startRuntime({ OUTBOUND_TIMEOUT_MS: '300' }, { clock });
   api = adminApi(rt);
 });
-afterEach(async () => {
-  await Promise.all(subscribers.splice(0).map((s) => s.close()));
-});
 afterAll(() => rt.stop());
-
-async function subscriber(reply: Reply): Promise<Subscriber> {
-  const sub = (await Subscriber.start()).reply(reply);
-  subscribers.push(sub);
-  return sub;
-}
 
 let projects = 0;
 /** A project of its own with one subscription, so cases do not see each other's events. */

@@ -3,26 +3,20 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { ManualClock } from '../../src/shared/clock';
 import { nacho } from '../support/fixtures';
 import { startRuntime, type TestRuntime } from '../support/runtime';
-import { Subscriber } from '../support/subscriber';
+import { subscribersClosedAfterEach } from '../support/subscriber';
 import { adminApi, bodyOf, settle } from './outbound-support';
 
 // Beyond ABC: Standard Webhooks signatures, templates and filters, the SSRF guard at connection
 // time, and the isolation of a hanging subscriber.
 
-const subscribers: Subscriber[] = [];
+const subscriber = subscribersClosedAfterEach();
 const runtimes: TestRuntime[] = [];
-async function subscriber(): Promise<Subscriber> {
-  const sub = await Subscriber.start();
-  subscribers.push(sub);
-  return sub;
-}
 async function runtime(...args: Parameters<typeof startRuntime>): Promise<TestRuntime> {
   const rt = await startRuntime(...args);
   runtimes.push(rt);
   return rt;
 }
 afterEach(async () => {
-  await Promise.all(subscribers.splice(0).map((s) => s.close()));
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
 });
 

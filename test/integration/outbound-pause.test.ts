@@ -1,6 +1,6 @@
 import { ManualClock } from '../../src/shared/clock';
 import { sql, startRuntime, type TestRuntime } from '../support/runtime';
-import { Subscriber, type Reply } from '../support/subscriber';
+import { subscribersClosedAfterEach } from '../support/subscriber';
 import { adminApi, settle } from './outbound-support';
 
 // Auto-disable waits for a long run of failures, and a subscription disabled automatically loses
@@ -12,7 +12,7 @@ const HOUR = 3_600_000;
 let rt: TestRuntime;
 let clock: ManualClock;
 let api: ReturnType<typeof adminApi>;
-const subscribers: Subscriber[] = [];
+const subscriber = subscribersClosedAfterEach();
 let projects = 0;
 
 beforeAll(async () => {
@@ -20,16 +20,7 @@ beforeAll(async () => {
   rt = await startRuntime({ OUTBOUND_DISABLE_AFTER: '3' }, { clock });
   api = adminApi(rt);
 });
-afterEach(async () => {
-  await Promise.all(subscribers.splice(0).map((s) => s.close()));
-});
 afterAll(() => rt.stop());
-
-async function subscriber(reply: Reply): Promise<Subscriber> {
-  const sub = (await Subscriber.start()).reply(reply);
-  subscribers.push(sub);
-  return sub;
-}
 
 async function subscribed(url: string) {
   const project = await api.createProject(`pause-${++projects}`);

@@ -108,3 +108,17 @@ export async function refusedUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
 }
+
+/** A test file's way to start subscribers: each one it starts is closed after the test that started it. */
+export function subscribersClosedAfterEach(): (reply?: Reply) => Promise<Subscriber> {
+  const started: Subscriber[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  return async (reply) => {
+    const sub = await Subscriber.start();
+    if (reply !== undefined) sub.reply(reply);
+    started.push(sub);
+    return sub;
+  };
+}
