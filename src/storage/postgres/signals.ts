@@ -12,13 +12,16 @@ const CHANNELS: Record<SignalChannel, string> = { jobs: 'iaphook_jobs', requests
 const RECONNECT_MS = 1000;
 /** NOTIFY payloads must stay under 8,000 bytes; items are joined up to this length. */
 const MAX_PAYLOAD = 7000;
+const FLUSH_MS = 10;
 
 /**
  * Wake-ups across instances with LISTEN/NOTIFY: an instance that committed work (a webhook to
  * apply, a delivery to send, a request to show live) tells the others, so any of them acts on it
  * within milliseconds instead of at its next poll. Best effort by design: a message lost to a
  * dropped connection costs one poll interval, never data, because the work itself is in a table.
- * Items published in one event-loop turn go out together, a few NOTIFYs instead of one per webhook.
+ * Items published within FLUSH_MS go out together: at a few hundred webhooks a second that is a
+ * NOTIFY every few webhooks instead of one or two each (every one a statement and a commit on the
+ * server, and a wake-up of every listening instance), for a wake-up at most FLUSH_MS later.
  */
 export class PgSignals implements Signals {
   private listener: pg.Client | null = null;
@@ -51,7 +54,7 @@ export class PgSignals implements Signals {
     items.add(payload);
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), FLUSH_MS).unref();
   }
 
   private flush(): void {
@@ -77,6 +80,8 @@ export class PgSignals implements Signals {
   }
 
   async stop(): Promise<void> {
+    // What was published before the stop still goes out (the pool closes after this).
+    if (this.flushQueued) this.flush();
     this.stopped = true;
     if (this.reconnect !== null) clearTimeout(this.reconnect);
     const client = this.listener;
