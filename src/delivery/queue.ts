@@ -1,5 +1,5 @@
 import type { ClaimSql, Queryable, Tx } from '../storage/port';
-import { fn, sql } from '../storage/sql';
+import { fn, sql, type Sql } from '../storage/sql';
 import { cappedWakeAt, queueStats, wakeAt, type KindStateStats } from './queue-reads';
 import { ATTEMPT_COLUMNS, errorMessageOf, insertAttempt, toClaimedJob, toJobRecord, type AttemptLogInput, type JobRow } from './queue-rows';
 import { discardParkedJobs, parkJobs, removeJobs, requeueJob, unparkJobs } from './queue-transitions';
@@ -54,6 +54,12 @@ export const CLAIM_WINDOW_FACTOR = 4;
  */
 export interface JobQueue {
   enqueue<P>(tx: Tx, input: EnqueueInput<P>, now: number): Promise<number>;
+  /**
+   * Enqueues only if `condition` (a portable SQL boolean) holds when the insert runs; null when it
+   * did not. Lets a caller send a job together with the statement that decides whether it is
+   * wanted (an event inserted in the same round trip), instead of waiting for that answer first.
+   */
+  enqueueIf<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql): Promise<number | null>;
   claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** False when the lease was lost (expired and re-claimed): nothing was written. */
   complete(tx: Tx, job: LeaseRef, now: number, detail?: OutcomeDetail): Promise<boolean>;
@@ -104,15 +110,26 @@ export class SqlJobQueue implements JobQueue {
   constructor(private readonly claims: ClaimSql) {}
 
   async enqueue<P>(tx: Tx, input: EnqueueInput<P>, now: number): Promise<number> {
+    const id = await this.insertJob(tx, input, now, null);
+    if (id === null) throw new Error('enqueue: the insert returned no row');
+    return id;
+  }
+
+  enqueueIf<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql): Promise<number | null> {
+    return this.insertJob(tx, input, now, condition);
+  }
+
+  private async insertJob<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql | null): Promise<number | null> {
     assertValidPolicy(input.policy);
-    // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
     const state = input.paused === true ? 'paused' : 'pending';
-    const row = await tx.get<{ id: number }>(sql`INSERT INTO jobs (kind, payload, state, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)
-      VALUES (${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${state}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
-        ${input.runAt ?? now}, ${input.concurrencyKey ?? null}, ${now}, ${now})
-      RETURNING id`);
-    if (row === undefined) throw new Error('enqueue: the insert returned no row');
-    return row.id;
+    // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
+    const values = sql`${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${state}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
+        ${input.runAt ?? now}, ${input.concurrencyKey ?? null}, ${now}, ${now}`;
+    const columns = sql`INSERT INTO jobs (kind, payload, state, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)`;
+    const row = await tx.get<{ id: number }>(
+      condition === null ? sql`${columns} VALUES (${values}) RETURNING id` : sql`${columns} SELECT ${values} WHERE ${condition} RETURNING id`,
+    );
+    return row?.id ?? null;
   }
 
   async claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]> {

@@ -2,7 +2,7 @@ import { newId } from '../shared/ids';
 import type { Clock } from '../shared/clock';
 import type { ValueRef } from '../nachocode';
 import type { Storage, Tx } from '../storage/port';
-import { sql } from '../storage/sql';
+import { sql, type Sql } from '../storage/sql';
 import type { Answer, IngestResult, IngestStore, PreparedEvent, RawRequestRecord, SentAnswer, StoreOptions } from './types';
 
 type RecordedAnswer = Pick<Answer, 'status' | 'outcome' | 'reason' | 'eventId' | 'body'>;
@@ -10,8 +10,12 @@ type RecordedAnswer = Pick<Answer, 'status' | 'outcome' | 'reason' | 'eventId' |
 export interface StorageIngestStoreOptions {
   storage: Pick<Storage, 'write'>;
   clock: Clock;
-  /** Runs inside the ingest transaction for a newly stored event: enqueue its processing job here. */
-  onStored(tx: Tx, eventId: string, now: number): Promise<void>;
+  /**
+   * Enqueues a new event's processing job, inside the ingest transaction. It is issued together
+   * with the event's insert, before that insert has answered: its writes must take effect only
+   * where `stored` (a portable SQL condition: the event was inserted) holds.
+   */
+  onStored(tx: Tx, eventId: string, now: number, stored: Sql): Promise<void>;
 }
 
 /** The receiver's storage: everything for one request commits together in one transaction. */
@@ -39,20 +43,24 @@ export class StorageIngestStore implements IngestStore {
    * reads the event it collided with.
    */
   private async ingestIn(tx: Tx, raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, sent?: SentAnswer): Promise<IngestResult> {
-    const record = (answer: RecordedAnswer) => insertRaw(tx, raw, elapsed(), sent === undefined ? answer : { ...answer, ...sent });
+    const record = (answer: RecordedAnswer, condition?: Sql) => insertRaw(tx, raw, elapsed(), sent === undefined ? answer : { ...answer, ...sent }, condition);
     const now = this.options.clock.now();
     const eventId = newId('evt', now);
-    const inserted = await tx.get<{ id: string }>(sql`INSERT INTO events
-        (id, type, environment, dedupe_key, content_hash, payload, user_id, product_id, iap_log_id, status, raw_request_id, source, received_at, updated_at)
-      VALUES (${eventId}, ${event.type}, ${event.environment}, ${event.dedupeKey}, ${event.contentHash}, ${event.payload}, ${event.userId},
-        ${event.productId}, ${event.iapLogId}, 'received', ${raw.id}, ${raw.source}, ${now}, ${now})
-      ON CONFLICT (dedupe_key) DO NOTHING
-      RETURNING id`);
-    if (inserted !== undefined) {
-      await record({ status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) });
-      await this.options.onStored(tx, eventId, now);
-      return { kind: 'stored', eventId };
-    }
+    // Most webhooks are new: the event, its raw request as stored and its job are sent at once
+    // (one round trip on PostgreSQL), the last two conditional on the event row being there,
+    // which it is only if this insert made it (its id is new).
+    const stored = sql`EXISTS (SELECT 1 FROM events WHERE id = ${eventId})`;
+    const [inserted] = await Promise.all([
+      tx.get<{ id: string }>(sql`INSERT INTO events
+          (id, type, environment, dedupe_key, content_hash, payload, user_id, product_id, iap_log_id, status, raw_request_id, source, received_at, updated_at)
+        VALUES (${eventId}, ${event.type}, ${event.environment}, ${event.dedupeKey}, ${event.contentHash}, ${event.payload}, ${event.userId},
+          ${event.productId}, ${event.iapLogId}, 'received', ${raw.id}, ${raw.source}, ${now}, ${now})
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING id`),
+      record({ status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) }, stored),
+      this.options.onStored(tx, eventId, now, stored),
+    ]);
+    if (inserted !== undefined) return { kind: 'stored', eventId };
     const existing = await tx.get<{ id: string; contentHash: string }>(
       sql`SELECT id, content_hash AS "contentHash" FROM events WHERE dedupe_key = ${event.dedupeKey}`,
     );
@@ -75,14 +83,16 @@ async function rawExists(tx: Tx, id: string): Promise<boolean> {
   return (await tx.get(sql`SELECT id FROM raw_requests WHERE id = ${id}`)) !== undefined;
 }
 
-function insertRaw(tx: Tx, raw: RawRequestRecord, durationMs: number, answer: RecordedAnswer): Promise<number> {
+/** The raw request with its answer; with a condition, only where it holds (see ingestIn). */
+function insertRaw(tx: Tx, raw: RawRequestRecord, durationMs: number, answer: RecordedAnswer, condition?: Sql): Promise<number> {
+  const values = sql`${raw.id}, ${raw.receivedAt}, ${raw.method}, ${raw.path}, ${raw.query}, ${JSON.stringify(raw.headers)}, ${raw.body},
+      ${raw.bodySize}, ${raw.bodySha256}, ${raw.contentType}, ${raw.remoteAddr}, ${raw.requestId}, ${raw.keyFingerprint}, ${answer.status},
+      ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source},
+      ${raw.dedupeKey ?? null}, ${raw.rejectionGroup ?? null}`;
   return tx.run(sql`INSERT INTO raw_requests
       (id, received_at, method, path, query, headers, body, body_size, body_sha256, content_type, remote_addr, request_id,
        key_fingerprint, status, outcome, reason, response, duration_ms, event_id, source, dedupe_key, rejection_group)
-    VALUES (${raw.id}, ${raw.receivedAt}, ${raw.method}, ${raw.path}, ${raw.query}, ${JSON.stringify(raw.headers)}, ${raw.body},
-      ${raw.bodySize}, ${raw.bodySha256}, ${raw.contentType}, ${raw.remoteAddr}, ${raw.requestId}, ${raw.keyFingerprint}, ${answer.status},
-      ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source},
-      ${raw.dedupeKey ?? null}, ${raw.rejectionGroup ?? null})`);
+    ${condition === undefined ? sql`VALUES (${values})` : sql`SELECT ${values} WHERE ${condition}`}`);
 }
 
 /** The 2xx answer; it names the values iaphook does not know, for which the event is held rather than applied. */

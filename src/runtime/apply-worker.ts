@@ -5,7 +5,7 @@ import { APPLY_EVENT_JOB, createApplyHandler, type ApplyJobPayload, type OnEntit
 import type { Emit } from '../outbound';
 import type { Clock } from '../shared/clock';
 import type { Storage, Tx } from '../storage/port';
-import { fn, sql } from '../storage/sql';
+import type { Sql } from '../storage/sql';
 
 export interface ServiceApplyDeps {
   clock: Clock;
@@ -18,18 +18,15 @@ export interface ServiceApplyDeps {
   entitlementChanges: OnEntitlementChanges;
 }
 
-/** The ingest store's onStored: a new event's apply job, in the same transaction as the event. */
+/**
+ * An event's apply job, in the caller's transaction. As the ingest store's onStored it comes with
+ * a condition (the event was inserted by the statement sent with it) and is queued only where it holds.
+ */
 export function enqueueApply(queue: JobQueue) {
-  return async (tx: Tx, eventId: string, now: number): Promise<void> => {
-    await queue.enqueue(tx, { kind: APPLY_EVENT_JOB, payload: { eventId }, policy: inboundApplyPolicy }, now);
+  return async (tx: Tx, eventId: string, now: number, stored?: Sql): Promise<void> => {
+    const input = { kind: APPLY_EVENT_JOB, payload: { eventId }, policy: inboundApplyPolicy };
+    await (stored === undefined ? queue.enqueue(tx, input, now) : queue.enqueueIf(tx, input, now, stored));
   };
-}
-
-async function refundsAmong(tx: Tx, eventIds: string[]): Promise<string[]> {
-  if (eventIds.length === 0) return [];
-  const rows = await tx.all<{ id: string }>(sql`SELECT id FROM events WHERE type = 'refund' AND ${fn.inList(sql`id`, eventIds)}`);
-  const refunds = new Set(rows.map((r) => r.id));
-  return eventIds.filter((id) => refunds.has(id));
 }
 
 /**
@@ -51,10 +48,7 @@ export function serviceApplyHandler(deps: ServiceApplyDeps): JobHandler<ApplyJob
     onCommit: async (tx, result, now) => {
       // First, so its balance lock comes before the refunds' feedback locks, in every apply alike.
       const announced = await deps.entitlementChanges(tx, result.changes, now);
-      const refunds = await refundsAmong(
-        tx,
-        result.applied.map((a) => a.eventId),
-      );
+      const refunds = result.applied.filter((a) => a.type === 'refund').map((a) => a.eventId);
       const recorded = refunds.length > 0 && (await recordRefunds({ tx, emit: deps.emit, now }, refunds)) > 0;
       // One wake for the job: at the first event it applied.
       const first = result.applied[0];
