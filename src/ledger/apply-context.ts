@@ -34,5 +34,5 @@ export async function reportAnomaly(ctx: ApplyContext, code: AnomalyCode, subjec
 
 export async function markApplied(ctx: ApplyContext): Promise<StepResult> {
   await setEventStatus(ctx.tx, ctx.event.id, { status: 'applied', now: ctx.now });
-  return { status: 'applied', applied: [{ eventId: ctx.event.id, receivedAt: ctx.event.receivedAt }] };
+  return { status: 'applied', applied: [{ eventId: ctx.event.id, type: ctx.event.type, receivedAt: ctx.event.receivedAt }] };
 }

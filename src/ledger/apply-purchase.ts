@@ -21,7 +21,6 @@ export async function applyPurchase(ctx: ApplyContext, purchase: Resolved<Purcha
     await setEventStatus(ctx.tx, ctx.event.id, { status: 'applied', now: ctx.now });
     return { status: 'skipped', applied: [] };
   }
-  if (!existing) await recordPurchase(ctx, purchase);
   const grant = {
     entryKey: grantKey(ctx.event.id),
     eventId: ctx.event.id,
@@ -36,18 +35,21 @@ export async function applyPurchase(ctx: ApplyContext, purchase: Resolved<Purcha
     amount: purchase.price,
     createdAt: ctx.now,
   };
+  const transactionId = storeTransactionId(purchase);
+  // Checked before the insert so the new row does not find itself.
+  if (!existing && transactionId !== null) await checkTransactionId(ctx, purchase, transactionId);
+  // Statements that do not wait for each other's answers are sent together (one round trip on
+  // PostgreSQL); they still run in the order written.
+  const [, added] = await Promise.all([existing ? undefined : insertPurchaseOf(ctx, purchase, transactionId), addEntry(ctx.tx, grant)]);
   // Not written: this event's grant is already there (an apply run again after a status reset).
-  if (await addEntry(ctx.tx, grant)) ctx.changes.push(changeOf(grant, 'purchase', purchase.productType));
-  const result = await markApplied(ctx);
-  for (const released of await releaseHeldRefunds(ctx, purchase)) result.applied.push(...released.applied);
+  if (added) ctx.changes.push(changeOf(grant, 'purchase', purchase.productType));
+  const [result, held] = await Promise.all([markApplied(ctx), findHeldRefunds(ctx.tx, purchase.environment, purchase.iapLogId)]);
+  for (const released of await releaseHeldRefunds(ctx, held)) result.applied.push(...released.applied);
   return result;
 }
 
-async function recordPurchase(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<void> {
-  const transactionId = storeTransactionId(purchase);
-  // Checked before the insert so the new row does not find itself.
-  if (transactionId !== null) await checkTransactionId(ctx, purchase, transactionId);
-  await insertPurchase(ctx.tx, {
+function insertPurchaseOf(ctx: ApplyContext, purchase: Resolved<PurchasePayload>, transactionId: string | null): Promise<boolean> {
+  return insertPurchase(ctx.tx, {
     environment: purchase.environment,
     iapLogId: purchase.iapLogId,
     eventId: ctx.event.id,
@@ -101,8 +103,8 @@ async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<Purchase
  * for a value is released too once its values are understood (the mapping that released this
  * purchase usually covers it); otherwise it stays held for its value.
  */
-async function releaseHeldRefunds(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<StepResult[]> {
-  const held = (await findHeldRefunds(ctx.tx, purchase.environment, purchase.iapLogId))
+async function releaseHeldRefunds(ctx: ApplyContext, heldEvents: Awaited<ReturnType<typeof findHeldRefunds>>): Promise<StepResult[]> {
+  const held = heldEvents
     .map((event) => ({ event, parsed: parseEventPayload(event) }))
     .flatMap(({ event, parsed }) => (parsed.type === 'refund' ? [{ event, refund: parsed.payload }] : []))
     .sort((a, b) => toMillis(a.refund.refundedAt) - toMillis(b.refund.refundedAt));

@@ -13,7 +13,7 @@ export interface ApplyResult {
    * Every event this call moved to `applied`: the event itself and, for a purchase, the held
    * refunds it released. Empty when the status is held or skipped.
    */
-  applied: Array<{ eventId: string; receivedAt: number }>;
+  applied: Array<{ eventId: string; type: string; receivedAt: number }>;
   /** Every entitlement the apply moved, in the order its entries were written (none when nothing was written). */
   changes: EntitlementChange[];
 }

@@ -15,7 +15,7 @@ describe('applying a purchase', () => {
 
     expect(await apply(id)).toEqual({
       status: 'applied',
-      applied: [{ eventId: id, receivedAt: T0 }],
+      applied: [{ eventId: id, type: 'purchase', receivedAt: T0 }],
       changes: [
         {
           cause: 'purchase',
