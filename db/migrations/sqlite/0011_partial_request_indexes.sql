@@ -1,0 +1,4 @@
+DROP INDEX `raw_requests_bin`;--> statement-breakpoint
+DROP INDEX `raw_requests_rejection_group`;--> statement-breakpoint
+CREATE INDEX `raw_requests_bin` ON `raw_requests` (`bin_id`,`received_at`) WHERE bin_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `raw_requests_rejection_group` ON `raw_requests` (`rejection_group`) WHERE rejection_group IS NOT NULL;
