@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,13 +10,15 @@ import { pairRounds, type PairRound } from './bench/pair';
 import { purchaseBody } from './bench/payloads';
 import { ADMIN_URL, BENCH_DATABASE, dropBenchDatabase, dropLeftovers, probe, shownUrl } from './bench/postgres';
 import { consoleTable, evaluateTargets, pairLine, type BackendResults, type BenchResults } from './bench/report';
-import { machine, startScriptNodeOptions, startSink, type BareServer } from './bench/system';
+import { machine, startScriptNodeOptions, startSink } from './bench/system';
 
 // npm run bench: on SQLite, then on PostgreSQL (a database of its own on the server at
-// BENCH_POSTGRES_URL), ingest against bare Express, processing lag, memory and size, outbound
-// against plain undici; then two PostgreSQL instances against one. Prints the targets of both
-// backends and writes docs/BENCHMARKS.md. Without a PostgreSQL server it measures SQLite only.
-// BENCH_ROUNDS, BENCH_SECONDS, BENCH_EVENTS and BENCH_SKIP_OUTBOUND=1 shorten it while working on it.
+// BENCH_POSTGRES_URL), ingest against bare Express and a BullMQ receiver, processing lag, memory
+// and size, outbound against plain undici and a BullMQ sender; then two PostgreSQL instances
+// against one. Prints the targets of both backends and writes docs/BENCHMARKS.md. Without a
+// PostgreSQL server it measures SQLite only; without redis-server, no BullMQ peers.
+// BENCH_ROUNDS, BENCH_SECONDS, BENCH_EVENTS, BENCH_SKIP_OUTBOUND=1 and BENCH_SKIP_PEERS=1 shorten
+// it while working on it.
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTINGS = {
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     await dropLeftovers().catch((error: Error) => log(`could not drop databases left by earlier runs: ${error.message}`));
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iaphook-bench-'));
-  const helpers: BareServer[] = [];
+  const helpers: Array<{ stop(): Promise<void> }> = [];
   let cleaned: Promise<void> | null = null;
   // Once, from the finally or from Ctrl-C: servers, helpers, the PostgreSQL database, the folder.
   const cleanup = () =>
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', interrupted);
   try {
     const skipOutbound = process.env.BENCH_SKIP_OUTBOUND === '1';
-    let sink: Promise<BareServer> | null = null;
+    const peersSkipped = whyNoPeers();
+    if (peersSkipped !== undefined) log(`BullMQ peer rows skipped: ${peersSkipped}`);
+    let sink: ReturnType<typeof startSink> | null = null;
     const ctx: RunContext = {
       settings: SETTINGS,
       serverEnv: SERVER_ENV,
@@ -86,6 +91,11 @@ async function main(): Promise<void> {
         return (await sink).url;
       },
       outboundSkipped: skipOutbound ? 'skipped (BENCH_SKIP_OUTBOUND=1)' : undefined,
+      peersSkipped,
+      track: (helper) => {
+        helpers.push(helper);
+        return helper;
+      },
       log,
     };
     const sqlite = await measureBackend('sqlite', ctx);
@@ -117,6 +127,14 @@ async function main(): Promise<void> {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
+}
+
+/** Why the BullMQ peers cannot run at all (said once for both backends), or undefined. */
+function whyNoPeers(): string | undefined {
+  if (process.env.BENCH_SKIP_PEERS === '1') return 'skipped (BENCH_SKIP_PEERS=1)';
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error !== undefined) return `no redis-server binary could run (${probe.error.message}); install Redis to get them`;
+  return undefined;
 }
 
 type PostgresParts = Pick<BenchResults, 'postgres' | 'postgresSkipped' | 'pair' | 'pairSkipped'>;

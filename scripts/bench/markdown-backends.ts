@@ -7,7 +7,7 @@ export const us = (n: number) => Math.round(n).toLocaleString('en');
 const NA = '—';
 
 /** One row per figure, a column per backend ('—' where PostgreSQL was not measured). */
-function sideBySide(results: BenchResults, rows: Array<[string, (r: BackendResults) => string | number]>): string {
+export function sideBySide(results: BenchResults, rows: Array<[string, (r: BackendResults) => string | number]>): string {
   const backends = [results.sqlite, results.postgres];
   return markdownTable(
     ['', 'SQLite', 'PostgreSQL'],
@@ -15,7 +15,7 @@ function sideBySide(results: BenchResults, rows: Array<[string, (r: BackendResul
   );
 }
 
-const measured = (results: BenchResults) => [results.sqlite, ...(results.postgres === null ? [] : [results.postgres])];
+export const measured = (results: BenchResults) => [results.sqlite, ...(results.postgres === null ? [] : [results.postgres])];
 
 export function ingestSection(results: BenchResults): string[] {
   const s = (r: BackendResults) => summarizeIngest(r.ingest);

@@ -1,5 +1,6 @@
 import { cpuSection, ingestSection, memorySection, outboundSection } from './markdown-backends';
 import { pairSection } from './markdown-pair';
+import { ingestPeerSection, outboundPeerSection } from './markdown-peers';
 import { evaluateTargets, markdownTable, type BenchResults } from './report';
 
 const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**missed**');
@@ -35,7 +36,11 @@ export function benchmarksMarkdown(results: BenchResults): string {
     '',
     ...cpuSection(results),
     '',
+    ...ingestPeerSection(results),
+    '',
     ...outboundSection(results),
+    '',
+    ...outboundPeerSection(results),
     '',
     ...memorySection(results),
     '',

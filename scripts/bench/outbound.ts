@@ -9,17 +9,21 @@ import { signToken } from '../../src/http/tokens';
 import { buildRuntime, type Runtime } from '../../src/runtime';
 import { resolveSecrets } from '../../src/secrets';
 import { sql } from '../../src/storage';
+import type { OutboundPeer } from './peers';
 import { median, sleep } from './stats';
 
 export interface OutboundResult {
   perRound: number;
-  rounds: Array<{ core: number; undici: number }>;
+  /** peer: the BullMQ sender's deliveries/s, when the peers ran. */
+  rounds: Array<{ core: number; undici: number; peer?: number }>;
   deliveriesPerSec: number;
   undiciPerSec: number;
   fetchPerSec: number;
   /** Attempts in the attempt log for the deliveries made (one each when nothing failed). */
   attemptsLogged: number;
   deliveries: number;
+  /** Completed BullMQ jobs kept in Redis with their result, when the peers ran. */
+  peerLogged?: number;
 }
 
 export interface OutboundOptions {
@@ -31,6 +35,10 @@ export interface OutboundOptions {
   rounds: number;
   fetchPosts: number;
   inFlight: number;
+  /** Starts the BullMQ sender, delivering the same event to the same sink; alternated with the core. */
+  peer?: (envelope: unknown) => Promise<OutboundPeer>;
+  /** The peer failed: it is left out of the later rounds, the rest goes on. */
+  peerFailed?(error: Error): void;
   log(line: string): void;
 }
 
@@ -53,15 +61,24 @@ async function lanes(n: number, inFlight: number, post: () => Promise<void>): Pr
 
 /**
  * The delivery core (the real runtime in this process: outbox, claim, HTTP attempt, durable attempt
- * log) against a plain pooled undici loop posting the same body to the same keep-alive sink,
- * alternated, and once against a global-fetch loop. The sink runs in its own process.
+ * log) against a plain pooled undici loop posting the same body to the same keep-alive sink and,
+ * when given, the BullMQ sender, alternated, and once against a global-fetch loop. The sink runs in
+ * its own process.
  */
 export async function outboundRounds(options: OutboundOptions): Promise<OutboundResult> {
   const runtime = await buildOutboundRuntime(options);
   const server = http.createServer(runtime.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const pool = new Pool(options.sinkUrl, { connections: options.inFlight, pipelining: 1 });
+  let peer: OutboundPeer | undefined;
+  const peerFailed = async (error: unknown): Promise<undefined> => {
+    await peer?.close().catch(() => undefined);
+    peer = undefined;
+    options.peerFailed?.(error as Error);
+    return undefined;
+  };
   try {
+    peer = await options.peer?.(feedbackCreation).catch(peerFailed);
     const projectId = runtime.feedbackDefaults.projectId;
     await createWebhook(server, projectId, `${options.sinkUrl}/hook`);
     runtime.outboundWorker.start();
@@ -83,12 +100,29 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
         const res = await pool.request({ path: '/hook', method: 'POST', headers: { 'content-type': 'application/json' }, body });
         await res.body.text();
       });
+    const bullmq = async () => {
+      try {
+        return await peer?.run(options.perRound);
+      } catch (error) {
+        return peerFailed(error);
+      }
+    };
     const rounds: OutboundResult['rounds'] = [];
     for (let i = 0; i < options.rounds; i++) {
-      const round = i % 2 === 0 ? { core: await core(), undici: await undici() } : { undici: await undici(), core: await core() };
+      const round: OutboundResult['rounds'][number] = { core: 0, undici: 0 };
+      const runs = [
+        async () => (round.core = await core()),
+        async () => (round.undici = await undici()),
+        async () => {
+          const perSec = await bullmq();
+          if (perSec !== undefined) round.peer = perSec;
+        },
+      ];
+      for (const run of i % 2 === 0 ? runs : runs.reverse()) await run();
       rounds.push(round);
+      const versusPeer = round.peer === undefined ? '' : ` | BullMQ sender ${Math.round(round.peer)}/s (core/peer ${(round.core / round.peer).toFixed(2)})`;
       options.log(
-        `  round ${i + 1}: delivery core ${Math.round(round.core)}/s | undici pool ${Math.round(round.undici)}/s (ratio ${(round.core / round.undici).toFixed(2)})`,
+        `  round ${i + 1}: delivery core ${Math.round(round.core)}/s | undici pool ${Math.round(round.undici)}/s (ratio ${(round.core / round.undici).toFixed(2)})${versusPeer}`,
       );
     }
     const fetchPerSec = await lanes(options.fetchPosts, options.inFlight, async () => {
@@ -107,8 +141,10 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
       fetchPerSec,
       attemptsLogged: counts.attempts,
       deliveries: counts.deliveries,
+      ...(peer === undefined ? {} : { peerLogged: await peer.logged() }),
     };
   } finally {
+    await peer?.close();
     await pool.close();
     server.close();
     await runtime.close(5000);

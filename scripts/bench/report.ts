@@ -4,10 +4,20 @@ import type { MemoryResult } from './memory';
 import type { OutboundResult } from './outbound';
 import { summarizePair, type PairRound } from './pair';
 import type { PostgresServer } from './postgres';
-import { summarizeIngest } from './summary';
+import { summarizeIngest, summarizePeerIngest, summarizePeerOutbound } from './summary';
 import type { Machine } from './system';
 
-export { summarizeCpu, summarizeIngest, type CpuSide, type CpuSummary, type IngestSummary } from './summary';
+export {
+  summarizeCpu,
+  summarizeIngest,
+  summarizePeerIngest,
+  summarizePeerOutbound,
+  type CpuSide,
+  type CpuSummary,
+  type IngestSummary,
+  type PeerIngestSummary,
+  type PeerOutboundSummary,
+} from './summary';
 
 export const LABEL = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
 
@@ -19,6 +29,13 @@ export interface BackendResults {
   /** null when the outbound section could not run (reason in outboundSkipped). */
   outbound: OutboundResult | null;
   outboundSkipped?: string;
+  /** Why a BullMQ peer is missing from its part, or from some of its rounds. */
+  peersSkipped?: PeersSkipped;
+}
+
+export interface PeersSkipped {
+  ingest?: string;
+  outbound?: string;
 }
 
 export interface BenchResults {
@@ -53,6 +70,7 @@ export interface TargetRow {
 }
 
 const MB = 2 ** 20;
+const OUTBOUND_PEER_GOAL = 'ahead, > 1.0 × its deliveries/s';
 const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 /** The issue's targets on one backend, each with its measured figure. Pure: the unit of the report. */
@@ -62,6 +80,7 @@ export function backendTargets(results: BackendResults): Target[] {
   const firstRss = memory.rssAfterRuns[0];
   const lastRss = memory.rssAfterRuns[memory.rssAfterRuns.length - 1];
   const growth = lastRss / firstRss - 1;
+  const peer = summarizePeerIngest(results.ingest);
   const targets: Target[] = [
     {
       name: 'ingest throughput',
@@ -76,6 +95,15 @@ export function backendTargets(results: BackendResults): Target[] {
       met: s.serverP99 <= 2 * s.bareP99,
     },
     { name: 'processing lag p99', goal: '< 250 ms while ingesting at full speed', measured: `${s.lagP99} ms (p50 ${s.lagP50} ms)`, met: s.lagP99 < 250 },
+    {
+      name: 'ingest vs BullMQ receiver',
+      goal: 'ahead, > 1.0 × its req/s',
+      measured:
+        peer === null
+          ? (results.peersSkipped?.ingest ?? 'not run')
+          : `${fixed(peer.ratio)}× (median of rounds; ${Math.round(peer.serverRps)} vs ${Math.round(peer.peerRps)} req/s; p99 ${peer.serverP99} vs ${peer.peerP99} ms)`,
+      met: peer === null ? null : peer.ratio > 1,
+    },
     {
       name: 'peak RSS',
       goal: `< 200 MB after ${memory.events.toLocaleString('en')} events`,
@@ -93,6 +121,7 @@ export function backendTargets(results: BackendResults): Target[] {
     const reason = results.outboundSkipped ?? 'not run';
     targets.push({ name: 'outbound throughput', goal: '≥ 0.5 × plain undici loop', measured: reason, met: null });
     targets.push({ name: 'outbound vs fetch', goal: '≥ 3 × a fetch-based sender', measured: reason, met: null });
+    targets.push({ name: 'outbound vs BullMQ sender', goal: OUTBOUND_PEER_GOAL, measured: reason, met: null });
   } else {
     const ratio = outbound.deliveriesPerSec / outbound.undiciPerSec;
     const versusFetch = outbound.deliveriesPerSec / outbound.fetchPerSec;
@@ -107,6 +136,16 @@ export function backendTargets(results: BackendResults): Target[] {
       goal: '≥ 3 × a fetch-based sender',
       measured: `${fixed(versusFetch, 1)}× (fetch ${Math.round(outbound.fetchPerSec)} posts/s)`,
       met: versusFetch >= 3,
+    });
+    const sender = summarizePeerOutbound(outbound);
+    targets.push({
+      name: 'outbound vs BullMQ sender',
+      goal: OUTBOUND_PEER_GOAL,
+      measured:
+        sender === null
+          ? (results.peersSkipped?.outbound ?? 'not run')
+          : `${fixed(sender.ratio)}× (median of rounds; ${Math.round(sender.corePerSec)} vs ${Math.round(sender.peerPerSec)} deliveries/s)`,
+      met: sender === null ? null : sender.ratio > 1,
     });
   }
   return targets;

@@ -1,5 +1,6 @@
 import type { CpuPerRequest } from './cpu';
 import type { IngestRound } from './ingest';
+import type { OutboundResult } from './outbound';
 import { median, quantile } from './stats';
 
 // Pure summaries of the measured rounds: what the targets, the console and the markdown report.
@@ -30,6 +31,63 @@ export function summarizeIngest(rounds: IngestRound[]): IngestSummary {
     lagP50: quantile(lags, 0.5),
     lagP99: quantile(lags, 0.99),
     drainMs: Math.max(...rounds.map((r) => r.lag.drainMs)),
+  };
+}
+
+/** iaphook against the BullMQ receiver, over the rounds the receiver ran in. */
+export interface PeerIngestSummary {
+  rounds: number;
+  peerRps: number;
+  serverRps: number;
+  /** Median of the rounds' iaphook / receiver ratios. */
+  ratio: number;
+  peerP99: number;
+  serverP99: number;
+  /** The receiver's worker: lag of every acknowledged event, pooled. */
+  lagP50: number;
+  lagP99: number;
+  drainMs: number;
+  /** Jobs left waiting when a drain timed out, over all rounds (0: the worker kept up). */
+  pending: number;
+  /** Failed jobs in the queue after the last round. */
+  failed: number;
+}
+
+/** null when the receiver ran in no round. */
+export function summarizePeerIngest(rounds: IngestRound[]): PeerIngestSummary | null {
+  const paired = rounds.flatMap((r) => (r.peer === undefined ? [] : [{ server: r.server, peer: r.peer }]));
+  if (paired.length === 0) return null;
+  const lags = paired.flatMap((r) => r.peer.lag.samples);
+  return {
+    rounds: paired.length,
+    peerRps: median(paired.map((r) => r.peer.rps)),
+    serverRps: median(paired.map((r) => r.server.rps)),
+    ratio: median(paired.map((r) => r.server.rps / r.peer.rps)),
+    peerP99: median(paired.map((r) => r.peer.p99)),
+    serverP99: median(paired.map((r) => r.server.p99)),
+    lagP50: quantile(lags, 0.5),
+    lagP99: quantile(lags, 0.99),
+    drainMs: Math.max(...paired.map((r) => r.peer.lag.drainMs)),
+    pending: paired.reduce((n, r) => n + r.peer.lag.pending, 0),
+    failed: Math.max(...paired.map((r) => r.peer.lag.failed)),
+  };
+}
+
+export interface PeerOutboundSummary {
+  corePerSec: number;
+  peerPerSec: number;
+  /** Median of the rounds' core / sender ratios. */
+  ratio: number;
+}
+
+/** The delivery core against the BullMQ sender, over the rounds the sender ran in; null when none. */
+export function summarizePeerOutbound(outbound: OutboundResult | null): PeerOutboundSummary | null {
+  const paired = (outbound?.rounds ?? []).flatMap((r) => (r.peer === undefined ? [] : [{ core: r.core, peer: r.peer }]));
+  if (paired.length === 0) return null;
+  return {
+    corePerSec: median(paired.map((r) => r.core)),
+    peerPerSec: median(paired.map((r) => r.peer)),
+    ratio: median(paired.map((r) => r.core / r.peer)),
   };
 }
 

@@ -53,6 +53,15 @@ export interface BareServer {
   stop(): Promise<void>;
 }
 
+/** Kills a helper (at once: nothing it holds outlives it) and resolves once it is gone; again, at once. */
+export function killChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
 /** Starts the bare Express baseline (built to dist/) and resolves once it prints its port. */
 export function startBareExpress(): Promise<BareServer> {
   return startHelper('bare-express');
@@ -63,22 +72,23 @@ export function startSink(): Promise<BareServer> {
   return startHelper('sink');
 }
 
-/** Runs dist/scripts/bench/<name>.js and resolves once it prints its port. */
-function startHelper(name: string): Promise<BareServer> {
+/** Runs dist/scripts/bench/<name>.js (settings in env) and resolves once it prints its port. */
+export async function startHelper(name: string, env?: Record<string, string>): Promise<BareServer> {
+  const { child, line, stop } = await runHelper(name, env);
+  return { url: `http://127.0.0.1:${Number(line)}`, child, stop };
+}
+
+/** Runs dist/scripts/bench/<name>.js and resolves with the first line it prints (stopped if it prints none). */
+export function runHelper(name: string, env?: Record<string, string>): Promise<{ child: ChildProcess; line: string; stop(): Promise<void> }> {
   const script = path.join(PROJECT_ROOT, 'dist', 'scripts', 'bench', `${name}.js`);
-  const child = spawn(process.execPath, [script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+  const child = spawn(process.execPath, [script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const stop = () => killChild(child);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 10 s`)), 10_000);
+    const timer = setTimeout(() => void stop().then(() => reject(new Error(`${name} did not start within 10 s`))), 10_000);
     child.once('exit', (code) => reject(new Error(`${name} exited (code ${code})`)));
     child.stdout!.setEncoding('utf8').once('data', (line: string) => {
       clearTimeout(timer);
-      resolve({ url: `http://127.0.0.1:${Number(line.trim())}`, child, stop });
+      resolve({ child, line: line.trim(), stop });
     });
   });
 }
