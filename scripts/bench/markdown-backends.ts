@@ -1,5 +1,6 @@
 import { mb } from './memory';
 import { LABEL, markdownTable, summarizeCpu, summarizeIngest, type BackendResults, type BenchResults, type CpuSide } from './report';
+import { INGEST_TARGET } from './summary';
 
 // The per-backend sections of docs/BENCHMARKS.md: a SQLite | PostgreSQL table per figure, then the rounds.
 
@@ -76,7 +77,7 @@ export function cpuSection(results: BenchResults): string[] {
   const [sqlite, postgres] = summaries.map((s) => s.cpu);
   if (sqlite === null) return ['CPU per request: not measured (/proc not readable).'];
   const budget = (label: string, c: NonNullable<typeof sqlite>, where: string) =>
-    `For iaphook on ${label} to reach 0.8 × bare Express here, one request, load generator included, would have to cost at most ${us(c.budgetUsAtTarget)} µs; ` +
+    `For iaphook on ${label} to reach the target of ${INGEST_TARGET} × bare Express here, one request, load generator included, would have to cost at most ${us(c.budgetUsAtTarget)} µs; ` +
     `it costs ${us(c.server.totalUs)} µs, ${where}.`;
   return [
     'CPU per request (medians of the rounds, µs; read from /proc for every thread of each process):',

@@ -103,10 +103,16 @@ export interface CpuSide {
   ceilingRps: number;
 }
 
+/** The targets (and where they head next): ingest against bare Express, outbound against a plain undici loop. */
+export const INGEST_TARGET = 0.6;
+export const INGEST_HEADING = 0.8;
+export const OUTBOUND_TARGET = 0.4;
+export const OUTBOUND_HEADING = 0.5;
+
 export interface CpuSummary {
   bare: CpuSide;
   server: CpuSide;
-  /** The most one request may cost, load generator included, for iaphook to reach 0.8 × bare. */
+  /** The most one request may cost, load generator included, for iaphook to reach INGEST_TARGET × bare. */
   budgetUsAtTarget: number;
 }
 
@@ -139,5 +145,5 @@ export function summarizeCpu(rounds: Array<Pick<IngestRound, 'bare' | 'server'>>
   );
   if (bare === null || server === null) return null;
   const bareRps = median(rounds.map((r) => r.bare.rps));
-  return { bare, server, budgetUsAtTarget: (cores * 1e6) / (0.8 * bareRps) };
+  return { bare, server, budgetUsAtTarget: (cores * 1e6) / (INGEST_TARGET * bareRps) };
 }
