@@ -119,7 +119,12 @@ export function backendTargets(results: BackendResults): Target[] {
   ];
   if (outbound === null) {
     const reason = results.outboundSkipped ?? 'not run';
-    targets.push({ name: 'outbound throughput', goal: `≥ ${OUTBOUND_TARGET} × plain undici loop (heading for ${OUTBOUND_HEADING})`, measured: reason, met: null });
+    targets.push({
+      name: 'outbound throughput',
+      goal: `≥ ${OUTBOUND_TARGET} × plain undici loop (heading for ${OUTBOUND_HEADING})`,
+      measured: reason,
+      met: null,
+    });
     targets.push({ name: 'outbound vs fetch', goal: '≥ 3 × a fetch-based sender', measured: reason, met: null });
     targets.push({ name: 'outbound vs BullMQ sender', goal: OUTBOUND_PEER_GOAL, measured: reason, met: null });
   } else {
