@@ -135,7 +135,19 @@ export function outboundSection(results: BenchResults): string[] {
       [`global \`fetch\`, ${results.settings.outboundInFlight} in flight, posts/s`, (r) => o(r, (x) => Math.round(x.fetchPerSec))],
       ['delivery core / fetch', (r) => o(r, (x) => `${(x.deliveriesPerSec / x.fetchPerSec).toFixed(1)}×`)],
       ['attempts logged / deliveries', (r) => o(r, (x) => `${x.attemptsLogged.toLocaleString('en')} / ${x.deliveries.toLocaleString('en')}`)],
+      [
+        'at the default per-endpoint cap, deliveries/s',
+        (r) =>
+          o(r, (x) =>
+            x.defaultCap === undefined
+              ? NA
+              : `${Math.round(x.defaultCap.deliveriesPerSec)} (cap ${x.defaultCap.perKey}; ${(x.defaultCap.deliveriesPerSec / x.deliveriesPerSec).toFixed(2)} × the rounds')`,
+          ),
+      ],
     ]),
+    '',
+    `The rounds lift \`OUTBOUND_ENDPOINT_CONCURRENCY\` to the ${results.settings.outboundInFlight} in flight, as the loops they are compared with have no cap; ` +
+      'the last row is one more run with the cap as shipped, which bounds how many requests one subscriber has open at once (see the README, Delivery and retries).',
     ...skipped.map((b) => `\n${LABEL[b.backend]}: not measured, ${b.outboundSkipped ?? 'skipped'}.`),
     ...(rounds.length === 0 ? [] : ['', markdownTable(['backend', 'round', 'delivery core /s', 'undici pool /s', 'ratio'], rounds)]),
   ];

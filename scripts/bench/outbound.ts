@@ -24,6 +24,8 @@ export interface OutboundResult {
   deliveries: number;
   /** Completed BullMQ jobs kept in Redis with their result, when the peers ran. */
   peerLogged?: number;
+  /** One more core run at the default OUTBOUND_ENDPOINT_CONCURRENCY (the rounds lift it to inFlight). */
+  defaultCap?: { perKey: number; deliveriesPerSec: number };
 }
 
 export interface OutboundOptions {
@@ -66,7 +68,7 @@ async function lanes(n: number, inFlight: number, post: () => Promise<void>): Pr
  * its own process.
  */
 export async function outboundRounds(options: OutboundOptions): Promise<OutboundResult> {
-  const runtime = await buildOutboundRuntime(options);
+  const runtime = await buildOutboundRuntime(outboundConfig(options));
   const server = http.createServer(runtime.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const pool = new Pool(options.sinkUrl, { connections: options.inFlight, pipelining: 1 });
@@ -82,19 +84,7 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
     const projectId = runtime.feedbackDefaults.projectId;
     await createWebhook(server, projectId, `${options.sinkUrl}/hook`);
     runtime.outboundWorker.start();
-    const open = async () =>
-      (await runtime.storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`))
-        ?.n ?? 0;
-    const core = async () => {
-      const started = performance.now();
-      await runtime.storage.write(async (tx) => {
-        const now = Date.now();
-        for (let i = 0; i < options.perRound; i++) await runtime.outbound.emit(tx, { projectId, envelope: feedbackCreation as never }, now);
-      });
-      runtime.outboundWorker.notify();
-      while ((await open()) > 0) await sleep(5);
-      return options.perRound / ((performance.now() - started) / 1000);
-    };
+    const core = () => coreRun(runtime, projectId, options.perRound);
     const undici = () =>
       lanes(options.perRound, options.inFlight, async () => {
         const res = await pool.request({ path: '/hook', method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -133,7 +123,9 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
     const counts = (await runtime.storage.read.get<{ deliveries: number; attempts: number }>(
       sql`SELECT count(DISTINCT j.id) AS deliveries, count(a.id) AS attempts FROM jobs j LEFT JOIN job_attempts a ON a.job_id = j.id WHERE j.kind = 'deliver-webhook'`,
     )) ?? { deliveries: 0, attempts: 0 };
+    const defaultCap = await defaultCapRun(runtime, options, projectId);
     return {
+      defaultCap,
       perRound: options.perRound,
       rounds,
       deliveriesPerSec: median(rounds.map((r) => r.core)),
@@ -151,8 +143,42 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
   }
 }
 
-function buildOutboundRuntime(options: OutboundOptions): Promise<Runtime> {
-  const config = loadConfig({
+/** Emits perRound events in one transaction, then waits until every delivery is done; deliveries/s. */
+async function coreRun(runtime: Runtime, projectId: number, perRound: number): Promise<number> {
+  const open = async () =>
+    (await runtime.storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`))
+      ?.n ?? 0;
+  const started = performance.now();
+  await runtime.storage.write(async (tx) => {
+    const now = Date.now();
+    for (let i = 0; i < perRound; i++) await runtime.outbound.emit(tx, { projectId, envelope: feedbackCreation as never }, now);
+  });
+  runtime.outboundWorker.notify();
+  while ((await open()) > 0) await sleep(5);
+  return perRound / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The same delivery run with the per-endpoint cap as shipped: a second runtime on the same
+ * database and subscription, started once the first has stopped its worker.
+ */
+async function defaultCapRun(first: Runtime, options: OutboundOptions, projectId: number): Promise<OutboundResult['defaultCap']> {
+  await first.outboundWorker.stop({ deadlineMs: 5000 });
+  const config = outboundConfig(options, false);
+  const runtime = await buildOutboundRuntime(config);
+  try {
+    runtime.outboundWorker.start();
+    const perKey = config.outbound.endpointConcurrency;
+    const deliveriesPerSec = await coreRun(runtime, projectId, options.perRound);
+    options.log(`  at the default per-endpoint cap (${perKey}): delivery core ${Math.round(deliveriesPerSec)}/s`);
+    return { perKey, deliveriesPerSec };
+  } finally {
+    await runtime.close(5000);
+  }
+}
+
+function outboundConfig(options: OutboundOptions, liftCap = true) {
+  return loadConfig({
     NODE_ENV: 'development',
     DATABASE_PATH: path.join(options.dataDir, 'outbound.db'),
     DATABASE_URL: options.databaseUrl,
@@ -161,8 +187,11 @@ function buildOutboundRuntime(options: OutboundOptions): Promise<Runtime> {
     LOG_LEVEL: 'silent',
     LOG_REQUESTS: 'false',
     OUTBOUND_CONCURRENCY: String(options.inFlight),
-    OUTBOUND_ENDPOINT_CONCURRENCY: String(Math.min(100, options.inFlight)),
+    ...(liftCap ? { OUTBOUND_ENDPOINT_CONCURRENCY: String(Math.min(100, options.inFlight)) } : {}),
   });
+}
+
+function buildOutboundRuntime(config: ReturnType<typeof loadConfig>): Promise<Runtime> {
   return buildRuntime(resolveSecrets(config).config, { logger: pino({ level: 'silent' }), startWorker: false, defaultMetrics: false });
 }
 
