@@ -84,7 +84,7 @@ async function measureIngest(
   ctx: RunContext,
   redisUrl: string | null,
   peerFailed: (error: Error) => void,
-): Promise<Pick<BackendResults, 'ingest' | 'memory'>> {
+): Promise<Pick<BackendResults, 'ingest' | 'memory' | 'memoryNoHeapLimit'>> {
   const { settings, log } = ctx;
   const label = LABEL[backend];
   const dataDir = path.join(ctx.dataDir, backend);
@@ -124,7 +124,30 @@ async function measureIngest(
   } finally {
     await stopAllServers();
   }
-  return { ingest, memory };
+  return { ingest, memory, ...(backend === 'sqlite' ? { memoryNoHeapLimit: await memoryWithoutHeapLimit(ctx) } : {}) };
+}
+
+/**
+ * The memory runs again on a fresh server started without `npm start`'s --max-old-space-size,
+ * to show what that flag does (SQLite only: on PostgreSQL the server's share is elsewhere).
+ */
+async function memoryWithoutHeapLimit(ctx: RunContext): Promise<MemoryResult | undefined> {
+  const { settings, log } = ctx;
+  try {
+    const server = await startServer({ dataDir: path.join(ctx.dataDir, 'sqlite-no-heap-limit'), env: { ...ctx.serverEnv, NODE_OPTIONS: '' } });
+    const reader = await openReader(server.env);
+    try {
+      log(`SQLite memory without the heap limit: topping a fresh server up to ${settings.targetEvents.toLocaleString('en')} events in three runs`);
+      return await memoryRuns({ serverUrl: server.url, pid: server.child.pid ?? 0, reader, sizes: () => sizes('sqlite', reader, server), ...settings, log });
+    } finally {
+      await reader.close();
+    }
+  } catch (error) {
+    log(`  memory without the heap limit failed: ${(error as Error).message}`);
+    return undefined;
+  } finally {
+    await stopAllServers();
+  }
 }
 
 async function runOutbound(
