@@ -8,14 +8,19 @@ import { benchmarksMarkdown } from './bench/markdown';
 import { pairRounds, type PairRound } from './bench/pair';
 import { purchaseBody } from './bench/payloads';
 import { ADMIN_URL, BENCH_DATABASE, dropBenchDatabase, dropLeftovers, probe, shownUrl } from './bench/postgres';
-import { consoleTable, evaluateTargets, pairLine, type BackendResults, type BenchResults } from './bench/report';
+import { consoleTable, evaluateTargets, pairLine, scaleRow, type BackendResults, type BenchResults } from './bench/report';
+import { scaleSection } from './bench/markdown-scale';
+import { scalePart, scaleSizes } from './bench/scale';
 import { machine, startScriptNodeOptions, startSink, type BareServer } from './bench/system';
 
 // npm run bench: on SQLite, then on PostgreSQL (a database of its own on the server at
 // BENCH_POSTGRES_URL), ingest against bare Express, processing lag, memory and size, outbound
 // against plain undici; then two PostgreSQL instances against one. Prints the targets of both
 // backends and writes docs/BENCHMARKS.md. Without a PostgreSQL server it measures SQLite only.
-// BENCH_ROUNDS, BENCH_SECONDS, BENCH_EVENTS and BENCH_SKIP_OUTBOUND=1 shorten it while working on it.
+// Last, on each backend, how cost grows with the work (scripts/bench/scale.ts).
+// BENCH_ROUNDS, BENCH_SECONDS, BENCH_EVENTS and BENCH_SKIP_OUTBOUND=1 shorten it while working on it;
+// BENCH_SCALE_MAX (e.g. 100000) caps the scale part's largest size, BENCH_SKIP_SCALE=1 skips it, and
+// BENCH_ONLY=scale runs that part alone and prints it (docs/BENCHMARKS.md is left as it is).
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTINGS = {
@@ -70,6 +75,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
   try {
+    const only = process.env.BENCH_ONLY;
+    if (only !== undefined && only !== 'scale') throw new Error(`BENCH_ONLY may only be "scale", got "${only}"`);
+    const scale = () => measureScale(dataDir, !('error' in postgres));
+    if (only === 'scale') {
+      const parts = await scale();
+      log(`\n${scaleSection(parts).join('\n')}\n\n${consoleTable([scaleRow(parts)])}\n\ndocs/BENCHMARKS.md left as it is (BENCH_ONLY=scale)`);
+      return;
+    }
     const skipOutbound = process.env.BENCH_SKIP_OUTBOUND === '1';
     let sink: Promise<BareServer> | null = null;
     const ctx: RunContext = {
@@ -93,6 +106,7 @@ async function main(): Promise<void> {
       'error' in postgres
         ? { postgres: null, postgresSkipped: `no server answered at ${shownUrl(ADMIN_URL)}`, pair: null, pairSkipped: 'no PostgreSQL server answered' }
         : await measurePostgres(ctx);
+    const scaleParts = await scale();
     const results: BenchResults = {
       machine: m,
       settings: {
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
       sqlite,
       ...pg,
       postgresServer: 'error' in postgres ? undefined : postgres,
+      scale: scaleParts,
       totalSeconds: (Date.now() - started) / 1000,
     };
     const file = path.join(PROJECT_ROOT, 'docs', 'BENCHMARKS.md');
@@ -150,6 +165,16 @@ async function measurePostgres(ctx: RunContext): Promise<PostgresParts> {
     pairSkipped = failed('two-instance benchmark', error);
   }
   return { postgres, postgresSkipped, pair, pairSkipped };
+}
+
+/** How cost grows with the work, on SQLite, then on PostgreSQL when its server answered. */
+async function measureScale(dataDir: string, postgresAnswered: boolean): Promise<BenchResults['scale']> {
+  if (process.env.BENCH_SKIP_SCALE === '1')
+    return { sqlite: { skipped: 'skipped (BENCH_SKIP_SCALE=1)' }, postgres: { skipped: 'skipped (BENCH_SKIP_SCALE=1)' } };
+  const options = { dataDir: path.join(dataDir, 'scale'), sizes: scaleSizes(env('BENCH_SCALE_MAX', Number.POSITIVE_INFINITY)), log };
+  const sqlite = await scalePart('sqlite', options);
+  const pg = postgresAnswered ? await scalePart('postgres', options) : { skipped: `no server answered at ${shownUrl(ADMIN_URL)}` };
+  return { sqlite, postgres: pg };
 }
 
 main().catch((error: unknown) => {
