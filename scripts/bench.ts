@@ -9,16 +9,21 @@ import { benchmarksMarkdown } from './bench/markdown';
 import { pairRounds, type PairRound } from './bench/pair';
 import { purchaseBody } from './bench/payloads';
 import { ADMIN_URL, BENCH_DATABASE, dropBenchDatabase, dropLeftovers, probe, shownUrl } from './bench/postgres';
-import { consoleTable, evaluateTargets, pairLine, type BackendResults, type BenchResults } from './bench/report';
+import { consoleTable, evaluateTargets, pairLine, scaleRow, type BackendResults, type BenchResults } from './bench/report';
+import { scaleSection } from './bench/markdown-scale';
+import { scalePart, scaleSizes } from './bench/scale';
 import { machine, startScriptNodeOptions, startSink } from './bench/system';
 
 // npm run bench: on SQLite, then on PostgreSQL (a database of its own on the server at
 // BENCH_POSTGRES_URL), ingest against bare Express and a BullMQ receiver, processing lag, memory
 // and size, outbound against plain undici and a BullMQ sender; then two PostgreSQL instances
-// against one. Prints the targets of both backends and writes docs/BENCHMARKS.md. Without a
-// PostgreSQL server it measures SQLite only; without redis-server, no BullMQ peers.
+// against one; last, on each backend, how cost grows with the work (scripts/bench/scale.ts).
+// Prints the targets of both backends and writes docs/BENCHMARKS.md. Without a PostgreSQL server
+// it measures SQLite only; without redis-server, no BullMQ peers.
 // BENCH_ROUNDS, BENCH_SECONDS, BENCH_EVENTS, BENCH_SKIP_OUTBOUND=1 and BENCH_SKIP_PEERS=1 shorten
-// it while working on it.
+// it while working on it; BENCH_SCALE_MAX (e.g. 100000) caps the scale part's largest size,
+// BENCH_SKIP_SCALE=1 skips it, and BENCH_ONLY=scale runs that part alone and prints it
+// (docs/BENCHMARKS.md is left as it is).
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTINGS = {
@@ -73,6 +78,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
   try {
+    const only = process.env.BENCH_ONLY;
+    if (only !== undefined && only !== 'scale') throw new Error(`BENCH_ONLY may only be "scale", got "${only}"`);
+    const scale = () => measureScale(dataDir, !('error' in postgres));
+    if (only === 'scale') {
+      const parts = await scale();
+      log(`\n${scaleSection(parts).join('\n')}\n\n${consoleTable([scaleRow(parts)])}\n\ndocs/BENCHMARKS.md left as it is (BENCH_ONLY=scale)`);
+      return;
+    }
     const skipOutbound = process.env.BENCH_SKIP_OUTBOUND === '1';
     const peersSkipped = whyNoPeers();
     if (peersSkipped !== undefined) log(`BullMQ peer rows skipped: ${peersSkipped}`);
@@ -103,6 +116,7 @@ async function main(): Promise<void> {
       'error' in postgres
         ? { postgres: null, postgresSkipped: `no server answered at ${shownUrl(ADMIN_URL)}`, pair: null, pairSkipped: 'no PostgreSQL server answered' }
         : await measurePostgres(ctx);
+    const scaleParts = await scale();
     const results: BenchResults = {
       machine: m,
       settings: {
@@ -116,6 +130,7 @@ async function main(): Promise<void> {
       sqlite,
       ...pg,
       postgresServer: 'error' in postgres ? undefined : postgres,
+      scale: scaleParts,
       totalSeconds: (Date.now() - started) / 1000,
     };
     const file = path.join(PROJECT_ROOT, 'docs', 'BENCHMARKS.md');
@@ -168,6 +183,16 @@ async function measurePostgres(ctx: RunContext): Promise<PostgresParts> {
     pairSkipped = failed('two-instance benchmark', error);
   }
   return { postgres, postgresSkipped, pair, pairSkipped };
+}
+
+/** How cost grows with the work, on SQLite, then on PostgreSQL when its server answered. */
+async function measureScale(dataDir: string, postgresAnswered: boolean): Promise<BenchResults['scale']> {
+  if (process.env.BENCH_SKIP_SCALE === '1')
+    return { sqlite: { skipped: 'skipped (BENCH_SKIP_SCALE=1)' }, postgres: { skipped: 'skipped (BENCH_SKIP_SCALE=1)' } };
+  const options = { dataDir: path.join(dataDir, 'scale'), sizes: scaleSizes(env('BENCH_SCALE_MAX', Number.POSITIVE_INFINITY)), log };
+  const sqlite = await scalePart('sqlite', options);
+  const pg = postgresAnswered ? await scalePart('postgres', options) : { skipped: `no server answered at ${shownUrl(ADMIN_URL)}` };
+  return { sqlite, postgres: pg };
 }
 
 main().catch((error: unknown) => {

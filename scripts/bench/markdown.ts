@@ -1,6 +1,7 @@
 import { cpuSection, ingestSection, memorySection, outboundSection } from './markdown-backends';
 import { pairSection } from './markdown-pair';
 import { ingestPeerSection, outboundPeerSection } from './markdown-peers';
+import { scaleSection } from './markdown-scale';
 import { evaluateTargets, markdownTable, type BenchResults } from './report';
 
 const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**missed**');
@@ -45,6 +46,8 @@ export function benchmarksMarkdown(results: BenchResults): string {
     ...memorySection(results),
     '',
     ...pairSection(results),
+    '',
+    ...scaleSection(results.scale),
     '',
   ];
   return `${parts.join('\n')}\n`;

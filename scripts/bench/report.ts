@@ -5,6 +5,8 @@ import type { OutboundResult } from './outbound';
 import { summarizePair, type PairRound } from './pair';
 import type { PostgresServer } from './postgres';
 import { INGEST_HEADING, INGEST_TARGET, OUTBOUND_HEADING, OUTBOUND_TARGET, summarizeIngest, summarizePeerIngest, summarizePeerOutbound } from './summary';
+import type { ScaleOutcome } from './scale';
+import { SCALE_GOAL, scaleTarget } from './scale-report';
 import type { Machine } from './system';
 
 export {
@@ -52,6 +54,8 @@ export interface BenchResults {
   /** Two instances against one on one PostgreSQL database; null when not run (reason in pairSkipped). */
   pair: PairRound[] | null;
   pairSkipped?: string;
+  /** How cost grows with the database, per backend (or why it was not measured). */
+  scale: Record<Backend, ScaleOutcome>;
   totalSeconds: number;
 }
 
@@ -175,7 +179,7 @@ export function backendTargets(results: BackendResults): Target[] {
  */
 export function evaluateTargets(results: BenchResults): TargetRow[] {
   const postgres = results.postgres === null ? null : backendTargets(results.postgres);
-  return backendTargets(results.sqlite).map((t) => {
+  const rows = backendTargets(results.sqlite).map((t) => {
     const pg = postgres?.find((p) => p.name === t.name);
     // The reason PostgreSQL was skipped is said once (console line, markdown header), not on every row.
     // A goal differing only because one side was not measured is no different goal.
@@ -183,6 +187,12 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
     const measured = pg === undefined ? 'skipped' : otherGoal ? `${pg.measured}; goal there: ${pg.goal}` : pg.measured;
     return { name: t.name, goal: t.goal, sqlite: { measured: t.measured, met: t.met }, postgres: { measured, met: pg?.met ?? null } };
   });
+  return [...rows, scaleRow(results.scale)];
+}
+
+/** The scale part's target, measured apart from the rest (it may run alone, BENCH_ONLY=scale). */
+export function scaleRow(scale: BenchResults['scale']): TargetRow {
+  return { name: 'cost flat with the backlog', goal: SCALE_GOAL, sqlite: scaleTarget(scale.sqlite), postgres: scaleTarget(scale.postgres) };
 }
 
 /** Two instances against one, in a line: there is no target for it, only the figure. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../storage/port';
+import { liveLeases, pendingKeys, UNKEYED_ORDER } from '../storage/claim-keys';
 import { fn, sql, type Sql } from '../storage/sql';
 import type { JobState } from './types';
 
@@ -15,7 +16,10 @@ export interface KindStateStats {
   dueLagMs: number;
 }
 
-const kindFilter = (kinds?: readonly string[]): Sql => (kinds === undefined ? sql`` : sql`AND ${fn.inList(sql`kind`, kinds)}`);
+// One kind (each worker of the service claims one) is an equality, which the indexes that lead with
+// it (or with state and key) answer with one seek.
+const kindFilter = (kinds?: readonly string[]): Sql =>
+  kinds === undefined ? sql`` : kinds.length === 1 ? sql`AND kind = ${kinds[0]}` : sql`AND ${fn.inList(sql`kind`, kinds)}`;
 
 const earliest = (...ats: Array<number | null | undefined>): number | null => {
   const candidates = ats.filter((at): at is number => typeof at === 'number');
@@ -34,16 +38,20 @@ export async function wakeAt(db: Queryable, kinds?: readonly string[]): Promise<
  * Earliest pending run_at among keys that still have a free slot, or running locked_until. A
  * saturated key's backlog is due but not claimable: counting it would make the worker poll every
  * few milliseconds while a slow endpoint holds its slots. A finishing job wakes the worker anyway.
+ * Each open key's earliest job is one seek (keys found as the capped claim finds them), so a
+ * saturated key's backlog is never read.
  */
 export async function cappedWakeAt(db: Queryable, options: { now: number; perKeyLimit: number; kinds?: readonly string[] }): Promise<number | null> {
   if (options.kinds?.length === 0) return null;
-  const pending = await db.get<{ at: number | null }>(sql`SELECT min(run_at) AS at FROM jobs
-    WHERE state = 'pending' ${kindFilter(options.kinds)}
-      AND (concurrency_key IS NULL OR concurrency_key NOT IN (
-        SELECT concurrency_key FROM jobs
-        WHERE state = 'running' AND locked_until > ${options.now} AND concurrency_key IS NOT NULL
-        GROUP BY concurrency_key HAVING count(*) >= ${options.perKeyLimit}))`);
-  const running = await db.get<{ at: number | null }>(sql`SELECT min(locked_until) AS at FROM jobs WHERE state = 'running' ${kindFilter(options.kinds)}`);
+  const kinds = kindFilter(options.kinds);
+  const pending = await db.get<{ at: number | null }>(sql`WITH RECURSIVE running AS (${liveLeases(options.now)}), ${pendingKeys}
+    SELECT min(at) AS at FROM (
+      SELECT (SELECT run_at FROM jobs WHERE state = 'pending' AND concurrency_key IS NULL ${kinds} ORDER BY ${UNKEYED_ORDER} LIMIT 1) AS at
+      UNION ALL
+      SELECT (SELECT min(run_at) FROM jobs WHERE state = 'pending' AND concurrency_key = p.k ${kinds}) AS at FROM pending_keys AS p
+      WHERE p.k IS NOT NULL AND p.k NOT IN (SELECT k FROM running WHERE n >= ${options.perKeyLimit})
+    ) AS earliest`);
+  const running = await db.get<{ at: number | null }>(sql`SELECT min(locked_until) AS at FROM jobs WHERE state = 'running' ${kinds}`);
   return earliest(pending?.at, running?.at);
 }
 

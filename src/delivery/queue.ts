@@ -41,9 +41,8 @@ export interface JobStatus {
 }
 
 /**
- * How many due jobs past the saturated keys the capped claim looks at, as a multiple of its limit.
- * Numbering every due job per key made each claim cost the whole backlog; a window in due order
- * bounds it, and a key that fills its slots drops out of the window for the next claim.
+ * How many running jobs whose lease expired a capped claim looks at, as a multiple of its limit
+ * (its pending jobs it reads per key, a key's cap at most: see the dialects' cappedClaim).
  */
 export const CLAIM_WINDOW_FACTOR = 4;
 

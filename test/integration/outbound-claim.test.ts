@@ -31,6 +31,17 @@ it('when one key has a backlog, then a capped claim takes at most the cap of it 
   expect(keysOf(claimed)).toEqual(['webhook:slow', 'webhook:slow', 'webhook:fast', null]);
 });
 
+it("when one key's backlog is due before every other job, then a capped claim still serves the other keys", async () => {
+  for (let i = 0; i < 100; i++) await enqueue('webhook:behind', T0 - 1000 + i);
+  await enqueue('webhook:other');
+  await enqueue(null);
+  expect(keysOf(await claim(8, 2))).toEqual(['webhook:behind', 'webhook:behind', 'webhook:other', null]);
+  // Saturated now: its backlog neither fills the next claim nor sets the wake-up time.
+  await enqueue('webhook:other', T0 + 5000);
+  expect(await claim(8, 2)).toEqual([]);
+  expect(await queue.nextWakeAt(db.storage.read, ['deliver'], { now: T0, perKeyLimit: 2 })).toBe(T0 + 5000);
+});
+
 it('when a key already has jobs running, then they count against its cap', async () => {
   for (let i = 0; i < 5; i++) await enqueue('webhook:a');
   expect(await claim(1, 3)).toHaveLength(1);

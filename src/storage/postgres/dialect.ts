@@ -1,5 +1,6 @@
 import { assertKey, sql, type Portable, type Renderer, type Sql } from '../sql';
 import type { ClaimQuery, ClaimSql, Tx } from '../port';
+import { liveLeases, pendingKeys, UNKEYED_ORDER } from '../claim-keys';
 
 /** PostgreSQL's rendering of the portable SQL: `$n` placeholders, jsonb operators, arrays. */
 export const pgRenderer: Renderer = {
@@ -38,7 +39,10 @@ function render(node: Portable): Sql {
 const lease = (q: ClaimQuery) =>
   sql`state = 'running', locked_by = ${q.workerId}, locked_until = ${q.now + q.leaseMs}, attempts = jobs.attempts + 1, updated_at = ${q.now}`;
 
-const kindsFilter = (q: ClaimQuery) => (q.kinds === null ? sql`` : sql`AND kind = ANY(${[...q.kinds]})`);
+// One kind (every worker of the service claims one) is an equality, so the (kind, state, run_at) and
+// (state, concurrency_key, kind, run_at) indexes give its due jobs in order and a claim stops early;
+// `= ANY` of an array would make it read and sort every due job of the kinds.
+const kindsFilter = (q: ClaimQuery) => (q.kinds === null ? sql`` : q.kinds.length === 1 ? sql`AND kind = ${q.kinds[0]}` : sql`AND kind = ANY(${[...q.kinds]})`);
 
 /**
  * Still claimable, checked again where the capped claim locks its rows: the rows were picked from
@@ -73,19 +77,26 @@ export const pgClaims: ClaimSql = {
   /**
    * The claim with a cap per concurrency key, for the whole cluster: claims of capped kinds run
    * one at a time (lockCappedClaim), so the count of live leases per key that this statement reads
-   * cannot change under it, and two instances cannot both fill a key's last slot. Pending jobs of
-   * keys with a free slot are read in due order up to a window, numbered per key, and taken while
-   * number + live leases stays within the cap (pg-boss's groupConcurrency, made strict).
+   * cannot change under it, and two instances cannot both fill a key's last slot. It reads, for
+   * each key with pending jobs that still has a free slot, its first due jobs (found by skipping
+   * from key to key on the index, see pendingKeys), the first due jobs without a key, and running
+   * jobs whose lease expired; numbers each key's jobs and takes them while number + live leases
+   * stays within the cap (pg-boss's groupConcurrency, made strict). Reading in due order across
+   * keys instead made a claim walk every due job of the saturated keys (a slow endpoint's backlog).
    */
   cappedClaim: (q) => {
-    const running = sql`SELECT concurrency_key AS k, count(*) AS n FROM jobs
-      WHERE state = 'running' AND locked_until > ${q.now} AND concurrency_key IS NOT NULL
-      GROUP BY concurrency_key`;
-    const open = sql`(concurrency_key IS NULL OR concurrency_key NOT IN (SELECT k FROM running WHERE n >= ${q.perKeyLimit}))`;
-    return sql`WITH running AS (${running}),
+    const perKey = Math.min(q.perKeyLimit, q.limit);
+    const saturated = sql`SELECT k FROM running WHERE n >= ${q.perKeyLimit}`;
+    const open = sql`(concurrency_key IS NULL OR concurrency_key NOT IN (${saturated}))`;
+    return sql`WITH RECURSIVE running AS (${liveLeases(q.now)}), ${pendingKeys},
     due AS (
-      (SELECT id, run_at, concurrency_key FROM jobs WHERE state = 'pending' AND run_at <= ${q.now} ${kindsFilter(q)} AND ${open}
-        ORDER BY run_at, id LIMIT ${q.window})
+      (SELECT j.id, j.run_at, j.concurrency_key FROM pending_keys AS p CROSS JOIN LATERAL (
+          SELECT id, run_at, concurrency_key FROM jobs WHERE state = 'pending' AND concurrency_key = p.k AND run_at <= ${q.now} ${kindsFilter(q)}
+          ORDER BY run_at, id LIMIT ${perKey}) AS j
+        WHERE p.k IS NOT NULL AND p.k NOT IN (${saturated}))
+      UNION ALL
+      (SELECT id, run_at, concurrency_key FROM jobs WHERE state = 'pending' AND concurrency_key IS NULL AND run_at <= ${q.now} ${kindsFilter(q)}
+        ORDER BY ${UNKEYED_ORDER} LIMIT ${q.limit})
       UNION ALL
       (SELECT id, run_at, concurrency_key FROM jobs WHERE state = 'running' AND locked_until <= ${q.now} ${kindsFilter(q)} AND ${open}
         ORDER BY run_at, id LIMIT ${q.window})

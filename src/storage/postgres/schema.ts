@@ -124,7 +124,14 @@ export const jobs = pgTable(
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
     finishedAt: bigint('finished_at', { mode: 'number' }),
   },
-  (t) => [index('jobs_due').on(t.state, t.runAt), index('jobs_lease').on(t.state, t.lockedUntil), index('jobs_kind_state').on(t.kind, t.state)],
+  (t) => [
+    index('jobs_due').on(t.state, t.runAt),
+    index('jobs_lease').on(t.state, t.lockedUntil),
+    // A claim of one kind walks that kind's due jobs only, not every due job before them.
+    index('jobs_kind_due').on(t.kind, t.state, t.runAt),
+    // The capped claim: each endpoint's first due jobs, keys skipped from one to the next.
+    index('jobs_key_due').on(t.state, t.concurrencyKey, t.kind, t.runAt),
+  ],
 );
 
 /** One row per attempt of a job: the attempt log. */
