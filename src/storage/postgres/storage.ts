@@ -29,6 +29,14 @@ const types = {
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TRIES = 4;
 
+/**
+ * A prepared statement whose table gained or lost a column since it was prepared (another
+ * instance migrated during a rolling upgrade) fails once on each connection with this error, then
+ * runs re-planned. Nothing ran, so the statement (or the transaction) simply runs again.
+ */
+const isStalePlan = (error: unknown) => codeOf(error) === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+const mayRetry = (error: unknown) => RETRYABLE.has(codeOf(error)) || isStalePlan(error);
+
 type Client = pg.Pool | pg.PoolClient;
 
 /**
@@ -71,7 +79,22 @@ function queryableOn(client: Client, beforeQuery?: () => void): Queryable {
     beforeQuery?.();
     // A statement without parameters (BEGIN, a constant read) gains little from a name.
     const name = params.length > 0 ? nameOf(text) : undefined;
-    return client.query<T & pg.QueryResultRow>({ name, text, values: params });
+    const config = { name, text, values: params };
+    if (!(client instanceof pg.Pool)) return client.query<T & pg.QueryResultRow>(config);
+    // Outside a transaction a read is its own statement: after a stale plan it runs again on a
+    // fresh connection (the old one is closed, and its prepared statements with it).
+    for (let attempt = 1; ; attempt += 1) {
+      const connection = await client.connect();
+      try {
+        const result = await connection.query<T & pg.QueryResultRow>(config);
+        connection.release();
+        return result;
+      } catch (error) {
+        const stale = isStalePlan(error);
+        connection.release(stale);
+        if (!(stale && attempt < MAX_TRIES)) throw error;
+      }
+    }
   };
   return {
     all: async <T = Row>(q: Sql) => (await query<T>(q)).rows as T[],
@@ -124,7 +147,8 @@ export class PostgresStorage implements Storage {
 
   async write<T>(work: WriteWork<T>, options: WriteOptions = {}): Promise<T> {
     options.signal?.throwIfAborted();
-    const client = await this.pool.connect();
+    let client = await this.pool.connect();
+    let released = false;
     try {
       // The abort may have come while waiting for a connection: the closure still has not run.
       options.signal?.throwIfAborted();
@@ -143,11 +167,19 @@ export class PostgresStorage implements Storage {
           return value;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
-          if (!(RETRYABLE.has(codeOf(error)) && attempt < MAX_TRIES)) throw error;
+          if (!(mayRetry(error) && attempt < MAX_TRIES)) throw error;
+          if (isStalePlan(error)) {
+            // Re-planning it inside the transaction was rolled back with it: a fresh connection
+            // prepares the statement anew (the old one is closed, and its statements with it).
+            client.release(true);
+            released = true;
+            client = await this.pool.connect();
+            released = false;
+          }
         }
       }
     } finally {
-      client.release();
+      if (!released) client.release();
     }
   }
 
