@@ -5,7 +5,7 @@ import { applyRefund } from './apply-refund';
 import { parseEventPayload, toMillis } from './payload';
 import { changeOf } from './changes';
 import { addEntry } from './repository/entries';
-import { findHeldRefunds, setEventStatus } from './repository/events';
+import { findHeldRefunds, setEventStatus, type EventRow } from './repository/events';
 import { findPurchase, findPurchasesByTransactionId, insertPurchase } from './repository/purchases';
 import type { StepResult } from './types';
 import { holdForValues, resolveValues, type Resolved } from './values';
@@ -103,7 +103,7 @@ async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<Purchase
  * for a value is released too once its values are understood (the mapping that released this
  * purchase usually covers it); otherwise it stays held for its value.
  */
-async function releaseHeldRefunds(ctx: ApplyContext, heldEvents: Awaited<ReturnType<typeof findHeldRefunds>>): Promise<StepResult[]> {
+async function releaseHeldRefunds(ctx: ApplyContext, heldEvents: EventRow[]): Promise<StepResult[]> {
   const held = heldEvents
     .map((event) => ({ event, parsed: parseEventPayload(event) }))
     .flatMap(({ event, parsed }) => (parsed.type === 'refund' ? [{ event, refund: parsed.payload }] : []))

@@ -37,8 +37,6 @@ const MAX_TRIES = 4;
 const isStalePlan = (error: unknown) => codeOf(error) === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
 const mayRetry = (error: unknown) => RETRYABLE.has(codeOf(error)) || isStalePlan(error);
 
-type Client = pg.Pool | pg.PoolClient;
-
 /**
  * Statements run as named prepared statements, parsed and planned once per connection instead of
  * at every call: most of ours are a handful of hot texts run thousands of times. Texts are few
@@ -73,20 +71,33 @@ function corkTurn(client: pg.PoolClient, state: { corked: boolean }): void {
   });
 }
 
-function queryableOn(client: Client, beforeQuery?: () => void): Queryable {
-  const query = async <T>(query: Sql) => {
+type Send = (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+
+/** Portable queries over `send`, which runs one statement (on a transaction's client, or a read on the pool). */
+function queryableOn(send: Send): Queryable {
+  const query = <T>(query: Sql) => {
     const { text, params } = compile(query, pgRenderer);
-    beforeQuery?.();
     // A statement without parameters (BEGIN, a constant read) gains little from a name.
     const name = params.length > 0 ? nameOf(text) : undefined;
-    const config = { name, text, values: params };
-    if (!(client instanceof pg.Pool)) return client.query<T & pg.QueryResultRow>(config);
-    // Outside a transaction a read is its own statement: after a stale plan it runs again on a
-    // fresh connection (the old one is closed, and its prepared statements with it).
+    return send({ name, text, values: params }) as Promise<pg.QueryResult<T & pg.QueryResultRow>>;
+  };
+  return {
+    all: async <T = Row>(q: Sql) => (await query<T>(q)).rows as T[],
+    get: async <T = Row>(q: Sql) => (await query<T>(q)).rows[0] as T | undefined,
+    run: async (q: Sql) => (await query(q)).rowCount ?? 0,
+  };
+}
+
+/**
+ * A read outside a transaction is its own statement: after a stale plan it runs again on a fresh
+ * connection (the old one is closed, and its prepared statements with it).
+ */
+function poolRead(pool: pg.Pool): Send {
+  return async (config) => {
     for (let attempt = 1; ; attempt += 1) {
-      const connection = await client.connect();
+      const connection = await pool.connect();
       try {
-        const result = await connection.query<T & pg.QueryResultRow>(config);
+        const result = await connection.query(config);
         connection.release();
         return result;
       } catch (error) {
@@ -95,11 +106,6 @@ function queryableOn(client: Client, beforeQuery?: () => void): Queryable {
         if (!(stale && attempt < MAX_TRIES)) throw error;
       }
     }
-  };
-  return {
-    all: async <T = Row>(q: Sql) => (await query<T>(q)).rows as T[],
-    get: async <T = Row>(q: Sql) => (await query<T>(q)).rows[0] as T | undefined,
-    run: async (q: Sql) => (await query(q)).rowCount ?? 0,
   };
 }
 
@@ -125,7 +131,7 @@ export class PostgresStorage implements Storage {
     readonly pool: pg.Pool,
     private readonly options: PostgresStorageOptions,
   ) {
-    this.read = queryableOn(pool);
+    this.read = queryableOn(poolRead(pool));
     this.signals = new PgSignals({ pool, url: options.url, instanceId: this.instanceId, onError: options.onError });
   }
 
@@ -201,7 +207,10 @@ export class PostgresStorage implements Storage {
  * connection still rejects there, with the lock's own error.
  */
 function pgTx(client: pg.PoolClient, cork: { corked: boolean }): Tx & { settle(): Promise<void> } {
-  const q = queryableOn(client, () => corkTurn(client, cork));
+  const q = queryableOn((config) => {
+    corkTurn(client, cork);
+    return client.query(config);
+  });
   let locks: Array<Promise<unknown>> = [];
   const afterLocks = <T>(next: Promise<T>): Promise<T> => {
     if (locks.length === 0) return next;
