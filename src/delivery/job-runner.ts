@@ -5,6 +5,7 @@ import type { Storage } from '../storage/port';
 import { failureDetail, JobError } from './job-error';
 import type { FailureRecord, JobQueue } from './queue';
 import { attemptInRound, nextAttempt } from './retry-policy';
+import { SuccessGroups, type Success } from './success-groups';
 import type { ClaimedJob, FailureInfo, HandlerResult, JobHandler } from './types';
 
 export interface WorkerObserver {
@@ -30,7 +31,19 @@ export interface JobRunnerDeps {
  * (the lease then expires and the job is claimed again).
  */
 export class JobRunner {
-  constructor(private readonly deps: JobRunnerDeps) {}
+  private readonly groups: SuccessGroups;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.groups = new SuccessGroups({
+      storage: deps.storage,
+      queue: deps.queue,
+      clock: deps.clock,
+      logger: deps.logger,
+      alone: (success) => this.recordSuccessAlone(success),
+      succeeded: ({ job, handler, startedAt }) => this.succeeded(job, handler, startedAt),
+      leaseLost: ({ job }) => this.leaseLost(job, 'success'),
+    });
+  }
 
   async run(job: ClaimedJob, signal: AbortSignal): Promise<void> {
     const { clock } = this.deps;
@@ -48,7 +61,12 @@ export class JobRunner {
     await this.recordSuccess(job, handler, result ?? {}, startedAt);
   }
 
-  private async recordSuccess(job: ClaimedJob, handler: JobHandler, result: HandlerResult, startedAt: number): Promise<void> {
+  private recordSuccess(job: ClaimedJob, handler: JobHandler, result: HandlerResult, startedAt: number): Promise<void> {
+    const success = { job, handler, result, startedAt };
+    return handler.commitsTogether === true ? this.groups.add(success) : this.recordSuccessAlone(success);
+  }
+
+  private async recordSuccessAlone({ job, handler, result, startedAt }: Success): Promise<void> {
     const { storage, queue, clock } = this.deps;
     let applied: boolean;
     try {
@@ -65,7 +83,11 @@ export class JobRunner {
       return this.recordFailure(job, handler, toError(thrown), startedAt);
     }
     if (!applied) return this.leaseLost(job, 'success');
-    const ms = clock.now() - startedAt;
+    this.succeeded(job, handler, startedAt);
+  }
+
+  private succeeded(job: ClaimedJob, handler: JobHandler, startedAt: number): void {
+    const ms = this.deps.clock.now() - startedAt;
     this.deps.logger.debug({ jobId: job.id, kind: job.kind, attempt: job.attempt, ms }, 'job succeeded');
     this.safely('afterSuccess', job, () => handler.afterSuccess?.(job.payload, job));
     this.safely('observer', job, () => this.deps.observer?.jobSucceeded?.(job.kind, ms));

@@ -81,11 +81,29 @@ export interface AttemptLogInput {
 }
 
 export function insertAttempt(input: AttemptLogInput) {
-  const { detail } = input;
-  return sql`INSERT INTO job_attempts (job_id, attempt, started_at, finished_at, outcome, error_class, error_message, status_code, latency_ms, response_snippet)
-    VALUES (${input.job.id}, ${input.job.attempt}, ${input.startedAt}, ${input.finishedAt}, ${input.outcome}, ${detail.errorClass ?? null},
+  return insertAttempts([input]);
+}
+
+/** One INSERT of several attempts (rows in the order given). */
+export function insertAttempts(inputs: readonly AttemptLogInput[]) {
+  const rows = inputs.map((input) => {
+    const { detail } = input;
+    return sql`(${input.job.id}, ${input.job.attempt}, ${input.startedAt}, ${input.finishedAt}, ${input.outcome}, ${detail.errorClass ?? null},
       ${truncate(input.errorMessage, MAX_MESSAGE_CHARS)}, ${detail.statusCode ?? null}, ${detail.latencyMs ?? null},
       ${truncate(detail.responseSnippet, MAX_SNIPPET_CHARS)})`;
+  });
+  return sql`INSERT INTO job_attempts (job_id, attempt, started_at, finished_at, outcome, error_class, error_message, status_code, latency_ms, response_snippet)
+    VALUES ${sql.join(rows)}`;
+}
+
+/**
+ * Splits n into powers of two, largest first (13 → 8, 4, 1): statements with a row count from that
+ * short list keep PostgreSQL's prepared statements few, whatever size a batch has.
+ */
+export function powerOfTwoParts(n: number): number[] {
+  const parts: number[] = [];
+  for (let bit = 1 << 30; bit >= 1; bit >>>= 1) if (n & bit) parts.push(bit);
+  return parts;
 }
 
 export function errorMessageOf(error: Error): string | null {

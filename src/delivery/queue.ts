@@ -1,7 +1,7 @@
 import type { ClaimSql, Queryable, Tx } from '../storage/port';
 import { fn, sql, type Sql } from '../storage/sql';
 import { cappedWakeAt, queueStats, wakeAt, type KindStateStats } from './queue-reads';
-import { ATTEMPT_COLUMNS, errorMessageOf, insertAttempt, toClaimedJob, toJobRecord, type AttemptLogInput, type JobRow } from './queue-rows';
+import { ATTEMPT_COLUMNS, errorMessageOf, insertAttempt, insertAttempts, powerOfTwoParts, toClaimedJob, toJobRecord, type AttemptLogInput, type JobRow } from './queue-rows';
 import { discardParkedJobs, parkJobs, removeJobs, requeueJob, unparkJobs } from './queue-transitions';
 import { assertValidPolicy } from './retry-policy';
 import type { AttemptDetail, AttemptRecord, ClaimedJob, EnqueueInput, JobRecord, JobState } from './types';
@@ -62,6 +62,11 @@ export interface JobQueue {
   claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** False when the lease was lost (expired and re-claimed): nothing was written. */
   complete(tx: Tx, job: LeaseRef, now: number, detail?: OutcomeDetail): Promise<boolean>;
+  /**
+   * complete() for many jobs in two statements. Returns the ids completed; a job whose lease was
+   * lost is left out and nothing of it is written.
+   */
+  completeMany(tx: Tx, jobs: ReadonlyArray<{ job: LeaseRef; detail?: OutcomeDetail }>, now: number): Promise<Set<number>>;
   /** False when the lease was lost: nothing was written. */
   fail(tx: Tx, job: LeaseRef, now: number, failure: FailureRecord): Promise<boolean>;
   /**
@@ -103,6 +108,10 @@ async function chunked<T>(ids: readonly number[], read: (chunk: number[]) => Pro
 
 /** The guard every outcome shares: still ours, still this attempt (a re-claim bumps attempts). */
 const leaseHeld = (job: LeaseRef) => sql`id = ${job.id} AND state = 'running' AND locked_by = ${job.lockedBy} AND attempts = ${job.attempt}`;
+
+/** A running job's lease as one text value, for a list of them in one statement. */
+const LEASE_TEXT = sql`CAST(id AS TEXT) || ':' || CAST(attempts AS TEXT) || ':' || locked_by`;
+const leaseText = (job: LeaseRef) => `${job.id}:${job.attempt}:${job.lockedBy}`;
 
 /** One queue for both backends: portable SQL, with the claim's locking from the backend (ClaimSql). */
 export class SqlJobQueue implements JobQueue {
@@ -151,6 +160,31 @@ export class SqlJobQueue implements JobQueue {
     if (changed === 0) return false;
     await this.logAttempt(tx, { job, startedAt: detail.startedAt ?? now, finishedAt: now, outcome: 'succeeded', detail });
     return true;
+  }
+
+  async completeMany(tx: Tx, jobs: ReadonlyArray<{ job: LeaseRef; detail?: OutcomeDetail }>, now: number): Promise<Set<number>> {
+    if (jobs.length === 0) return new Set();
+    // The lease guard of complete() for a list: one bound list of ids (the index finds them) and
+    // one of leases, both constant text whatever the list's length.
+    const ids = jobs.map(({ job }) => job.id);
+    const leases = jobs.map(({ job }) => leaseText(job));
+    const done = await tx.all<{ id: number }>(sql`UPDATE jobs SET state = 'succeeded', finished_at = ${now}, updated_at = ${now}, locked_by = NULL,
+        locked_until = NULL
+      WHERE ${fn.inList(sql`id`, ids)} AND state = 'running' AND ${fn.inList(LEASE_TEXT, leases)}
+      RETURNING id`);
+    const completed = new Set(done.map((row) => Number(row.id)));
+    const logged = jobs
+      .filter(({ job }) => completed.has(job.id))
+      .map(({ job, detail = {} }): AttemptLogInput => ({ job, startedAt: detail.startedAt ?? now, finishedAt: now, outcome: 'succeeded', detail }));
+    const inserts: Array<Promise<number>> = [];
+    let offset = 0;
+    for (const size of powerOfTwoParts(logged.length)) {
+      inserts.push(tx.run(insertAttempts(logged.slice(offset, offset + size))));
+      offset += size;
+    }
+    // Sent together: on PostgreSQL they share a round trip.
+    await Promise.all(inserts);
+    return completed;
   }
 
   async fail(tx: Tx, job: LeaseRef, now: number, failure: FailureRecord): Promise<boolean> {

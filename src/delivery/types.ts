@@ -83,6 +83,13 @@ export interface FailureInfo {
 
 export interface JobHandler<P = unknown> {
   kind: string;
+  /**
+   * Successes of this kind that finish together commit together: one transaction, one UPDATE of
+   * the jobs and one insert of their attempts, then each job's commit in turn. If any of it throws,
+   * the group is rolled back and each success is committed again on its own, so a failing commit
+   * only fails its own job. The commits must not depend on running in a transaction of their own.
+   */
+  commitsTogether?: boolean;
   handle(payload: P, ctx: JobContext): Promise<HandlerResult | void>;
   /**
    * Runs in the transaction that records the failure (e.g. to mark the source event failed/dead).

@@ -34,6 +34,9 @@ export function createApplyHandler(opts: ApplyHandlerOptions): JobHandler<ApplyJ
   const committed = new Map<string, ApplyResult>();
   return {
     kind: APPLY_EVENT_JOB,
+    // Applies finishing together share a transaction: under load that is one commit for dozens of
+    // events. Each apply takes its own locks and reads what the ones before it wrote.
+    commitsTogether: true,
     async handle(payload) {
       const eventId = eventIdOf(payload);
       return {

@@ -50,6 +50,9 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
   const { clock, metrics } = deps;
   return {
     kind: DELIVER_WEBHOOK_JOB,
+    // Successful deliveries answered in the same moment share one commit (their attempt log
+    // included); a failure is always written on its own.
+    commitsTogether: true,
     async handle(payload, ctx) {
       const deliveryId = deliveryIdOf(payload);
       const message = await deliveryMessage(deps.storage.read, deliveryId);
@@ -83,8 +86,8 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
       return {
         attempt,
         commit: async (tx) => {
-          await setDeliveryState(tx, deliveryId, 'succeeded', clock.now());
-          await resetFailures(tx, webhook.id);
+          // Independent: sent together (one round trip on PostgreSQL).
+          await Promise.all([setDeliveryState(tx, deliveryId, 'succeeded', clock.now()), resetFailures(tx, webhook.id)]);
         },
       };
     },

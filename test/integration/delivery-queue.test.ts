@@ -181,6 +181,34 @@ describe('the job queue', () => {
       expect(await complete(first, T0 + LEASE + 1)).toBe(false);
     });
 
+    it('when many jobs complete at once, then each held lease is completed with its own attempt and every lost one is left alone', async () => {
+      for (let i = 0; i < 13; i++) await enqueue({ payload: { n: i } });
+      const mine = await claim(T0, { workerId: 'w1', limit: 11 });
+      // Two of them expire: one goes to another worker, one back to w1 on its next attempt.
+      const reclaimedByOther = mine[9]!;
+      const reclaimedByMe = mine[10]!;
+      await write((tx) => tx.run(sql`UPDATE jobs SET locked_until = ${T0} WHERE id IN (${reclaimedByOther.id}, ${reclaimedByMe.id})`));
+      const [other] = await claim(T0 + 1, { workerId: 'w2', limit: 1 });
+      const [again] = await claim(T0 + 1, { workerId: 'w1', limit: 1 });
+      expect([other!.id, again!.id].sort()).toEqual([reclaimedByOther.id, reclaimedByMe.id].sort());
+      const entries = mine.map((job, i) => ({ job, detail: { startedAt: T0 + i, latencyMs: i, statusCode: 200 + i } }));
+      const done = await write((tx) => queue.completeMany(tx, entries, T0 + 50));
+      expect([...done].sort((a, b) => a - b)).toEqual(ids(mine.slice(0, 9)).sort((a, b) => a - b));
+      for (const [i, job] of mine.slice(0, 9).entries()) {
+        expect(await queue.get(read(), job.id)).toMatchObject({ state: 'succeeded', finishedAt: T0 + 50, lockedBy: null, lockedUntil: null });
+        expect(await queue.attempts(read(), job.id)).toEqual([
+          expect.objectContaining({ attempt: 1, outcome: 'succeeded', startedAt: T0 + i, finishedAt: T0 + 50, latencyMs: i, statusCode: 200 + i }),
+        ]);
+      }
+      for (const lost of [reclaimedByOther, reclaimedByMe]) {
+        expect(await queue.get(read(), lost.id)).toMatchObject({ state: 'running', attempts: 2 });
+        expect(await queue.attempts(read(), lost.id)).toEqual([]);
+      }
+      // The two left pending were never claimed; nothing is written for an empty list either.
+      expect(await write((tx) => queue.completeMany(tx, [], T0 + 60))).toEqual(new Set());
+      expect((await queue.stats(read(), T0 + 60)).find((s) => s.state === 'pending')).toMatchObject({ count: 2 });
+    });
+
     it('when a receiver answers with a huge body, then the logged snippet is truncated', async () => {
       const id = await enqueue();
       const [claimed] = await claim(T0);

@@ -186,6 +186,108 @@ describe('Worker', () => {
     });
   });
 
+  describe('committing together', () => {
+    // Jobs claimed in one claim finish in the same turn: with commitsTogether they share a group.
+    const together = (commit: (tx: Tx, n: number) => Promise<void>, extra: Partial<JobHandler<Payload>> = {}) =>
+      handler(async (payload) => ({ commit: (tx) => commit(tx, payload.n) }), { commitsTogether: true, ...extra });
+
+    it('when jobs finish together, then their completions and commits share transactions, each written once', async () => {
+      const ids = [];
+      for (let n = 1; n <= 24; n++) ids.push(await enqueue({ payload: { n } }));
+      const transactions = new Set<Tx>();
+      const afterSuccess = jest.fn();
+      const worker = startWorker(
+        [
+          together(
+            async (tx, n) => {
+              transactions.add(tx);
+              // meta's primary key makes a second commit of the same job fail loudly.
+              await putMeta(tx, `done-${n}`);
+            },
+            { afterSuccess },
+          ),
+        ],
+        { concurrency: 24 },
+      );
+      await worker.whenIdle();
+      expect(transactions.size).toBeLessThan(24);
+      for (const [i, id] of ids.entries()) {
+        expect(await job(id)).toMatchObject({ state: 'succeeded', finishedAt: T0 });
+        expect(await attempts(id)).toEqual([expect.objectContaining({ outcome: 'succeeded', attempt: 1, startedAt: T0 })]);
+        expect(await metaRow(`done-${i + 1}`)).toEqual({ value: 'x' });
+      }
+      expect(afterSuccess).toHaveBeenCalledTimes(24);
+    });
+
+    it('when one commit of a group throws, then only its job fails and the others commit once', async () => {
+      const ids = [];
+      for (let n = 1; n <= 8; n++) ids.push(await enqueue({ payload: { n } }));
+      const onFailure = jest.fn();
+      const transactions = new Map<Tx, number>();
+      const worker = startWorker(
+        [
+          together(
+            async (tx, n) => {
+              transactions.set(tx, (transactions.get(tx) ?? 0) + 1);
+              await putMeta(tx, `done-${n}`);
+              if (n === 5) throw new Error('apply bug');
+            },
+            { onFailure },
+          ),
+        ],
+        { concurrency: 8 },
+      );
+      await worker.whenIdle();
+      for (const [i, id] of ids.entries()) {
+        const n = i + 1;
+        if (n === 5) {
+          expect(await job(id)).toMatchObject({ state: 'pending', lastError: 'apply bug', attempts: 1 });
+          expect(await attempts(id)).toEqual([expect.objectContaining({ outcome: 'failed', errorMessage: 'apply bug' })]);
+          expect(await metaRow('done-5')).toBeUndefined();
+        } else {
+          expect(await job(id)).toMatchObject({ state: 'succeeded' });
+          expect(await attempts(id)).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+          expect(await metaRow(`done-${n}`)).toEqual({ value: 'x' });
+        }
+      }
+      // Grouped first (some transaction saw several commits); then job 5's group again, one by one.
+      expect(Math.max(...transactions.values())).toBeGreaterThan(1);
+      expect(onFailure).toHaveBeenCalledTimes(1);
+      expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 5 }, expect.objectContaining({ willRetry: true }));
+    });
+
+    it("when a job's lease is lost before its group commits, then the group leaves it out and commits the rest", async () => {
+      const first = await enqueue({ payload: { n: 1 } });
+      const second = await enqueue({ payload: { n: 2 } });
+      const gate = new Gate();
+      const worker = startWorker(
+        [
+          handler(
+            async (payload, ctx) => {
+              await gate.pass(payload.n, ctx);
+              return { commit: async (tx) => void (await putMeta(tx, `done-${payload.n}`)) };
+            },
+            { commitsTogether: true },
+          ),
+        ],
+        { concurrency: 2 },
+      );
+      await Promise.all([gate.started(1), gate.started(2)]);
+      // Both leases run out while the handlers are busy; another worker takes the first job (the
+      // earlier due), and the second is still ours to complete.
+      clock.advance(LEASE);
+      expect((await claimAs('other'))[0]).toMatchObject({ id: first, attempt: 2 });
+      gate.release(1);
+      gate.release(2);
+      await worker.whenIdle();
+      expect(await job(second)).toMatchObject({ state: 'succeeded' });
+      expect(await metaRow('done-2')).toEqual({ value: 'x' });
+      expect(await job(first)).toMatchObject({ state: 'running', lockedBy: 'other', attempts: 2 });
+      expect(await metaRow('done-1')).toBeUndefined();
+      expect(await attempts(first)).toEqual([]);
+    });
+  });
+
   describe('retrying', () => {
     it('when a handler keeps failing, then retries follow the policy as the clock moves and the job ends dead', async () => {
       const failures: FailureInfo[] = [];
