@@ -106,8 +106,14 @@ async function chunked<T>(ids: readonly number[], read: (chunk: number[]) => Pro
   return out;
 }
 
-/** The guard every outcome shares: still ours, still this attempt (a re-claim bumps attempts). */
-const leaseHeld = (job: LeaseRef) => sql`id = ${job.id} AND state = 'running' AND locked_by = ${job.lockedBy} AND attempts = ${job.attempt}`;
+/**
+ * The guard every outcome shares: still ours, still this attempt (a re-claim bumps attempts).
+ * locked_by is set by a claim and cleared by every way out of running (complete, fail, requeue),
+ * so holding it means running. The state is not named: `state = 'running'` matches the running
+ * jobs' partial index, which PostgreSQL then chose over the primary key in plans cached while the
+ * table was small, stepping over every dead entry of that busy index on each outcome.
+ */
+const leaseHeld = (job: LeaseRef) => sql`id = ${job.id} AND locked_by = ${job.lockedBy} AND attempts = ${job.attempt}`;
 
 /** A running job's lease as one text value, for a list of them in one statement. */
 const LEASE_TEXT = sql`CAST(id AS TEXT) || ':' || CAST(attempts AS TEXT) || ':' || locked_by`;
@@ -164,13 +170,13 @@ export class SqlJobQueue implements JobQueue {
 
   async completeMany(tx: Tx, jobs: ReadonlyArray<{ job: LeaseRef; detail?: OutcomeDetail }>, now: number): Promise<Set<number>> {
     if (jobs.length === 0) return new Set();
-    // The lease guard of complete() for a list: one bound list of ids (the index finds them) and
-    // one of leases, both constant text whatever the list's length.
+    // The lease guard of complete() for a list: one bound list of ids (the primary key finds them)
+    // and one of leases, both constant text whatever the list's length.
     const ids = jobs.map(({ job }) => job.id);
     const leases = jobs.map(({ job }) => leaseText(job));
     const done = await tx.all<{ id: number }>(sql`UPDATE jobs SET state = 'succeeded', finished_at = ${now}, updated_at = ${now}, locked_by = NULL,
         locked_until = NULL
-      WHERE ${fn.inList(sql`id`, ids)} AND state = 'running' AND ${fn.inList(LEASE_TEXT, leases)}
+      WHERE ${fn.inList(sql`id`, ids)} AND ${fn.inList(LEASE_TEXT, leases)}
       RETURNING id`);
     const completed = new Set(done.map((row) => Number(row.id)));
     const logged = jobs

@@ -125,12 +125,25 @@ export const jobs = pgTable(
     finishedAt: bigint('finished_at', { mode: 'number' }),
   },
   (t) => [
-    index('jobs_due').on(t.state, t.runAt),
-    index('jobs_lease').on(t.state, t.lockedUntil),
+    // Partial, on the live states only: a job's row enters an index when it is queued and leaves
+    // the last when it finishes, and finished jobs (nearly all of the table) are in none. Every
+    // state change would otherwise move the row in every index, about twenty B-tree changes per job.
     // A claim of one kind walks that kind's due jobs only, not every due job before them.
-    index('jobs_kind_due').on(t.kind, t.state, t.runAt),
+    index('jobs_pending_kind_due')
+      .on(t.kind, t.runAt)
+      .where(sql`state = 'pending'`),
     // The capped claim: each endpoint's first due jobs, keys skipped from one to the next.
-    index('jobs_key_due').on(t.state, t.concurrencyKey, t.kind, t.runAt),
+    index('jobs_pending_key_due')
+      .on(t.concurrencyKey, t.kind, t.runAt)
+      .where(sql`state = 'pending'`),
+    // Expired leases (a crashed worker's jobs) and the live leases per key of the capped claim.
+    index('jobs_running_lease')
+      .on(t.lockedUntil)
+      .where(sql`state = 'running'`),
+    // A paused subscription's deliveries, resumed or discarded together.
+    index('jobs_paused_key')
+      .on(t.concurrencyKey)
+      .where(sql`state = 'paused'`),
   ],
 );
 
@@ -178,8 +191,11 @@ export const purchases = pgTable(
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [
+    // No index by user: no query reads purchases by user (entitlements come from ledger_entries).
+    // One that led with environment (environment, user_id) was chosen by PostgreSQL for the
+    // lookup by iap_log_id in plans cached while the table was small, reading every purchase of
+    // the environment on each apply.
     uniqueIndex('purchases_env_iap_log').on(t.environment, t.iapLogId),
-    index('purchases_user').on(t.environment, t.userId),
     index('purchases_transaction').on(t.transactionId),
   ],
 );
