@@ -16,7 +16,7 @@ export interface WorkerObserver {
 }
 
 export interface JobRunnerDeps {
-  storage: Pick<Storage, 'write'>;
+  storage: Pick<Storage, 'write'> & Partial<Pick<Storage, 'writesInParallel'>>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;

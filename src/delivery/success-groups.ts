@@ -14,7 +14,7 @@ export interface Success {
 }
 
 export interface SuccessGroupsDeps {
-  storage: Pick<Storage, 'write'>;
+  storage: Pick<Storage, 'write'> & Partial<Pick<Storage, 'writesInParallel'>>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
@@ -33,9 +33,11 @@ export interface SuccessGroupsDeps {
 export const MAX_GROUP = 64;
 
 /**
- * Groups written at once. Each group's commits run one after the other, each waiting on its
- * statements' answers; on PostgreSQL several groups in flight keep the applies overlapping, as
- * separate transactions did, while each still saves most of its per-job writes.
+ * Groups written at once where writes run in parallel. Each group's commits run one after the
+ * other, each waiting on its statements' answers; on PostgreSQL several groups in flight keep the
+ * applies overlapping, as separate transactions did, while each still saves most of its per-job
+ * writes. Where writes take turns (SQLite), one group at a time: its commits never wait on the
+ * network, and the successes that finish meanwhile make the next group larger.
  */
 export const GROUPS_IN_FLIGHT = 8;
 
@@ -56,8 +58,11 @@ export class SuccessGroups {
   private waiting: Array<{ success: Success; resolve(): void }> = [];
   private scheduled = false;
   private inFlight = 0;
+  private readonly maxInFlight: number;
 
-  constructor(private readonly deps: SuccessGroupsDeps) {}
+  constructor(private readonly deps: SuccessGroupsDeps) {
+    this.maxInFlight = deps.storage.writesInParallel === false ? 1 : GROUPS_IN_FLIGHT;
+  }
 
   /** Resolves once the success is recorded (or its failure is: see JobRunner). Never rejects. */
   add(success: Success): Promise<void> {
@@ -68,14 +73,14 @@ export class SuccessGroups {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= GROUPS_IN_FLIGHT) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     // After the current turn: every job finishing in it joins a group.
     setImmediate(() => {
       this.scheduled = false;
       // What is waiting, shared evenly among the free slots.
-      while (this.waiting.length > 0 && this.inFlight < GROUPS_IN_FLIGHT) {
-        const share = Math.ceil(this.waiting.length / (GROUPS_IN_FLIGHT - this.inFlight));
+      while (this.waiting.length > 0 && this.inFlight < this.maxInFlight) {
+        const share = Math.ceil(this.waiting.length / (this.maxInFlight - this.inFlight));
         const size = Math.min(MAX_GROUP, Math.max(MIN_SHARE, share));
         void this.writeGroup(this.waiting.splice(0, size));
       }

@@ -58,7 +58,7 @@ export function serviceApplyHandler(deps: ServiceApplyDeps): JobHandler<ApplyJob
 }
 
 export interface ApplyWorkerDeps extends ServiceApplyDeps {
-  storage: Pick<Storage, 'read' | 'write'>;
+  storage: Pick<Storage, 'read' | 'write' | 'writesInParallel'>;
   queue: JobQueue;
   logger: Logger;
   concurrency: number;

@@ -71,6 +71,11 @@ export type Backend = 'sqlite' | 'postgres';
 
 export interface Storage {
   readonly backend: Backend;
+  /**
+   * True when write transactions run side by side, each on a connection of its own (PostgreSQL's
+   * pool); false when they take turns on one connection (SQLite's single writer).
+   */
+  readonly writesInParallel: boolean;
   /** Reads outside a transaction: they see committed data only. */
   readonly read: Queryable;
   /** Runs the closure in a transaction; resolves once it has committed (durably). */

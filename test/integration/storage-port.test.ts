@@ -65,6 +65,22 @@ describe('portable functions', () => {
   });
 });
 
+describe('bound limits', () => {
+  // The same statement each time, with new values: every run honours its own.
+  const page = async (limit: number, offset: number) =>
+    (await db.storage.read.all<{ id: string }>(sql`SELECT id FROM raw_requests ORDER BY id LIMIT ${limit} OFFSET ${offset}`)).map((r) => r.id);
+
+  it.each([
+    [1, 0, ['req_a']],
+    [2, 1, ['req_b', 'req_c']],
+    [10, 2, ['req_c', 'req_d']],
+    [3, 0, ['req_a', 'req_b', 'req_c']],
+    [0, 0, []],
+  ])('LIMIT %i OFFSET %i gives %j', async (limit, offset, expected) => {
+    expect(await page(limit, offset)).toEqual(expected);
+  });
+});
+
 describe('transactions', () => {
   it('when a write closure throws, then none of its writes persist and the error reaches the caller', async () => {
     const failing = db.storage.write(async (tx) => {

@@ -121,6 +121,7 @@ function poolRead(pool: pg.Pool): Send {
  */
 export class PostgresStorage implements Storage {
   readonly backend = 'postgres' as const;
+  readonly writesInParallel = true;
   readonly claims = pgClaims;
   readonly read: Queryable;
   readonly signals: PgSignals;

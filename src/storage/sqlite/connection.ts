@@ -6,6 +6,14 @@ import { sqliteRenderer } from './dialect';
 const MAX_STATEMENTS = 1000;
 
 /**
+ * A bound LIMIT or OFFSET is a value SQLite's planner reads, so binding one expires the statement
+ * and every run prepares it again: a few microseconds for a lookup, hundreds for the claim (four
+ * LIMITs). As an expression, CAST(? AS INTEGER), it is bound like any other value.
+ */
+const BOUND_LIMIT = /\b(LIMIT|OFFSET)\s+\?/g;
+export const withLimitsAsValues = (text: string): string => text.replace(BOUND_LIMIT, '$1 CAST(? AS INTEGER)');
+
+/**
  * Runs portable queries on one better-sqlite3 connection. Compiling a statement costs more than
  * running most of ours, so compiled statements are kept by their text; texts that vary without
  * bound (none today) are capped by clearing. better-sqlite3 is synchronous: a query runs when it
@@ -36,7 +44,7 @@ export class SqliteConnection {
     let statement = this.statements.get(text);
     if (statement === undefined) {
       if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
-      statement = this.sqlite.prepare(text);
+      statement = this.sqlite.prepare(withLimitsAsValues(text));
       this.statements.set(text, statement);
     }
     return statement;

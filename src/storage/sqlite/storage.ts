@@ -27,6 +27,7 @@ const UNIQUE = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKE
 /** The embedded backend: one SQLite file, every write through the group committer. */
 export class SqliteStorage implements Storage {
   readonly backend = 'sqlite' as const;
+  readonly writesInParallel = false;
   readonly claims = sqliteClaims;
   readonly signals = noSignals;
   readonly read: Queryable;
