@@ -49,7 +49,7 @@ export function scaleSection(scale: Record<Backend, ScaleOutcome>): string[] {
     "The cost of one job and of one webhook as the database grows, in the bench's process on the real storage (migrations and indexes, the runtime's default settings) and the real code paths. " +
       'Each size tops up the one before, with one INSERT … SELECT over a generated series per table into the real tables, indexes in place: due jobs (half apply jobs; half deliveries to ' +
       `${endpoints} subscriptions, the oldest due jobs, as when a subscriber fell behind; the apply jobs due after them), and as many stored webhooks (a raw request as the receiver keeps it, masked headers and the body's bytes, with its event). ` +
-      `SQLite: a fresh file, no ANALYZE, as the service never runs it, and its WAL truncated after each top-up (a bulk insert leaves one of gigabytes; the service's stays small). PostgreSQL: a fresh database, VACUUM (ANALYZE) after each top-up, as autovacuum would have done by then (right after a bulk insert it may not have run yet).`,
+      'Each backend starts from a fresh file or database; above its table, how it is settled after each top-up.',
     '',
     `At each size, ${work.rounds} rounds, each figure the median of the rounds: the apply worker (${workers.applyConcurrency} at a time, uncapped) and the outbound worker ` +
       `(${workers.deliveryConcurrency} at a time, at most ${workers.perEndpoint} per endpoint, so with ${endpoints} endpoints the cap binds) as the runtime builds them, with a handler that does nothing, ` +
@@ -59,8 +59,8 @@ export function scaleSection(scale: Record<Backend, ScaleOutcome>): string[] {
       "One more round before the smallest size's is not counted, so that compiled code and prepared statements are as warm there as at the larger sizes.",
     '',
     `Flat means every figure at the largest size is within ${FLAT_FACTOR} × its figure at the smallest. ` +
-      "What keeps the claims flat: a claim of one kind reads that kind's due jobs in due order from the (kind, state, run_at) index and stops at its batch; " +
-      "the capped claim, and the outbound worker's next wake-up time, read each endpoint's first due jobs from (state, concurrency_key, kind, run_at), " +
+      "What keeps the claims flat: a claim of one kind reads that kind's due jobs in due order from the pending jobs' (kind, run_at) index and stops at its batch; " +
+      "the capped claim, and the outbound worker's next wake-up time, read each endpoint's first due jobs from the pending jobs' (concurrency_key, kind, run_at) index, " +
       'skipping from one endpoint to the next, so the backlog of an endpoint whose slots are all taken is never walked.',
     ...measured.flatMap(({ backend, result }) => ['', `${LABEL[backend]}: ${result.settled}.`, '', backendTable(result)]),
     ...skipped.flatMap((line) => ['', line]),

@@ -1,7 +1,17 @@
 import type { ClaimSql, Queryable, Tx } from '../storage/port';
 import { fn, sql, type Sql } from '../storage/sql';
 import { cappedWakeAt, queueStats, wakeAt, type KindStateStats } from './queue-reads';
-import { ATTEMPT_COLUMNS, errorMessageOf, insertAttempt, insertAttempts, powerOfTwoParts, toClaimedJob, toJobRecord, type AttemptLogInput, type JobRow } from './queue-rows';
+import {
+  ATTEMPT_COLUMNS,
+  errorMessageOf,
+  insertAttempt,
+  insertAttempts,
+  powerOfTwoParts,
+  toClaimedJob,
+  toJobRecord,
+  type AttemptLogInput,
+  type JobRow,
+} from './queue-rows';
 import { discardParkedJobs, parkJobs, removeJobs, requeueJob, unparkJobs } from './queue-transitions';
 import { assertValidPolicy } from './retry-policy';
 import type { AttemptDetail, AttemptRecord, ClaimedJob, EnqueueInput, JobRecord, JobState } from './types';
