@@ -24,6 +24,11 @@ interface IdleWaiter {
 // (a write landing in between), retry soon, but never spin.
 const MIN_SLEEP_MS = 5;
 
+// With jobs still running, a claim waits until this share of the slots is free: a claim reads and
+// locks the due jobs each time, and jobs finishing one by one (deliveries answered at different
+// moments) would otherwise each cost a claim of one job. At most this share of the slots idles.
+const REFILL_SHARE = 1 / 8;
+
 /**
  * Claims due jobs and runs them, at most `concurrency` at a time, off everyone's request path.
  * Claims and outcomes are transactions of their own; handlers run outside any transaction.
@@ -116,8 +121,9 @@ export class Worker {
   private async pass(): Promise<{ idle: boolean; sleepMs: number }> {
     const { storage, queue, clock, leaseMs, concurrency } = this.options;
     const capacity = concurrency - this.inFlight.size;
-    // Full: a finishing job wakes the loop; the poll is only a safety net.
+    // Full, or nearly with jobs running: a finishing job wakes the loop; the poll is only a safety net.
     if (capacity <= 0) return { idle: false, sleepMs: this.idlePollMs() };
+    if (this.inFlight.size > 0 && capacity < Math.max(1, Math.floor(concurrency * REFILL_SHARE))) return { idle: false, sleepMs: this.idlePollMs() };
     let claimed: ClaimedJob[];
     try {
       claimed = await storage.write((tx) =>

@@ -1,5 +1,5 @@
 import type { Queryable, Tx } from '../storage/port';
-import { fn, sql } from '../storage/sql';
+import { fn, sql, type Portable } from '../storage/sql';
 import type { DeliveryState, Envelope, EventType } from './types';
 
 // Deliveries and the outbox. Job states and attempt logs belong to the queue (JobQueue.statusOf,
@@ -28,7 +28,8 @@ export async function insertEvent(tx: Tx, id: string, projectId: number, envelop
 
 export async function insertDelivery(
   tx: Tx,
-  row: { id: string; webhookId: number; eventId: string; jobId: number; state: 'pending' | 'paused' },
+  /** jobId: the job's id, or fn.lastInsertId() when the job's insert was sent just before this one. */
+  row: { id: string; webhookId: number; eventId: string; jobId: number | Portable; state: 'pending' | 'paused' },
   now: number,
 ): Promise<void> {
   await tx.run(sql`INSERT INTO deliveries (id, webhook_id, event_id, job_id, state, created_at, updated_at)

@@ -1,6 +1,7 @@
 import type { JobQueue } from '../delivery';
 import { newId } from '../shared/ids';
 import type { Tx } from '../storage/port';
+import { fn } from '../storage/sql';
 import { insertDelivery, insertEvent } from './delivery-repository';
 import { subscriptionMatches } from './matching';
 import { isPaused, lockPause } from './pause';
@@ -41,9 +42,10 @@ async function startState(tx: Tx, webhook: Webhook): Promise<'pending' | 'paused
 export function createEmitter(queue: JobQueue): Emit {
   return async (tx, input, now) => {
     const eventId = newId('msg', now);
-    await insertEvent(tx, eventId, input.projectId, input.envelope, now);
+    // Independent: sent together (one round trip on PostgreSQL).
+    const [, webhooks] = await Promise.all([insertEvent(tx, eventId, input.projectId, input.envelope, now), listWebhooks(tx, input.projectId, true)]);
     const deliveryIds: string[] = [];
-    for (const webhook of await listWebhooks(tx, input.projectId, true)) {
+    for (const webhook of webhooks) {
       if (!subscriptionMatches(webhook, input)) continue;
       const state = await startState(tx, webhook);
       if (state === null) continue;
@@ -58,12 +60,12 @@ async function enqueueDelivery(tx: Tx, queue: JobQueue, webhook: Webhook, eventI
   const deliveryId = newId('dlv', now);
   const payload: DeliverJobPayload = { deliveryId };
   const paused = state === 'paused';
-  const jobId = await queue.enqueue(
-    tx,
-    { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused },
-    now,
-  );
-  await insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId, state }, now);
+  const job = { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused };
+  // Sent together: the delivery names the job by the id its insert, sent just before, took.
+  await Promise.all([
+    queue.enqueue(tx, job, now),
+    insertDelivery(tx, { id: deliveryId, webhookId: webhook.id, eventId, jobId: fn.lastInsertId(), state }, now),
+  ]);
   return deliveryId;
 }
 

@@ -8,7 +8,7 @@ import { statusClass, type OutboundMetrics } from './metrics';
 import { isPaused } from './pause';
 import { buildRequest } from './request';
 import { DELIVER_WEBHOOK_JOB, type DeliverJobPayload } from './types';
-import { resetFailures, webhookById } from './webhook-repository';
+import { resetFailures, webhookOfDelivery } from './webhook-repository';
 
 export interface DeliverHandlerDeps {
   /** For reads outside transactions. */
@@ -55,9 +55,9 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
     commitsTogether: true,
     async handle(payload, ctx) {
       const deliveryId = deliveryIdOf(payload);
-      const message = await deliveryMessage(deps.storage.read, deliveryId);
+      // Both by the delivery's id, so they travel together (one round trip on PostgreSQL).
+      const [message, webhook] = await Promise.all([deliveryMessage(deps.storage.read, deliveryId), webhookOfDelivery(deps.storage.read, deliveryId)]);
       if (!message) throw JobError.permanent(`delivery ${deliveryId} does not exist`, { errorClass: 'missing' });
-      const webhook = await webhookById(deps.storage.read, message.delivery.webhookId);
       if (!webhook) throw JobError.permanent(`the subscription of ${deliveryId} was deleted`, { errorClass: 'missing' });
       // Disabled automatically: the delivery waits, parked, until the subscription is ACTIVE again
       // (claimed just before the disable committed). Set INACTIVE by an admin: not sent, as in ABC.

@@ -113,6 +113,12 @@ export async function webhookById(db: Queryable, id: number): Promise<Webhook | 
   return row ? toWebhook(row) : null;
 }
 
+/** The subscription a delivery is for, found from the delivery's id: read together with the delivery, not after it. */
+export async function webhookOfDelivery(db: Queryable, deliveryId: string): Promise<Webhook | null> {
+  const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ${deliveryId})`);
+  return row ? toWebhook(row) : null;
+}
+
 export async function webhookByName(db: Queryable, projectId: number, name: string): Promise<Webhook | null> {
   const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE project_id = ${projectId} AND name = ${name}`);
   return row ? toWebhook(row) : null;

@@ -21,7 +21,7 @@ export class Portable {
 }
 
 export type PortableName =
-  'inList' | 'jsonText' | 'jsonNumber' | 'isoToMs' | 'utcDay' | 'offsetOnly' | 'bodyText' | 'bodyField' | 'bodyArrayHas' | 'likeInsensitive';
+  'inList' | 'jsonText' | 'jsonNumber' | 'isoToMs' | 'utcDay' | 'offsetOnly' | 'bodyText' | 'bodyField' | 'bodyArrayHas' | 'likeInsensitive' | 'lastInsertId';
 
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return new Sql(strings, values);
@@ -83,6 +83,12 @@ export const fn = {
   bodyArrayHas: portable('bodyArrayHas') as (expr: Fragment, key: string, value: string) => Portable,
   /** Case-insensitive LIKE with backslash as the escape character. */
   likeInsensitive: portable('likeInsensitive') as (expr: Fragment, pattern: string) => Portable,
+  /**
+   * The id the transaction's latest insert into a table with a generated id took. Statements of a
+   * transaction run in the order they are sent, so a row can name the one inserted just before it
+   * without waiting for that insert's answer.
+   */
+  lastInsertId: portable('lastInsertId') as () => Portable,
 };
 
 /** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\'). */

@@ -1,6 +1,7 @@
 import { ManualClock } from '../../src/shared/clock';
 import { sql, startRuntime, type TestRuntime } from '../support/runtime';
 import { refusedUrl, subscribersClosedAfterEach, type Reply } from '../support/subscriber';
+import feedbackCreation from '../fixtures/abc/feedback-creation.json';
 import { adminApi, settle, type DeliveryView } from './outbound-support';
 
 // Every status class through a real subscriber, with the retry schedule driven by a ManualClock:
@@ -40,6 +41,31 @@ async function onlyDelivery(projectId: number, webhookId: number): Promise<Deliv
   expect(list).toHaveLength(1);
   return list[0];
 }
+
+describe('the outbox', () => {
+  it('when events are emitted to several subscriptions in one transaction, then each delivery is carried by the job made for it', async () => {
+    const sub = await subscriber({ status: 200 });
+    const { projectId } = await subscribed(sub.url);
+    await api.createWebhook(sub.url, {}, projectId);
+    await api.createWebhook(sub.url, {}, projectId);
+    const emitted = await rt.storage.write(async (tx) => {
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push(await rt.outbound.emit(tx, { projectId, envelope: feedbackCreation as never }, clock.now()));
+      return out;
+    });
+    const deliveryIds = emitted.flatMap((e) => e.deliveryIds);
+    expect(deliveryIds).toHaveLength(9);
+    const rows = await rt.rows<{ id: string; payload: string; kind: string }>(
+      sql`SELECT d.id, j.payload, j.kind FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE d.id IN (${sql.join(deliveryIds.map((id) => sql`${id}`))})`,
+    );
+    expect(rows).toHaveLength(9);
+    for (const row of rows)
+      expect({ kind: row.kind, payload: JSON.parse(row.payload) as unknown }).toEqual({ kind: 'deliver-webhook', payload: { deliveryId: row.id } });
+    await settle(rt);
+    sub.release();
+    expect(sub.requests).toHaveLength(9);
+  });
+});
 
 describe('status classes', () => {
   it.each<[string, Reply | 'refused', number, string, string | null, number | null]>([

@@ -81,6 +81,19 @@ describe('bound limits', () => {
   });
 });
 
+describe('lastInsertId', () => {
+  it("names the id the transaction's latest insert took, with the insert not yet answered", async () => {
+    const [inserted, named] = await db.storage.write(async (tx) => {
+      const insert = tx.get<{ id: number }>(
+        sql`INSERT INTO projects (name, record_refunds, created_at, updated_at) VALUES ('last-id', ${false}, 1, 1) RETURNING id`,
+      );
+      const read = tx.get<{ id: number }>(sql`SELECT ${fn.lastInsertId()} AS id`);
+      return Promise.all([insert, read]);
+    });
+    expect(Number(named?.id)).toBe(inserted?.id);
+  });
+});
+
 describe('transactions', () => {
   it('when a write closure throws, then none of its writes persist and the error reaches the caller', async () => {
     const failing = db.storage.write(async (tx) => {

@@ -23,6 +23,8 @@ function render(node: Portable): Sql {
       return sql`(round(extract(epoch from (${a})::timestamptz) * 1000))::bigint`;
     case 'utcDay':
       return sql`to_char(to_timestamp((${a}) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+    case 'lastInsertId':
+      return sql`lastval()`;
     case 'offsetOnly':
       return sql`OFFSET ${a}`;
     case 'bodyText':

@@ -27,6 +27,8 @@ function render(node: Portable): Sql {
       return sql`CAST(ROUND(unixepoch(${a}, 'subsec') * 1000) AS INTEGER)`;
     case 'utcDay':
       return sql`strftime('%Y-%m-%d', (${a}) / 1000, 'unixepoch')`;
+    case 'lastInsertId':
+      return sql`last_insert_rowid()`;
     case 'offsetOnly':
       return sql`LIMIT -1 OFFSET ${a}`;
     case 'bodyText':
