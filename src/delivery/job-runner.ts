@@ -5,7 +5,7 @@ import type { Storage } from '../storage/port';
 import { failureDetail, JobError } from './job-error';
 import type { FailureRecord, JobQueue } from './queue';
 import { attemptInRound, nextAttempt } from './retry-policy';
-import { SuccessGroups, type Success } from './success-groups';
+import { successDetail, SuccessGroups, type Success } from './success-groups';
 import type { ClaimedJob, FailureInfo, HandlerResult, JobHandler } from './types';
 
 export interface WorkerObserver {
@@ -16,7 +16,7 @@ export interface WorkerObserver {
 }
 
 export interface JobRunnerDeps {
-  storage: Pick<Storage, 'write'> & Partial<Pick<Storage, 'writesInParallel'>>;
+  storage: Pick<Storage, 'write' | 'writesInParallel'>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
@@ -66,7 +66,8 @@ export class JobRunner {
     return handler.commitsTogether === true ? this.groups.add(success) : this.recordSuccessAlone(success);
   }
 
-  private async recordSuccessAlone({ job, handler, result, startedAt }: Success): Promise<void> {
+  private async recordSuccessAlone(success: Success): Promise<void> {
+    const { job, handler, result, startedAt } = success;
     const { storage, queue, clock } = this.deps;
     let applied: boolean;
     try {
@@ -74,8 +75,7 @@ export class JobRunner {
       // Both run in one transaction (a savepoint on SQLite), so a throwing commit also undoes the completion.
       applied = await storage.write(async (tx) => {
         const now = clock.now();
-        const detail = { ...result.attempt, latencyMs: result.attempt?.latencyMs ?? now - startedAt, startedAt };
-        if (!(await queue.complete(tx, job, now, detail))) return false;
+        if (!(await queue.complete(tx, job, now, successDetail(success, now)))) return false;
         await result.commit?.(tx);
         return true;
       });

@@ -16,8 +16,8 @@ export interface KindStateStats {
   dueLagMs: number;
 }
 
-// One kind (each worker of the service claims one) is an equality, which the indexes that lead with
-// it (or with state and key) answer with one seek.
+// One kind (each worker of the service claims one) is an equality, which the pending jobs' indexes
+// that lead with it (or with the key) answer with one seek.
 const kindFilter = (kinds?: readonly string[]): Sql =>
   kinds === undefined ? sql`` : kinds.length === 1 ? sql`AND kind = ${kinds[0]}` : sql`AND ${fn.inList(sql`kind`, kinds)}`;
 

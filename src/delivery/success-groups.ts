@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
 import { toError } from '../shared/errors';
 import type { Storage } from '../storage/port';
-import type { JobQueue } from './queue';
+import type { JobQueue, OutcomeDetail } from './queue';
 import type { ClaimedJob, HandlerResult, JobHandler } from './types';
 
 /** A job whose handler succeeded, waiting for its outcome (and the handler's commit) to be written. */
@@ -13,8 +13,13 @@ export interface Success {
   startedAt: number;
 }
 
+/** What a success's attempt logs: the handler's detail, its latency measured here when it gave none. */
+export function successDetail({ result, startedAt }: Pick<Success, 'result' | 'startedAt'>, now: number): OutcomeDetail {
+  return { ...result.attempt, latencyMs: result.attempt?.latencyMs ?? now - startedAt, startedAt };
+}
+
 export interface SuccessGroupsDeps {
-  storage: Pick<Storage, 'write'> & Partial<Pick<Storage, 'writesInParallel'>>;
+  storage: Pick<Storage, 'write' | 'writesInParallel'>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
@@ -61,7 +66,7 @@ export class SuccessGroups {
   private readonly maxInFlight: number;
 
   constructor(private readonly deps: SuccessGroupsDeps) {
-    this.maxInFlight = deps.storage.writesInParallel === false ? 1 : GROUPS_IN_FLIGHT;
+    this.maxInFlight = deps.storage.writesInParallel ? GROUPS_IN_FLIGHT : 1;
   }
 
   /** Resolves once the success is recorded (or its failure is: see JobRunner). Never rejects. */
@@ -105,10 +110,7 @@ export class SuccessGroups {
     try {
       completed = await storage.write(async (tx) => {
         const now = clock.now();
-        const jobs = group.map(({ job, result, startedAt }) => ({
-          job,
-          detail: { ...result.attempt, latencyMs: result.attempt?.latencyMs ?? now - startedAt, startedAt },
-        }));
+        const jobs = group.map((success) => ({ job: success.job, detail: successDetail(success, now) }));
         // Completion first, as alone: a job whose lease was lost gets none of its commit written.
         const done = await queue.completeMany(tx, jobs, now);
         for (const { job, result } of group) if (done.has(job.id)) await result.commit?.(tx);

@@ -7,7 +7,7 @@ import type { JobHandler } from './types';
 
 export interface WorkerOptions {
   /** Claims and outcomes are writes; when to wake up next is a read. */
-  storage: Pick<Storage, 'write' | 'read'> & Partial<Pick<Storage, 'writesInParallel'>>;
+  storage: Pick<Storage, 'write' | 'read' | 'writesInParallel'>;
   queue: JobQueue;
   handlers: JobHandler[];
   clock: Clock;

@@ -10,7 +10,7 @@ export const liveLeases = (now: number): Sql => sql`SELECT concurrency_key AS k,
 
 /**
  * A recursive CTE, pending_keys(k): every concurrency key with pending jobs (then one NULL row),
- * each found by one seek on the (state, concurrency_key, …) index past the previous one, so its
+ * each found by one seek on the pending jobs' (concurrency_key, …) index past the previous one, so its
  * cost follows the number of keys (endpoints), not of jobs. Goes in a WITH RECURSIVE list.
  */
 export const pendingKeys: Sql = sql`pending_keys(k) AS (
@@ -21,8 +21,8 @@ export const pendingKeys: Sql = sql`pending_keys(k) AS (
 
 /**
  * The order of jobs without a key, for a capped claim: concurrency_key first (NULL in every row,
- * so the same order as run_at, id) is an order only the (state, concurrency_key, kind, run_at)
- * index gives. PostgreSQL otherwise walked the (kind, state, run_at) index, dropping every keyed
+ * so the same order as run_at, id) is an order only the pending jobs' (concurrency_key, kind, run_at)
+ * index gives. PostgreSQL otherwise walked the (kind, run_at) index, dropping every keyed
  * job of the kind on the way: it cannot know that deliveries never lack a key.
  */
 export const UNKEYED_ORDER: Sql = sql`concurrency_key, run_at, id`;

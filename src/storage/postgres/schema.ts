@@ -125,22 +125,16 @@ export const jobs = pgTable(
     finishedAt: bigint('finished_at', { mode: 'number' }),
   },
   (t) => [
-    // Partial, on the live states only: a job's row enters an index when it is queued and leaves
-    // the last when it finishes, and finished jobs (nearly all of the table) are in none. Every
-    // state change would otherwise move the row in every index, about twenty B-tree changes per job.
-    // A claim of one kind walks that kind's due jobs only, not every due job before them.
+    // Partial, on the live states only, and what each serves: see the SQLite schema.
     index('jobs_pending_kind_due')
       .on(t.kind, t.runAt)
       .where(sql`state = 'pending'`),
-    // The capped claim: each endpoint's first due jobs, keys skipped from one to the next.
     index('jobs_pending_key_due')
       .on(t.concurrencyKey, t.kind, t.runAt)
       .where(sql`state = 'pending'`),
-    // Expired leases (a crashed worker's jobs) and the live leases per key of the capped claim.
     index('jobs_running_lease')
       .on(t.lockedUntil)
       .where(sql`state = 'running'`),
-    // A paused subscription's deliveries, resumed or discarded together.
     index('jobs_paused_key')
       .on(t.concurrencyKey)
       .where(sql`state = 'paused'`),

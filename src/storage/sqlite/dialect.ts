@@ -48,8 +48,8 @@ function render(node: Portable): Sql {
 const lease = (q: ClaimQuery) =>
   sql`state = 'running', locked_by = ${q.workerId}, locked_until = ${q.now + q.leaseMs}, attempts = attempts + 1, updated_at = ${q.now}`;
 
-// One kind (every worker of the service claims one) is an equality, so the (kind, state, run_at) and
-// (state, concurrency_key, kind, run_at) indexes give its due jobs in order and a claim stops early.
+// One kind (every worker of the service claims one) is an equality, so the pending jobs' (kind, run_at) and
+// (concurrency_key, kind, run_at) indexes give its due jobs in order and a claim stops early.
 const kindsFilter = (q: ClaimQuery) =>
   q.kinds === null ? sql`` : q.kinds.length === 1 ? sql`AND kind = ${q.kinds[0]}` : sql`AND kind IN (SELECT value FROM json_each(${JSON.stringify(q.kinds)}))`;
 

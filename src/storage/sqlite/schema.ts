@@ -186,10 +186,8 @@ export const purchases = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
-    // No index by user: no query reads purchases by user (entitlements come from ledger_entries).
-    // One that led with environment (environment, user_id) was chosen by PostgreSQL for the
-    // lookup by iap_log_id in plans cached while the table was small, reading every purchase of
-    // the environment on each apply.
+    // No index by user: no query reads purchases by user (entitlements come from ledger_entries);
+    // see the PostgreSQL schema for what the one there was costing.
     uniqueIndex('purchases_env_iap_log').on(t.environment, t.iapLogId),
     index('purchases_transaction').on(t.transactionId),
   ],
