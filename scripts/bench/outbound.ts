@@ -145,9 +145,16 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
 
 /** Emits perRound events in one transaction, then waits until every delivery is done; deliveries/s. */
 async function coreRun(runtime: Runtime, projectId: number, perRound: number): Promise<number> {
+  // Whether any delivery is open, polled every few milliseconds in the core's own process: each
+  // state on its own, as the partial job indexes serve them. A count over both states read the
+  // whole jobs table each time, finished jobs included: on SQLite half the SQL time of the core's
+  // thread (86 of 176 µs per delivery).
   const open = async () =>
-    (await runtime.storage.read.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE kind = 'deliver-webhook' AND state IN ('pending', 'running')`))
-      ?.n ?? 0;
+    (
+      await runtime.storage.read.get<{ n: number }>(sql`SELECT CASE WHEN
+      EXISTS (SELECT 1 FROM jobs WHERE state = 'pending' AND kind = 'deliver-webhook')
+      OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND kind = 'deliver-webhook') THEN 1 ELSE 0 END AS n`)
+    )?.n ?? 0;
   const started = performance.now();
   await runtime.storage.write(async (tx) => {
     const now = Date.now();
@@ -191,8 +198,21 @@ function outboundConfig(options: OutboundOptions, liftCap = true) {
   });
 }
 
-function buildOutboundRuntime(config: ReturnType<typeof loadConfig>): Promise<Runtime> {
-  return buildRuntime(resolveSecrets(config).config, { logger: pino({ level: 'silent' }), startWorker: false, defaultMetrics: false });
+/**
+ * The runtime as the server builds it (on SQLite, the database thread and its checkpointer: the
+ * HTTP thread's connection then never checkpoints inside a commit), with the outbound worker
+ * started by the caller once the subscription exists.
+ */
+async function buildOutboundRuntime(config: ReturnType<typeof loadConfig>): Promise<Runtime> {
+  const resolved = resolveSecrets(config).config;
+  const runtime = await buildRuntime(resolved, {
+    logger: pino({ level: 'silent' }),
+    startWorker: false,
+    defaultMetrics: false,
+    applyThread: resolved.applyThread,
+  });
+  runtime.inbound.start();
+  return runtime;
 }
 
 async function createWebhook(server: http.Server, projectId: number, url: string): Promise<void> {
