@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { SqlJobQueue, Worker, type JobQueue } from '../../src/delivery';
 import { createKeyChecker, createReceiver, StorageIngestStore, type IngestStore, type PreparedEvent, type RawRequestRecord } from '../../src/receiver';
 import { accepted } from '../../src/receiver/ingest-repository';
-import { enqueueApply } from '../../src/runtime/apply-worker';
+import { storedApplyJob } from '../../src/runtime/apply-worker';
 import { systemClock } from '../../src/shared/clock';
 import { openStorage, sql, type Backend, type Storage } from '../../src/storage';
 import purchaseFixture from '../../test/fixtures/nachocode/purchase.ios.json';
@@ -124,7 +124,7 @@ async function measureSizes(storage: Storage, config: Config, options: ScaleOpti
   // The runtime's wiring: one queue over the backend's claim SQL; the receiver's store enqueues
   // each new event's apply job in its transaction.
   const queue = new SqlJobQueue(storage.claims);
-  const store = new StorageIngestStore({ storage, clock: systemClock, onStored: enqueueApply(queue) });
+  const store = new StorageIngestStore({ storage, clock: systemClock, storedJob: storedApplyJob(queue) });
   const bench: Bench = { storage, config, queue, store, clock: { base: Date.now() - 3_600_000 }, heads: 0 };
   const template = await templateWebhook();
   const steps: ScaleStep[] = [];

@@ -69,6 +69,11 @@ export interface JobQueue {
    * wanted (an event inserted in the same round trip), instead of waiting for that answer first.
    */
   enqueueIf<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql): Promise<number | null>;
+  /**
+   * The statement enqueueIf runs (an INSERT … RETURNING id), for a caller that sends it as part of a
+   * larger one: a WITH clause of the statement that decides, where the backend allows writes there.
+   */
+  enqueueStatement<P>(input: EnqueueInput<P>, now: number, condition: Sql): Sql;
   claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** False when the lease was lost (expired and re-claimed): nothing was written. */
   complete(tx: Tx, job: LeaseRef, now: number, detail?: OutcomeDetail): Promise<boolean>;
@@ -129,6 +134,17 @@ const leaseHeld = (job: LeaseRef) => sql`id = ${job.id} AND locked_by = ${job.lo
 const LEASE_TEXT = sql`CAST(id AS TEXT) || ':' || CAST(attempts AS TEXT) || ':' || locked_by`;
 const leaseText = (job: LeaseRef) => `${job.id}:${job.attempt}:${job.lockedBy}`;
 
+/** A job's INSERT … RETURNING id; with a condition, inserted only where it holds. */
+function insertJobStatement<P>(input: EnqueueInput<P>, now: number, condition: Sql | null): Sql {
+  assertValidPolicy(input.policy);
+  const state = input.paused === true ? 'paused' : 'pending';
+  // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
+  const values = sql`${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${state}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
+      ${input.runAt ?? now}, ${input.concurrencyKey ?? null}, ${now}, ${now}`;
+  const columns = sql`INSERT INTO jobs (kind, payload, state, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)`;
+  return condition === null ? sql`${columns} VALUES (${values}) RETURNING id` : sql`${columns} SELECT ${values} WHERE ${condition} RETURNING id`;
+}
+
 /** One queue for both backends: portable SQL, with the claim's locking from the backend (ClaimSql). */
 export class SqlJobQueue implements JobQueue {
   constructor(private readonly claims: ClaimSql) {}
@@ -143,16 +159,12 @@ export class SqlJobQueue implements JobQueue {
     return this.insertJob(tx, input, now, condition);
   }
 
+  enqueueStatement<P>(input: EnqueueInput<P>, now: number, condition: Sql): Sql {
+    return insertJobStatement(input, now, condition);
+  }
+
   private async insertJob<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql | null): Promise<number | null> {
-    assertValidPolicy(input.policy);
-    const state = input.paused === true ? 'paused' : 'pending';
-    // JSON.stringify(undefined) is undefined, which the NOT NULL column would reject.
-    const values = sql`${input.kind}, ${JSON.stringify(input.payload ?? null)}, ${state}, ${input.policy.maxAttempts}, ${JSON.stringify(input.policy)},
-        ${input.runAt ?? now}, ${input.concurrencyKey ?? null}, ${now}, ${now}`;
-    const columns = sql`INSERT INTO jobs (kind, payload, state, max_attempts, policy, run_at, concurrency_key, created_at, updated_at)`;
-    const row = await tx.get<{ id: number }>(
-      condition === null ? sql`${columns} VALUES (${values}) RETURNING id` : sql`${columns} SELECT ${values} WHERE ${condition} RETURNING id`,
-    );
+    const row = await tx.get<{ id: number }>(insertJobStatement(input, now, condition));
     return row?.id ?? null;
   }
 

@@ -8,21 +8,25 @@ import type { Answer, IngestResult, IngestStore, PreparedEvent, RawRequestRecord
 type RecordedAnswer = Pick<Answer, 'status' | 'outcome' | 'reason' | 'eventId' | 'body'>;
 
 export interface StorageIngestStoreOptions {
-  storage: Pick<Storage, 'write'>;
+  storage: Pick<Storage, 'write' | 'writeStatement' | 'writesInWith'>;
   clock: Clock;
   /**
-   * Enqueues a new event's processing job, inside the ingest transaction. It is issued together
-   * with the event's insert, before that insert has answered: its writes must take effect only
-   * where `stored` (a portable SQL condition: the event was inserted) holds.
+   * The INSERT of a new event's processing job. It is sent together with the event's insert (in
+   * the same round trip, or the same statement), before that insert has answered: it must insert
+   * only where `stored` (a portable SQL condition: the event was inserted) holds.
    */
-  onStored(tx: Tx, eventId: string, now: number, stored: Sql): Promise<void>;
+  storedJob(eventId: string, now: number, stored: Sql): Sql;
 }
 
 /** The receiver's storage: everything for one request commits together in one transaction. */
 export class StorageIngestStore implements IngestStore {
   constructor(private readonly options: StorageIngestStoreOptions) {}
 
-  ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options: StoreOptions = {}): Promise<IngestResult> {
+  async ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options: StoreOptions = {}): Promise<IngestResult> {
+    if (this.options.storage.writesInWith && !options.once) {
+      const stored = await this.ingestNew(raw, event, elapsed, options);
+      if (stored !== null) return stored;
+    }
     return this.options.storage.write(async (tx) => {
       if (options.once && (await rawExists(tx, raw.id))) return { kind: 'already' };
       return this.ingestIn(tx, raw, event, elapsed, options.sent);
@@ -32,9 +36,29 @@ export class StorageIngestStore implements IngestStore {
   recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options: StoreOptions = {}): Promise<'recorded' | 'already'> {
     return this.options.storage.write(async (tx) => {
       if (options.once && (await rawExists(tx, raw.id))) return 'already';
-      await insertRaw(tx, raw, elapsed(), options.sent === undefined ? answer : { ...answer, ...options.sent });
+      await tx.run(insertRawStatement(raw, elapsed(), withSent(answer, options.sent)));
       return 'recorded';
     }, options);
+  }
+
+  /**
+   * Most webhooks are new: where a statement's WITH may write, the event, its raw request and its
+   * job are one statement, with no transaction around it. Null when the event's identity was
+   * already taken (nothing was written): the transaction below then records the duplicate.
+   */
+  private async ingestNew(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options: StoreOptions): Promise<IngestResult | null> {
+    const now = this.options.clock.now();
+    const eventId = newId('evt', now);
+    const stored = sql`EXISTS (SELECT 1 FROM inserted_event)`;
+    const answer = { status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) } as const;
+    const [inserted] = await this.options.storage.writeStatement<{ id: string }>(
+      sql`WITH inserted_event AS (${insertEvent(eventId, event, raw, now)}),
+        inserted_raw AS (${insertRawStatement(raw, elapsed(), withSent(answer, options.sent), stored)}),
+        inserted_job AS (${this.options.storedJob(eventId, now, stored)})
+      SELECT id FROM inserted_event`,
+      options,
+    );
+    return inserted === undefined ? null : { kind: 'stored', eventId };
   }
 
   /**
@@ -43,7 +67,7 @@ export class StorageIngestStore implements IngestStore {
    * reads the event it collided with.
    */
   private async ingestIn(tx: Tx, raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, sent?: SentAnswer): Promise<IngestResult> {
-    const record = (answer: RecordedAnswer, condition?: Sql) => insertRaw(tx, raw, elapsed(), sent === undefined ? answer : { ...answer, ...sent }, condition);
+    const record = (answer: RecordedAnswer, condition?: Sql) => tx.run(insertRawStatement(raw, elapsed(), withSent(answer, sent), condition));
     const now = this.options.clock.now();
     const eventId = newId('evt', now);
     // Most webhooks are new: the event, its raw request as stored and its job are sent at once
@@ -51,14 +75,9 @@ export class StorageIngestStore implements IngestStore {
     // which it is only if this insert made it (its id is new).
     const stored = sql`EXISTS (SELECT 1 FROM events WHERE id = ${eventId})`;
     const [inserted] = await Promise.all([
-      tx.get<{ id: string }>(sql`INSERT INTO events
-          (id, type, environment, dedupe_key, content_hash, payload, user_id, product_id, iap_log_id, status, raw_request_id, source, received_at, updated_at)
-        VALUES (${eventId}, ${event.type}, ${event.environment}, ${event.dedupeKey}, ${event.contentHash}, ${event.payload}, ${event.userId},
-          ${event.productId}, ${event.iapLogId}, 'received', ${raw.id}, ${raw.source}, ${now}, ${now})
-        ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING id`),
+      tx.get<{ id: string }>(insertEvent(eventId, event, raw, now)),
       record({ status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) }, stored),
-      this.options.onStored(tx, eventId, now, stored),
+      tx.run(this.options.storedJob(eventId, now, stored)),
     ]);
     if (inserted !== undefined) return { kind: 'stored', eventId };
     const existing = await tx.get<{ id: string; contentHash: string }>(
@@ -83,16 +102,29 @@ async function rawExists(tx: Tx, id: string): Promise<boolean> {
   return (await tx.get(sql`SELECT id FROM raw_requests WHERE id = ${id}`)) !== undefined;
 }
 
+/** A new event, unless its dedupe key is taken: then nothing, and no id comes back. */
+function insertEvent(eventId: string, event: PreparedEvent, raw: RawRequestRecord, now: number): Sql {
+  return sql`INSERT INTO events
+      (id, type, environment, dedupe_key, content_hash, payload, user_id, product_id, iap_log_id, status, raw_request_id, source, received_at, updated_at)
+    VALUES (${eventId}, ${event.type}, ${event.environment}, ${event.dedupeKey}, ${event.contentHash}, ${event.payload}, ${event.userId},
+      ${event.productId}, ${event.iapLogId}, 'received', ${raw.id}, ${raw.source}, ${now}, ${now})
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id`;
+}
+
+/** The answer as recorded: as sent, where a spooled request's answer was sent before it was stored. */
+const withSent = (answer: RecordedAnswer, sent?: SentAnswer): RecordedAnswer => (sent === undefined ? answer : { ...answer, ...sent });
+
 /** The raw request with its answer; with a condition, only where it holds (see ingestIn). */
-function insertRaw(tx: Tx, raw: RawRequestRecord, durationMs: number, answer: RecordedAnswer, condition?: Sql): Promise<number> {
+function insertRawStatement(raw: RawRequestRecord, durationMs: number, answer: RecordedAnswer, condition?: Sql): Sql {
   const values = sql`${raw.id}, ${raw.receivedAt}, ${raw.method}, ${raw.path}, ${raw.query}, ${JSON.stringify(raw.headers)}, ${raw.body},
       ${raw.bodySize}, ${raw.bodySha256}, ${raw.contentType}, ${raw.remoteAddr}, ${raw.requestId}, ${raw.keyFingerprint}, ${answer.status},
       ${answer.outcome}, ${answer.reason}, ${JSON.stringify(answer.body)}, ${durationMs}, ${answer.eventId}, ${raw.source},
       ${raw.dedupeKey ?? null}, ${raw.rejectionGroup ?? null}`;
-  return tx.run(sql`INSERT INTO raw_requests
+  return sql`INSERT INTO raw_requests
       (id, received_at, method, path, query, headers, body, body_size, body_sha256, content_type, remote_addr, request_id,
        key_fingerprint, status, outcome, reason, response, duration_ms, event_id, source, dedupe_key, rejection_group)
-    ${condition === undefined ? sql`VALUES (${values})` : sql`SELECT ${values} WHERE ${condition}`}`);
+    ${condition === undefined ? sql`VALUES (${values})` : sql`SELECT ${values} WHERE ${condition}`}`;
 }
 
 /** The 2xx answer; it names the values iaphook does not know, for which the event is held rather than applied. */

@@ -18,15 +18,21 @@ export interface ServiceApplyDeps {
   entitlementChanges: OnEntitlementChanges;
 }
 
-/**
- * An event's apply job, in the caller's transaction. As the ingest store's onStored it comes with
- * a condition (the event was inserted by the statement sent with it) and is queued only where it holds.
- */
+const applyJob = (eventId: string) => ({ kind: APPLY_EVENT_JOB, payload: { eventId }, policy: inboundApplyPolicy });
+
+/** An event's apply job, in the caller's transaction (a held event released). */
 export function enqueueApply(queue: JobQueue) {
-  return async (tx: Tx, eventId: string, now: number, stored?: Sql): Promise<void> => {
-    const input = { kind: APPLY_EVENT_JOB, payload: { eventId }, policy: inboundApplyPolicy };
-    await (stored === undefined ? queue.enqueue(tx, input, now) : queue.enqueueIf(tx, input, now, stored));
+  return async (tx: Tx, eventId: string, now: number): Promise<void> => {
+    await queue.enqueue(tx, applyJob(eventId), now);
   };
+}
+
+/**
+ * A new event's apply job as the ingest store sends it: with a condition (the event was inserted
+ * by the statement sent with it), queued only where it holds.
+ */
+export function storedApplyJob(queue: JobQueue) {
+  return (eventId: string, now: number, stored: Sql): Sql => queue.enqueueStatement(applyJob(eventId), now, stored);
 }
 
 /**

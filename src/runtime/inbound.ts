@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../secrets';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
 import type { SqliteStorage } from '../storage/sqlite/storage';
-import { createApplyWorker, enqueueApply } from './apply-worker';
+import { createApplyWorker, storedApplyJob } from './apply-worker';
 
 /** Where webhooks are written and who applies them to the ledger. */
 export interface Inbound {
@@ -51,7 +51,7 @@ export interface InboundDeps {
  */
 export async function createInbound(config: ResolvedConfig, deps: InboundDeps): Promise<Inbound> {
   const { storage, queue, clock, logger, metrics } = deps;
-  const localStore = new StorageIngestStore({ storage, clock, onStored: enqueueApply(queue) });
+  const localStore = new StorageIngestStore({ storage, clock, storedJob: storedApplyJob(queue) });
   const observer = {
     jobSucceeded: (kind: string) => metrics.jobsFinished.inc({ kind, result: 'succeeded' }),
     jobFailed: (kind: string, willRetry: boolean) => metrics.jobsFinished.inc({ kind, result: willRetry ? 'retry' : 'dead' }),

@@ -80,6 +80,17 @@ export interface Storage {
   readonly read: Queryable;
   /** Runs the closure in a transaction; resolves once it has committed (durably). */
   write<T>(work: WriteWork<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * One statement as a write of its own, atomic as any statement is; resolves to its rows (those
+   * of its RETURNING, if any) once it has committed (durably). PostgreSQL runs it without BEGIN and COMMIT: one round trip and one
+   * statement where a transaction around it costs three. SQLite runs it in its group commit.
+   */
+  writeStatement<T = Row>(query: Sql, options?: WriteOptions): Promise<T[]>;
+  /**
+   * True when a statement's WITH clauses may insert, update or delete (PostgreSQL): writes that
+   * depend only on each other's RETURNING then make one statement. SQLite's WITH only reads.
+   */
+  readonly writesInWith: boolean;
   readonly claims: ClaimSql;
   readonly signals: Signals;
   /** True when a thrown error is a unique-constraint violation. */

@@ -94,6 +94,54 @@ describe('lastInsertId', () => {
   });
 });
 
+describe('writeStatement', () => {
+  const metaKeys = async (prefix: string) =>
+    (await db.storage.read.all<{ key: string }>(sql`SELECT key FROM meta WHERE key LIKE ${`${prefix}%`} ORDER BY key`)).map((r) => r.key);
+
+  it('when one statement is written, then it has committed when its rows come back', async () => {
+    const rows = await db.storage.writeStatement<{ key: string }>(sql`INSERT INTO meta (key, value, updated_at) VALUES ('one-a', 'x', 0) RETURNING key`);
+    expect(rows).toEqual([{ key: 'one-a' }]);
+    expect(await metaKeys('one-')).toEqual(['one-a']);
+  });
+
+  it('when the statement fails, then it wrote nothing and the error reaches the caller', async () => {
+    const error = await db.storage
+      .writeStatement(sql`INSERT INTO meta (key, value, updated_at) VALUES ('fail-a', 'x', 0), ('doc', 'again', 0)`)
+      .catch((e: unknown) => e);
+    expect(db.storage.isUniqueViolation(error)).toBe(true);
+    expect(await metaKeys('fail-')).toEqual([]);
+  });
+
+  it('when its signal is aborted before it runs, then it never runs', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('budget spent'));
+    const written = db.storage.writeStatement(sql`INSERT INTO meta (key, value, updated_at) VALUES ('aborted-a', 'x', 0)`, { signal: controller.signal });
+    await expect(written).rejects.toThrow('budget spent');
+    expect(await metaKeys('aborted-')).toEqual([]);
+  });
+
+  // Two inserts, the second only where the first inserted: the ingest's shape where WITH may write.
+  const chained = (
+    key: string,
+  ) => sql`WITH first AS (INSERT INTO meta (key, value, updated_at) VALUES (${key}, 'x', 0) ON CONFLICT (key) DO NOTHING RETURNING key)
+    , second AS (INSERT INTO meta (key, value, updated_at) SELECT key || '-then', 'y', 0 FROM first RETURNING key)
+    SELECT key FROM first`;
+
+  it('when the backend says it writes in WITH, then writes chained by RETURNING are one statement, all or nothing; else it refuses them', async () => {
+    if (db.storage.writesInWith) {
+      expect(await db.storage.writeStatement(chained('with-a'))).toEqual([{ key: 'with-a' }]);
+      expect(await metaKeys('with-')).toEqual(['with-a', 'with-a-then']);
+      // The first insert finds its key taken: nothing comes back, and the insert that depends on it inserts nothing.
+      await db.storage.write((tx) => tx.run(sql`DELETE FROM meta WHERE key = 'with-a-then'`));
+      expect(await db.storage.writeStatement(chained('with-a'))).toEqual([]);
+      expect(await metaKeys('with-')).toEqual(['with-a']);
+    } else {
+      await expect(db.storage.writeStatement(chained('with-a'))).rejects.toThrow();
+      expect(await metaKeys('with-')).toEqual([]);
+    }
+  });
+});
+
 describe('transactions', () => {
   it('when a write closure throws, then none of its writes persist and the error reaches the caller', async () => {
     const failing = db.storage.write(async (tx) => {

@@ -89,14 +89,16 @@ function queryableOn(send: Send): Queryable {
 }
 
 /**
- * A read outside a transaction is its own statement: after a stale plan it runs again on a fresh
- * connection (the old one is closed, and its prepared statements with it).
+ * A statement outside a transaction (a read, or a write of one statement): after a stale plan it
+ * runs again on a fresh connection (the old one is closed, and its prepared statements with it).
  */
-function poolRead(pool: pg.Pool): Send {
+function poolStatement(pool: pg.Pool, signal?: AbortSignal): Send {
   return async (config) => {
     for (let attempt = 1; ; attempt += 1) {
       const connection = await pool.connect();
       try {
+        // A write aborted while it waited for a connection never runs.
+        signal?.throwIfAborted();
         const result = await connection.query(config);
         connection.release();
         return result;
@@ -122,9 +124,11 @@ function poolRead(pool: pg.Pool): Send {
 export class PostgresStorage implements Storage {
   readonly backend = 'postgres' as const;
   readonly writesInParallel = true;
+  readonly writesInWith = true;
   readonly claims = pgClaims;
   readonly read: Queryable;
   readonly signals: PgSignals;
+
   /** Tells this instance's messages apart from the others'. */
   readonly instanceId = randomUUID();
 
@@ -132,7 +136,7 @@ export class PostgresStorage implements Storage {
     readonly pool: pg.Pool,
     private readonly options: PostgresStorageOptions,
   ) {
-    this.read = queryableOn(poolRead(pool));
+    this.read = queryableOn(poolStatement(pool));
     this.signals = new PgSignals({ pool, url: options.url, instanceId: this.instanceId, onError: options.onError });
   }
 
@@ -187,6 +191,20 @@ export class PostgresStorage implements Storage {
       }
     } finally {
       if (!released) client.release();
+    }
+  }
+
+  async writeStatement<T = Row>(query: Sql, options: WriteOptions = {}): Promise<T[]> {
+    // Outside a transaction the statement commits on its own, as a read runs.
+    const statement = queryableOn(poolStatement(this.pool, options.signal));
+    for (let attempt = 1; ; attempt += 1) {
+      options.signal?.throwIfAborted();
+      try {
+        return await statement.all<T>(query);
+      } catch (error) {
+        // A failed statement changed nothing: a deadlock's or serialisation failure's may run again.
+        if (!(RETRYABLE.has(codeOf(error)) && attempt < MAX_TRIES)) throw error;
+      }
     }
   }
 

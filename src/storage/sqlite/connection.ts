@@ -34,6 +34,15 @@ export class SqliteConnection {
     return this.statement(text).get(...params) as T | undefined;
   }
 
+  /** Rows of a statement that returns some (RETURNING); none of one that does not. */
+  writeSync<T>(query: Sql): T[] {
+    const { text, params } = compile(query, sqliteRenderer);
+    const statement = this.statement(text);
+    if (statement.reader) return statement.all(...params) as T[];
+    statement.run(...params);
+    return [];
+  }
+
   runSync(query: Sql): number {
     const { text, params } = compile(query, sqliteRenderer);
     return this.statement(text).run(...params).changes;

@@ -28,6 +28,7 @@ const UNIQUE = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKE
 export class SqliteStorage implements Storage {
   readonly backend = 'sqlite' as const;
   readonly writesInParallel = false;
+  readonly writesInWith = false;
   readonly claims = sqliteClaims;
   readonly signals = noSignals;
   readonly read: Queryable;
@@ -46,6 +47,11 @@ export class SqliteStorage implements Storage {
 
   write<T>(work: WriteWork<T>, options?: WriteOptions): Promise<T> {
     return this.committer.run(work, options);
+  }
+
+  writeStatement<T = Row>(query: Sql, options?: WriteOptions): Promise<T[]> {
+    // Inside the batch's savepoint, like any closure's statements.
+    return this.committer.run(async () => this.connection.writeSync<T>(query), options);
   }
 
   isUniqueViolation(error: unknown): boolean {

@@ -4,7 +4,7 @@ import { SqlJobQueue } from '../../../delivery';
 import { createLogger } from '../../../logger';
 import { createEmitter, EntitlementAudience } from '../../../outbound';
 import { StorageIngestStore } from '../../../receiver';
-import { createApplyWorker, enqueueApply } from '../../../runtime/apply-worker';
+import { createApplyWorker, storedApplyJob } from '../../../runtime/apply-worker';
 import { entitlementEvents } from '../../../runtime/entitlement-events';
 import { systemClock } from '../../../shared/clock';
 import { openSqliteStorage } from '../storage';
@@ -25,7 +25,7 @@ if (port === null) throw new Error('apply-thread/entry runs as a worker thread')
 const logger = createLogger(data.logLevel).child({ component: 'apply-thread' });
 const storage = openSqliteStorage({ file: data.databasePath, busyTimeoutMs: data.busyTimeoutMs, commitMaxBatch: data.commitMaxBatch });
 const queue = new SqlJobQueue(storage.claims);
-const ingestStore = new StorageIngestStore({ storage, clock: systemClock, onStored: enqueueApply(queue) });
+const ingestStore = new StorageIngestStore({ storage, clock: systemClock, storedJob: storedApplyJob(queue) });
 
 const send = (message: FromThread) => port.postMessage(message);
 // Latencies go to the HTTP thread's metrics in one message per event-loop turn, not one per event.
