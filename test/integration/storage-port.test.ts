@@ -136,7 +136,12 @@ describe('writeStatement', () => {
       expect(await db.storage.writeStatement(chained('with-a'))).toEqual([]);
       expect(await metaKeys('with-')).toEqual(['with-a']);
     } else {
-      await expect(db.storage.writeStatement(chained('with-a'))).rejects.toThrow();
+      // Caught, not matched with toThrow: the driver's errors may come from another realm than the test's.
+      const refused = await db.storage.writeStatement(chained('with-a')).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(String((refused as { message?: unknown } | null)?.message)).toMatch(/syntax error/);
       expect(await metaKeys('with-')).toEqual([]);
     }
   });
