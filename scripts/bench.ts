@@ -95,13 +95,14 @@ async function main(): Promise<void> {
       serverEnv: SERVER_ENV,
       dataDir,
       // Started on first use, once for both backends.
-      sinkUrl: async () => {
+      sink: async () => {
         if (skipOutbound) return null;
         sink ??= startSink().then((started) => {
           helpers.push(started);
           return started;
         });
-        return (await sink).url;
+        const { url, child } = await sink;
+        return { url, pid: child.pid ?? 0 };
       },
       outboundSkipped: skipOutbound ? 'skipped (BENCH_SKIP_OUTBOUND=1)' : undefined,
       peersSkipped,

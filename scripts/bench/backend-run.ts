@@ -31,8 +31,9 @@ export interface RunContext {
   serverEnv: Record<string, string>;
   dataDir: string;
   /** The outbound sink's URL (started once, shared by both backends); null to skip outbound. */
-  sinkUrl: () => Promise<string | null>;
-  /** Why outbound is skipped, when sinkUrl gives null. */
+  /** The outbound sink (its URL, and its pid for the CPU it spends); null when outbound is skipped. */
+  sink: () => Promise<{ url: string; pid: number } | null>;
+  /** Why outbound is skipped, when sink gives null. */
   outboundSkipped?: string;
   /** Why the BullMQ peers are left out on every backend (said once by the caller); undefined to run them. */
   peersSkipped?: string;
@@ -158,8 +159,9 @@ async function runOutbound(
 ): Promise<Pick<BackendResults, 'outbound' | 'outboundSkipped'>> {
   const { settings, log } = ctx;
   try {
-    const sinkUrl = await ctx.sinkUrl();
-    if (sinkUrl === null) return { outbound: null, outboundSkipped: ctx.outboundSkipped ?? 'skipped' };
+    const sink = await ctx.sink();
+    if (sink === null) return { outbound: null, outboundSkipped: ctx.outboundSkipped ?? 'skipped' };
+    const sinkUrl = sink.url;
     log(
       `${LABEL[backend]} outbound: ${settings.rounds} rounds of ${settings.outboundPerRound.toLocaleString('en')} deliveries, ` +
         `alternated with a plain undici loop${redisUrl === null ? '' : ' and a BullMQ sender'}`,
@@ -168,6 +170,7 @@ async function runOutbound(
       dataDir: path.join(ctx.dataDir, backend),
       databaseUrl: backend === 'postgres' ? await freshBenchDatabase() : undefined,
       sinkUrl,
+      sinkPid: sink.pid,
       perRound: settings.outboundPerRound,
       rounds: settings.rounds,
       fetchPosts: settings.fetchPosts,

@@ -84,3 +84,63 @@ export async function withCpu<T extends { requests: number }>(
   }
   return { ...result, cpu };
 }
+
+/** CPU per item of the runs a CpuTally measured, in microseconds. */
+export interface CpuPerItem {
+  /** This process's main thread. */
+  mainUs: number;
+  /** This process's other threads (on SQLite the database thread and checkpointer; V8's helpers). */
+  otherUs: number;
+  /** The helper processes (the sink the posts go to). */
+  helperUs: number;
+  /** PostgreSQL only: the backends serving this process's connections. */
+  databaseUs?: number;
+}
+
+/**
+ * CPU of runs in this process, summed over every run measured (a round's items all count, so a
+ * short round weighs less than a long one): this process's threads, helper processes, and the
+ * PostgreSQL backends `databasePids` lists at each run's start and end.
+ */
+export class CpuTally {
+  private mainMs = 0;
+  private otherMs = 0;
+  private helperMs = 0;
+  private databaseMs = 0;
+  private items = 0;
+  private unreadable = false;
+
+  constructor(
+    private readonly helperPids: readonly number[],
+    private readonly databasePids?: () => Promise<number[]>,
+  ) {}
+
+  async measure<T>(run: () => Promise<T>, items: (result: T) => number): Promise<T> {
+    const database0 = this.databasePids === undefined ? null : cpuOfEach(await this.databasePids());
+    const own0 = processCpu(process.pid);
+    const helpers0 = cpuOfEach(this.helperPids);
+    const result = await run();
+    const own = processCpu(process.pid);
+    const helpers = cpuOfEach(this.helperPids);
+    const database = this.databasePids === undefined ? null : cpuOfEach(await this.databasePids());
+    if (own0 === null || own === null || helpers.size < this.helperPids.length || helpers0.size < this.helperPids.length) {
+      this.unreadable = true;
+      return result;
+    }
+    this.mainMs += own.mainMs - own0.mainMs;
+    this.otherMs += own.otherMs - own0.otherMs;
+    for (const [pid, ms] of helpers) this.helperMs += ms - (helpers0.get(pid) ?? 0);
+    if (database !== null && database0 !== null) for (const [pid, ms] of database) this.databaseMs += ms - (database0.get(pid) ?? 0);
+    this.items += items(result);
+    return result;
+  }
+
+  /** null when /proc was unreadable for any run, or nothing was measured. */
+  perItem(): CpuPerItem | null {
+    if (this.unreadable || this.items === 0) return null;
+    const us = (ms: number) => (ms * 1000) / this.items;
+    const cpu: CpuPerItem = { mainUs: us(this.mainMs), otherUs: us(this.otherMs), helperUs: us(this.helperMs) };
+    if (this.databasePids !== undefined) cpu.databaseUs = us(this.databaseMs);
+    return cpu;
+  }
+}

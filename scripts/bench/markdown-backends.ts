@@ -1,6 +1,16 @@
 import { mb } from './memory';
-import { LABEL, markdownTable, summarizeCpu, summarizeIngest, type BackendResults, type BenchResults, type CpuSide } from './report';
-import { INGEST_TARGET } from './summary';
+import {
+  LABEL,
+  markdownTable,
+  summarizeCpu,
+  summarizeIngest,
+  summarizeOutboundCpu,
+  type BackendResults,
+  type BenchResults,
+  type CpuSide,
+  type OutboundCpuSummary,
+} from './report';
+import { INGEST_TARGET, OUTBOUND_TARGET, type OutboundCpuSide } from './summary';
 
 // The per-backend sections of docs/BENCHMARKS.md: a SQLite | PostgreSQL table per figure, then the rounds.
 
@@ -150,6 +160,46 @@ export function outboundSection(results: BenchResults): string[] {
       'the last row is one more run with the cap as shipped, which bounds how many requests one subscriber has open at once (see the README, Delivery and retries).',
     ...skipped.map((b) => `\n${LABEL[b.backend]}: not measured, ${b.outboundSkipped ?? 'skipped'}.`),
     ...(rounds.length === 0 ? [] : ['', markdownTable(['backend', 'round', 'delivery core /s', 'undici pool /s', 'ratio'], rounds)]),
+    ...outboundCpuSection(results),
+  ];
+}
+
+const outboundCpuCells = (c: OutboundCpuSide) => [
+  us(c.mainUs),
+  us(c.otherUs),
+  us(c.helperUs),
+  c.databaseUs === undefined ? NA : us(c.databaseUs),
+  us(c.totalUs),
+  us(c.ceilingPerSec),
+];
+
+/** Where each delivery's CPU goes, against a post of the undici loop, and what that allows on these cores. */
+function outboundCpuSection(results: BenchResults): string[] {
+  const cores = results.machine.cores;
+  const summaries = measured(results).flatMap((b) => {
+    const cpu = summarizeOutboundCpu(b.outbound, cores);
+    return cpu === null ? [] : [{ label: LABEL[b.backend], cpu }];
+  });
+  if (summaries.length === 0) return [];
+  const budget = ({ label, cpu }: { label: string; cpu: OutboundCpuSummary }) =>
+    `For the delivery core on ${label} to reach the target of ${OUTBOUND_TARGET} × the undici loop here, one delivery, sink included, would have to cost at most ${us(cpu.budgetUsAtTarget)} µs; ` +
+    `it costs ${us(cpu.core.totalUs)} µs, of which ${us(cpu.core.mainUs)} µs on the main thread alone against the loop's ${us(cpu.undici.mainUs)} µs per post` +
+    (cpu.core.databaseUs === undefined ? '.' : ` and ${us(cpu.core.databaseUs)} µs in PostgreSQL's backends.`);
+  return [
+    '',
+    `CPU per delivery of the core's rounds and per post of the undici loop's (µs, summed over the rounds; read from /proc for every thread of the bench's process, the sink's and, on PostgreSQL, this database's client backends):`,
+    '',
+    markdownTable(
+      ['', 'main thread', 'other threads', 'sink', 'PostgreSQL backends', 'total', `ceiling on ${cores} cores, /s`],
+      summaries.flatMap(({ label, cpu }) => [
+        [`plain undici loop (${label} rounds)`, ...outboundCpuCells(cpu.undici)],
+        [`delivery core, ${label}`, ...outboundCpuCells(cpu.core)],
+      ]),
+    ),
+    '',
+    "A delivery's CPU is all of its round's: the outbox write of its event, the claim, the signed request, the attempt log and the job's completion, committed durably. " +
+      "The ceiling is the cores' time divided by one delivery's total cost. " +
+      summaries.map(budget).join(' '),
   ];
 }
 

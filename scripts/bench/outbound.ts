@@ -9,6 +9,7 @@ import { signToken } from '../../src/http/tokens';
 import { buildRuntime, type Runtime } from '../../src/runtime';
 import { resolveSecrets } from '../../src/secrets';
 import { sql } from '../../src/storage';
+import { CpuTally, type CpuPerItem } from './cpu';
 import type { OutboundPeer } from './peers';
 import { median, sleep } from './stats';
 
@@ -26,6 +27,8 @@ export interface OutboundResult {
   peerLogged?: number;
   /** One more core run at the default OUTBOUND_ENDPOINT_CONCURRENCY (the rounds lift it to inFlight). */
   defaultCap?: { perKey: number; deliveriesPerSec: number };
+  /** CPU per delivery (the core's rounds) and per post (the undici loop's), summed over the rounds; null without /proc. */
+  cpu: { core: CpuPerItem; undici: CpuPerItem } | null;
 }
 
 export interface OutboundOptions {
@@ -33,6 +36,8 @@ export interface OutboundOptions {
   /** PostgreSQL: the (fresh) database to run on; without it SQLite at outbound.db in dataDir. */
   databaseUrl?: string;
   sinkUrl: string;
+  /** The sink's process, whose CPU each post costs too. */
+  sinkPid: number;
   perRound: number;
   rounds: number;
   fetchPosts: number;
@@ -84,12 +89,30 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
     const projectId = runtime.feedbackDefaults.projectId;
     await createWebhook(server, projectId, `${options.sinkUrl}/hook`);
     runtime.outboundWorker.start();
-    const core = () => coreRun(runtime, projectId, options.perRound);
+    // On PostgreSQL the core's statements run in server processes on the same cores: the backends
+    // of this database (only the runtime's pool connects to it) count with each delivery.
+    const databasePids =
+      options.databaseUrl === undefined
+        ? undefined
+        : async () =>
+            (
+              await runtime.storage.read.all<{ pid: number }>(
+                sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`,
+              )
+            ).map((r) => r.pid);
+    const coreCpu = new CpuTally([options.sinkPid], databasePids);
+    const undiciCpu = new CpuTally([options.sinkPid], databasePids);
+    const perRound = () => options.perRound;
+    const core = () => coreCpu.measure(() => coreRun(runtime, projectId, options.perRound), perRound);
     const undici = () =>
-      lanes(options.perRound, options.inFlight, async () => {
-        const res = await pool.request({ path: '/hook', method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        await res.body.text();
-      });
+      undiciCpu.measure(
+        () =>
+          lanes(options.perRound, options.inFlight, async () => {
+            const res = await pool.request({ path: '/hook', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+            await res.body.text();
+          }),
+        perRound,
+      );
     const bullmq = async () => {
       try {
         return await peer?.run(options.perRound);
@@ -124,8 +147,10 @@ export async function outboundRounds(options: OutboundOptions): Promise<Outbound
       sql`SELECT count(DISTINCT j.id) AS deliveries, count(a.id) AS attempts FROM jobs j LEFT JOIN job_attempts a ON a.job_id = j.id WHERE j.kind = 'deliver-webhook'`,
     )) ?? { deliveries: 0, attempts: 0 };
     const defaultCap = await defaultCapRun(runtime, options, projectId);
+    const [coreUs, undiciUs] = [coreCpu.perItem(), undiciCpu.perItem()];
     return {
       defaultCap,
+      cpu: coreUs === null || undiciUs === null ? null : { core: coreUs, undici: undiciUs },
       perRound: options.perRound,
       rounds,
       deliveriesPerSec: median(rounds.map((r) => r.core)),

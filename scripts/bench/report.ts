@@ -11,11 +11,13 @@ import type { Machine } from './system';
 
 export {
   summarizeCpu,
+  summarizeOutboundCpu,
   summarizeIngest,
   summarizePeerIngest,
   summarizePeerOutbound,
   type CpuSide,
   type CpuSummary,
+  type OutboundCpuSummary,
   type IngestSummary,
   type PeerIngestSummary,
   type PeerOutboundSummary,

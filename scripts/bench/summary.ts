@@ -1,4 +1,4 @@
-import type { CpuPerRequest } from './cpu';
+import type { CpuPerItem, CpuPerRequest } from './cpu';
 import type { IngestRound } from './ingest';
 import type { OutboundResult } from './outbound';
 import { median, quantile } from './stats';
@@ -146,4 +146,31 @@ export function summarizeCpu(rounds: Array<Pick<IngestRound, 'bare' | 'server'>>
   if (bare === null || server === null) return null;
   const bareRps = median(rounds.map((r) => r.bare.rps));
   return { bare, server, budgetUsAtTarget: (cores * 1e6) / (INGEST_TARGET * bareRps) };
+}
+
+export type OutboundCpuSide = CpuPerItem & {
+  /** All of them: what one delivery (or post) costs the machine. */
+  totalUs: number;
+  /** Deliveries (posts) per second the cores could carry at that cost, if nothing else ran. */
+  ceilingPerSec: number;
+};
+
+export interface OutboundCpuSummary {
+  core: OutboundCpuSide;
+  undici: OutboundCpuSide;
+  /** The most one delivery may cost, sink included, for the core to reach OUTBOUND_TARGET × the undici loop. */
+  budgetUsAtTarget: number;
+}
+
+/**
+ * CPU per delivery of the core and per post of the plain undici loop: with the sink on the same
+ * cores, what says how far the outbound ratio can go. null when /proc was not readable.
+ */
+export function summarizeOutboundCpu(outbound: Pick<OutboundResult, 'cpu' | 'undiciPerSec'> | null, cores: number): OutboundCpuSummary | null {
+  if (outbound === null || outbound.cpu === null) return null;
+  const side = (c: CpuPerItem): OutboundCpuSide => {
+    const totalUs = c.mainUs + c.otherUs + c.helperUs + (c.databaseUs ?? 0);
+    return { ...c, totalUs, ceilingPerSec: (cores * 1e6) / totalUs };
+  };
+  return { core: side(outbound.cpu.core), undici: side(outbound.cpu.undici), budgetUsAtTarget: (cores * 1e6) / (OUTBOUND_TARGET * outbound.undiciPerSec) };
 }

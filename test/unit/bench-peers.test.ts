@@ -35,6 +35,7 @@ function backend(overrides: Partial<BackendResults> = {}): BackendResults {
       attemptsLogged: 20,
       deliveries: 20,
       peerLogged: 20,
+      cpu: null,
     },
     ...overrides,
   };
