@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../storage/port';
 import { fn, sql, type Portable } from '../storage/sql';
-import type { DeliveryState, Envelope, EventType } from './types';
+import type { DeliveryState, Envelope, EventType, Webhook } from './types';
+import { PREFIXED_WEBHOOK_COLUMNS, webhookOfPrefixed } from './webhook-repository';
 
 // Deliveries and the outbox. Job states and attempt logs belong to the queue (JobQueue.statusOf,
 // attemptsOf): nothing here reads the jobs or job_attempts tables.
@@ -45,20 +46,35 @@ export interface DeliveryMessage {
   test: boolean;
 }
 
-/** A delivery with the event it carries, for the sender. */
-export async function deliveryMessage(db: Queryable, id: string): Promise<DeliveryMessage | null> {
-  // The event's columns are renamed in a derived table, so the delivery's own (id, created_at) stay unambiguous.
+/** What an attempt sends: the delivery, the event it carries and the subscription it goes to. */
+export interface DeliveryToSend {
+  message: DeliveryMessage;
+  /** null once the subscription was deleted. */
+  webhook: Webhook | null;
+}
+
+/** A delivery with its event and its subscription, in one read; null when the delivery does not exist. */
+export async function deliveryToSend(db: Queryable, id: string): Promise<DeliveryToSend | null> {
+  // The event's and the subscription's columns are renamed in derived tables, so the delivery's own (id, created_at) stay unambiguous.
   const row = await db.get<
-    DeliveryRow & { eventType: string; eventData: string; emittedAt: number; eventTest: boolean | number }
-  >(sql`SELECT ${DELIVERY_COLUMNS},
-      e.event_type AS "eventType", e.event_data AS "eventData", e.emitted_at AS "emittedAt", e.event_test AS "eventTest"
-    FROM deliveries JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data, created_at AS emitted_at, is_test AS event_test FROM outbound_events) AS e
-      ON e.event_row_id = deliveries.event_id
+    DeliveryRow & { eventType: string; eventData: string; emittedAt: number; eventTest: boolean | number; 'webhook.id': number | null }
+  >(sql`
+    SELECT ${DELIVERY_COLUMNS},
+      e.event_type AS "eventType", e.event_data AS "eventData", e.emitted_at AS "emittedAt", e.event_test AS "eventTest", w.*
+    FROM deliveries
+      JOIN (SELECT id AS event_row_id, type AS event_type, data AS event_data, created_at AS emitted_at, is_test AS event_test FROM outbound_events) AS e
+        ON e.event_row_id = deliveries.event_id
+      LEFT JOIN (SELECT ${PREFIXED_WEBHOOK_COLUMNS} FROM webhooks) AS w ON w."webhook.id" = deliveries.webhook_id
     WHERE deliveries.id = ${id}`);
   if (!row) return null;
-  const { eventType, eventData, emittedAt, eventTest, ...delivery } = row;
+  const { id: deliveryId, webhookId, eventId, jobId, state, createdAt, updatedAt, eventType, eventData, emittedAt, eventTest } = row;
+  const delivery: DeliveryRow = { id: deliveryId, webhookId, eventId, jobId, state, createdAt, updatedAt };
   // A boolean is 0/1 on SQLite.
-  return { delivery, envelope: { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> }, emittedAt, test: Boolean(eventTest) };
+  const envelope = { event: eventType as EventType, data: JSON.parse(eventData) as Record<string, unknown> };
+  return {
+    message: { delivery, envelope, emittedAt, test: Boolean(eventTest) },
+    webhook: row['webhook.id'] === null ? null : webhookOfPrefixed(row as unknown as Record<string, unknown>),
+  };
 }
 
 export async function findDelivery(db: Queryable, id: string): Promise<DeliveryRow | null> {

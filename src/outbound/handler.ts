@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type JobQueue, type Outcome } from '../delivery';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
-import { deliveryMessage, setDeliveryState } from './delivery-repository';
+import { deliveryToSend, setDeliveryState } from './delivery-repository';
 import { recordEnding, type DisablePolicy } from './health';
 import { statusClass, type OutboundMetrics } from './metrics';
 import { isPaused } from './pause';
 import { buildRequest } from './request';
 import { DELIVER_WEBHOOK_JOB, type DeliverJobPayload } from './types';
-import { resetFailures, webhookOfDelivery } from './webhook-repository';
+import { resetFailures } from './webhook-repository';
 
 export interface DeliverHandlerDeps {
   /** For reads outside transactions. */
@@ -55,9 +55,10 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
     commitsTogether: true,
     async handle(payload, ctx) {
       const deliveryId = deliveryIdOf(payload);
-      // Both by the delivery's id, so they travel together (one round trip on PostgreSQL).
-      const [message, webhook] = await Promise.all([deliveryMessage(deps.storage.read, deliveryId), webhookOfDelivery(deps.storage.read, deliveryId)]);
-      if (!message) throw JobError.permanent(`delivery ${deliveryId} does not exist`, { errorClass: 'missing' });
+      // The delivery, its event and its subscription in one read.
+      const toSend = await deliveryToSend(deps.storage.read, deliveryId);
+      if (!toSend) throw JobError.permanent(`delivery ${deliveryId} does not exist`, { errorClass: 'missing' });
+      const { message, webhook } = toSend;
       if (!webhook) throw JobError.permanent(`the subscription of ${deliveryId} was deleted`, { errorClass: 'missing' });
       // Disabled automatically: the delivery waits, parked, until the subscription is ACTIVE again
       // (claimed just before the disable committed). Set INACTIVE by an admin: not sent, as in ABC.

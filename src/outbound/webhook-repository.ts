@@ -36,12 +36,41 @@ interface WebhookRow {
   updatedAt: number;
 }
 
+/** Every column of a webhooks row and the name WebhookRow gives it. */
+const FIELDS: ReadonlyArray<readonly [column: string, name: keyof WebhookRow]> = [
+  ['id', 'id'],
+  ['project_id', 'projectId'],
+  ['name', 'name'],
+  ['url', 'url'],
+  ['status', 'status'],
+  ['token', 'token'],
+  ['events', 'events'],
+  ['signing_secret', 'signingSecret'],
+  ['previous_signing_secret', 'previousSigningSecret'],
+  ['previous_secret_expires_at', 'previousSecretExpiresAt'],
+  ['retry_policy', 'retryPolicy'],
+  ['template', 'template'],
+  ['filter', 'filter'],
+  ['consecutive_failures', 'consecutiveFailures'],
+  ['failing_since', 'failingSince'],
+  ['disabled_reason', 'disabledReason'],
+  ['disabled_at', 'disabledAt'],
+  ['created_at', 'createdAt'],
+  ['updated_at', 'updatedAt'],
+];
+
 /** Every column of a webhooks row, named as WebhookRow names them. */
-const WEBHOOK_COLUMNS = sql.raw(`id, project_id AS "projectId", name, url, status, token, events, signing_secret AS "signingSecret",
-  previous_signing_secret AS "previousSigningSecret", previous_secret_expires_at AS "previousSecretExpiresAt", retry_policy AS "retryPolicy",
-  template, filter, consecutive_failures AS "consecutiveFailures", failing_since AS "failingSince",
-  disabled_reason AS "disabledReason", disabled_at AS "disabledAt",
-  created_at AS "createdAt", updated_at AS "updatedAt"`);
+const WEBHOOK_COLUMNS = sql.raw(FIELDS.map(([column, name]) => (column === name ? column : `${column} AS "${name}"`)).join(', '));
+
+/**
+ * The same columns named `webhook.<name>`, for a query that reads a webhook beside rows of other
+ * tables with the same column names (id, created_at); webhookOfPrefixed turns them back into one.
+ */
+export const PREFIXED_WEBHOOK_COLUMNS = sql.raw(FIELDS.map(([column, name]) => `${column} AS "webhook.${name}"`).join(', '));
+
+export function webhookOfPrefixed(row: Record<string, unknown>): Webhook {
+  return toWebhook(Object.fromEntries(FIELDS.map(([, name]) => [name, row[`webhook.${name}`]])) as unknown as WebhookRow);
+}
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -110,12 +139,6 @@ export async function findWebhook(db: Queryable, projectId: number, id: number):
 
 export async function webhookById(db: Queryable, id: number): Promise<Webhook | null> {
   const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = ${id}`);
-  return row ? toWebhook(row) : null;
-}
-
-/** The subscription a delivery is for, found from the delivery's id: read together with the delivery, not after it. */
-export async function webhookOfDelivery(db: Queryable, deliveryId: string): Promise<Webhook | null> {
-  const row = await db.get<WebhookRow>(sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = (SELECT webhook_id FROM deliveries WHERE id = ${deliveryId})`);
   return row ? toWebhook(row) : null;
 }
 
