@@ -5,7 +5,7 @@ import type { Storage } from '../storage/port';
 import { failureDetail, JobError } from './job-error';
 import type { FailureRecord, JobQueue } from './queue';
 import { attemptInRound, nextAttempt } from './retry-policy';
-import { successDetail, SuccessGroups, type Success } from './success-groups';
+import { commitShared, successDetail, SuccessGroups, type Success } from './success-groups';
 import type { ClaimedJob, FailureInfo, HandlerResult, JobHandler } from './types';
 
 export interface WorkerObserver {
@@ -77,6 +77,7 @@ export class JobRunner {
         const now = clock.now();
         if (!(await queue.complete(tx, job, now, successDetail(success, now)))) return false;
         await result.commit?.(tx);
+        await commitShared(tx, [success]);
         return true;
       });
     } catch (thrown) {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
 import { toError } from '../shared/errors';
-import type { Storage } from '../storage/port';
+import type { Storage, Tx } from '../storage/port';
 import type { JobQueue, OutcomeDetail } from './queue';
 import type { ClaimedJob, HandlerResult, JobHandler } from './types';
 
@@ -16,6 +16,21 @@ export interface Success {
 /** What a success's attempt logs: the handler's detail, its latency measured here when it gave none. */
 export function successDetail({ result, startedAt }: Pick<Success, 'result' | 'startedAt'>, now: number): OutcomeDetail {
   return { ...result.attempt, latencyMs: result.attempt?.latencyMs ?? now - startedAt, startedAt };
+}
+
+/**
+ * The successes' shared values, one commitShared call per handler (in the order the handlers
+ * first appear), after their commits.
+ */
+export async function commitShared(tx: Tx, successes: readonly Success[]): Promise<void> {
+  const byHandler = new Map<JobHandler, unknown[]>();
+  for (const { handler, result } of successes) {
+    if (result.shared === undefined || handler.commitShared === undefined) continue;
+    const values = byHandler.get(handler);
+    if (values === undefined) byHandler.set(handler, [result.shared]);
+    else values.push(result.shared);
+  }
+  for (const [handler, values] of byHandler) await handler.commitShared!(tx, values);
 }
 
 export interface SuccessGroupsDeps {
@@ -113,7 +128,9 @@ export class SuccessGroups {
         const jobs = group.map((success) => ({ job: success.job, detail: successDetail(success, now) }));
         // Completion first, as alone: a job whose lease was lost gets none of its commit written.
         const done = await queue.completeMany(tx, jobs, now);
-        for (const { job, result } of group) if (done.has(job.id)) await result.commit?.(tx);
+        const completed = group.filter((success) => done.has(success.job.id));
+        for (const { result } of completed) await result.commit?.(tx);
+        await commitShared(tx, completed);
         return done;
       });
     } catch (thrown) {

@@ -68,6 +68,11 @@ export interface HandlerResult {
    * It does not run at all when the lease was lost to another worker meanwhile.
    */
   commit?: (tx: Tx) => Promise<void>;
+  /**
+   * What the handler's commitShared writes for this job, run after `commit` in the same
+   * transaction: with the other successes of a group in one call, alone in a call of its own.
+   */
+  shared?: unknown;
   attempt?: AttemptDetail;
 }
 
@@ -90,6 +95,12 @@ export interface JobHandler<P = unknown> {
    * only fails its own job. The commits must not depend on running in a transaction of their own.
    */
   commitsTogether?: boolean;
+  /**
+   * Writes the `shared` values of successes (HandlerResult.shared) whose jobs completed in one
+   * transaction, in one call: one statement for many jobs, where a commit each would be one per
+   * job. A throw fails them as a commit's does (the group is then written job by job).
+   */
+  commitShared?(tx: Tx, shared: unknown[]): Promise<void>;
   handle(payload: P, ctx: JobContext): Promise<HandlerResult | void>;
   /**
    * Runs in the transaction that records the failure (e.g. to mark the source event failed/dead).

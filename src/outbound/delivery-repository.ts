@@ -85,6 +85,12 @@ export async function setDeliveryState(tx: Tx, id: string, state: DeliveryState,
   await tx.run(sql`UPDATE deliveries SET state = ${state}, updated_at = ${now} WHERE id = ${id}`);
 }
 
+/** These deliveries take a state, in one statement (a group of successes). */
+export async function setDeliveriesState(tx: Tx, ids: readonly string[], state: DeliveryState, now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.run(sql`UPDATE deliveries SET state = ${state}, updated_at = ${now} WHERE ${fn.inList(sql`id`, ids)}`);
+}
+
 /** The deliveries carried by these jobs take a state (after the queue parked, unparked or discarded them). */
 export async function setStateOfJobs(tx: Tx, jobIds: readonly number[], state: DeliveryState, now: number): Promise<void> {
   for (let i = 0; i < jobIds.length; i += 500) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { classifyOutcome, JobError, SendError, type AttemptDetail, type HttpSender, type JobHandler, type JobQueue, type Outcome } from '../delivery';
 import type { Clock } from '../shared/clock';
 import type { Storage } from '../storage/port';
-import { deliveryToSend, setDeliveryState } from './delivery-repository';
+import { deliveryToSend, setDeliveriesState } from './delivery-repository';
 import { recordEnding, type DisablePolicy } from './health';
 import { statusClass, type OutboundMetrics } from './metrics';
 import { isPaused } from './pause';
@@ -33,6 +33,12 @@ function jobErrorOf(outcome: Exclude<Outcome, { kind: 'succeeded' }>, attempt: A
   const detail = { ...attempt, errorClass: outcome.errorClass };
   if (outcome.kind === 'permanent') return JobError.permanent(message, detail);
   return new JobError(message, outcome.retryAfterMs === undefined ? detail : { ...detail, retryAfterMs: outcome.retryAfterMs });
+}
+
+/** What a success writes: its delivery succeeded, its subscription's run of failures ended. */
+interface Succeeded {
+  deliveryId: string;
+  webhookId: number;
 }
 
 function deliveryIdOf(payload: DeliverJobPayload): string {
@@ -84,13 +90,23 @@ export function createDeliverHandler(deps: DeliverHandlerDeps): JobHandler<Deliv
       const retryAfter = header(response.headers['retry-after']);
       const outcome = classifyOutcome({ statusCode: response.statusCode, retryAfter, now: ctx.now() });
       if (outcome.kind !== 'succeeded') throw jobErrorOf(outcome, attempt, `the subscriber answered ${response.statusCode}`);
-      return {
-        attempt,
-        commit: async (tx) => {
-          // Independent: sent together (one round trip on PostgreSQL).
-          await Promise.all([setDeliveryState(tx, deliveryId, 'succeeded', clock.now()), resetFailures(tx, webhook.id)]);
-        },
-      };
+      const shared: Succeeded = { deliveryId, webhookId: webhook.id };
+      return { attempt, shared };
+    },
+    async commitShared(tx, shared) {
+      // The group's deliveries in one statement and their subscriptions in another, sent together
+      // (one round trip on PostgreSQL), where each success would cost two.
+      const succeeded = shared as Succeeded[];
+      const webhookIds = [...new Set(succeeded.map((s) => s.webhookId))];
+      await Promise.all([
+        setDeliveriesState(
+          tx,
+          succeeded.map((s) => s.deliveryId),
+          'succeeded',
+          clock.now(),
+        ),
+        resetFailures(tx, webhookIds),
+      ]);
     },
     async onFailure(tx, payload, failure) {
       const id: unknown = (payload as Partial<DeliverJobPayload> | null)?.deliveryId;

@@ -1,6 +1,6 @@
 import type { JobQueue } from '../delivery';
 import type { Queryable, Tx } from '../storage/port';
-import { sql } from '../storage/sql';
+import { fn, sql } from '../storage/sql';
 import { jobIdsOfWebhook } from './delivery-repository';
 import {
   ENTITLEMENT_UPDATED,
@@ -167,9 +167,11 @@ export async function channelIdsOf(db: Queryable, projectId: number): Promise<Se
 }
 
 /** A delivery succeeded: the endpoint is healthy again. Only a subscription that had failures is written. */
-export async function resetFailures(tx: Tx, id: number): Promise<void> {
+/** A success ends these subscriptions' runs of failures (each id once; rows already clear are not written). */
+export async function resetFailures(tx: Tx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
   await tx.run(sql`UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL
-    WHERE id = ${id} AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`);
+    WHERE ${fn.inList(sql`id`, ids)} AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`);
 }
 
 /** The failures in a row after one more, and when the first of them ended. */

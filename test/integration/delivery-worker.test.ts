@@ -256,6 +256,76 @@ describe('Worker', () => {
       expect(onFailure).toHaveBeenCalledWith(expect.anything(), { n: 5 }, expect.objectContaining({ willRetry: true }));
     });
 
+    it('when jobs of a group carry shared values, then one commitShared call writes them all, in the group transaction', async () => {
+      const ids = [];
+      for (let n = 1; n <= 12; n++) ids.push(await enqueue({ payload: { n } }));
+      const calls: Array<{ tx: Tx; values: unknown[] }> = [];
+      const worker = startWorker(
+        [
+          handler(async (payload) => ({ shared: payload.n }), {
+            commitsTogether: true,
+            commitShared: async (tx, values) => {
+              calls.push({ tx, values });
+              for (const n of values) await putMeta(tx, `shared-${String(n)}`);
+            },
+          }),
+        ],
+        { concurrency: 12 },
+      );
+      await worker.whenIdle();
+      // Every value written once, fewer calls than jobs, each call with its own transaction.
+      expect(calls.flatMap((c) => c.values).sort((a, b) => Number(a) - Number(b))).toEqual(ids.map((_id, i) => i + 1));
+      expect(calls.length).toBeLessThan(12);
+      expect(new Set(calls.map((c) => c.tx)).size).toBe(calls.length);
+      for (const [i, id] of ids.entries()) {
+        expect(await job(id)).toMatchObject({ state: 'succeeded' });
+        expect(await metaRow(`shared-${i + 1}`)).toEqual({ value: 'x' });
+      }
+    });
+
+    it('when commitShared throws for a group, then each job is written alone and only the one whose value fails fails', async () => {
+      const ids = [];
+      for (let n = 1; n <= 6; n++) ids.push(await enqueue({ payload: { n } }));
+      const worker = startWorker(
+        [
+          handler(async (payload) => ({ shared: payload.n }), {
+            commitsTogether: true,
+            commitShared: async (tx, values) => {
+              for (const n of values) {
+                if (n === 4) throw new Error('shared write failed');
+                await putMeta(tx, `shared-${String(n)}`);
+              }
+            },
+          }),
+        ],
+        { concurrency: 6 },
+      );
+      await worker.whenIdle();
+      for (const [i, id] of ids.entries()) {
+        const n = i + 1;
+        if (n === 4) {
+          expect(await job(id)).toMatchObject({ state: 'pending', lastError: 'shared write failed' });
+          expect(await metaRow('shared-4')).toBeUndefined();
+        } else {
+          expect(await job(id)).toMatchObject({ state: 'succeeded' });
+          expect(await metaRow(`shared-${n}`)).toEqual({ value: 'x' });
+        }
+      }
+    });
+
+    it('when a job that does not commit together carries a shared value, then commitShared writes it in its own transaction', async () => {
+      const id = await enqueue({ payload: { n: 7 } });
+      const commitShared = jest.fn(async (tx: Tx, values: unknown[]) => {
+        for (const n of values) await putMeta(tx, `alone-${String(n)}`);
+      });
+      const worker = startWorker([handler(async (payload) => ({ shared: payload.n }), { commitShared })]);
+      await worker.whenIdle();
+      expect(commitShared).toHaveBeenCalledTimes(1);
+      expect(commitShared).toHaveBeenCalledWith(expect.anything(), [7]);
+      expect(await job(id)).toMatchObject({ state: 'succeeded' });
+      expect(await metaRow('alone-7')).toEqual({ value: 'x' });
+    });
+
     it("when a job's lease is lost before its group commits, then the group leaves it out and commits the rest", async () => {
       const first = await enqueue({ payload: { n: 1 } });
       const second = await enqueue({ payload: { n: 2 } });
