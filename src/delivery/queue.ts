@@ -70,10 +70,10 @@ export interface JobQueue {
    */
   enqueueIf<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql): Promise<number | null>;
   /**
-   * The statement enqueueIf runs (an INSERT … RETURNING id), for a caller that sends it as part of a
-   * larger one: a WITH clause of the statement that decides, where the backend allows writes there.
+   * The statement enqueue (or, with a condition, enqueueIf) runs, an INSERT … RETURNING id, for a
+   * caller that sends it as part of a larger one: a WITH clause, where the backend allows writes there.
    */
-  enqueueStatement<P>(input: EnqueueInput<P>, now: number, condition: Sql): Sql;
+  enqueueStatement<P>(input: EnqueueInput<P>, now: number, condition?: Sql): Sql;
   claim(tx: Tx, options: ClaimOptions): Promise<ClaimedJob[]>;
   /** False when the lease was lost (expired and re-claimed): nothing was written. */
   complete(tx: Tx, job: LeaseRef, now: number, detail?: OutcomeDetail): Promise<boolean>;
@@ -159,8 +159,8 @@ export class SqlJobQueue implements JobQueue {
     return this.insertJob(tx, input, now, condition);
   }
 
-  enqueueStatement<P>(input: EnqueueInput<P>, now: number, condition: Sql): Sql {
-    return insertJobStatement(input, now, condition);
+  enqueueStatement<P>(input: EnqueueInput<P>, now: number, condition?: Sql): Sql {
+    return insertJobStatement(input, now, condition ?? null);
   }
 
   private async insertJob<P>(tx: Tx, input: EnqueueInput<P>, now: number, condition: Sql | null): Promise<number | null> {

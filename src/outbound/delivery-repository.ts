@@ -1,5 +1,5 @@
 import type { Queryable, Tx } from '../storage/port';
-import { fn, sql, type Portable } from '../storage/sql';
+import { fn, sql, type Portable, type Sql } from '../storage/sql';
 import type { DeliveryState, Envelope, EventType, Webhook } from './types';
 import { PREFIXED_WEBHOOK_COLUMNS, webhookOfPrefixed } from './webhook-repository';
 
@@ -35,6 +35,21 @@ export async function insertDelivery(
 ): Promise<void> {
   await tx.run(sql`INSERT INTO deliveries (id, webhook_id, event_id, job_id, state, created_at, updated_at)
     VALUES (${row.id}, ${row.webhookId}, ${row.eventId}, ${row.jobId}, ${row.state}, ${now}, ${now})`);
+}
+
+/**
+ * A delivery and its job as one statement, the job's INSERT … RETURNING id in a WITH clause (where
+ * the backend allows writes there: Storage.writesInWith).
+ */
+export async function insertDeliveryWithJob(
+  tx: Tx,
+  row: { id: string; webhookId: number; eventId: string; state: 'pending' | 'paused' },
+  jobInsert: Sql,
+  now: number,
+): Promise<void> {
+  await tx.run(sql`WITH job AS (${jobInsert})
+    INSERT INTO deliveries (id, webhook_id, event_id, job_id, state, created_at, updated_at)
+    SELECT ${row.id}, ${row.webhookId}, ${row.eventId}, job.id, ${row.state}, ${now}, ${now} FROM job`);
 }
 
 export interface DeliveryMessage {

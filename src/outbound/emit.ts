@@ -2,7 +2,7 @@ import type { JobQueue } from '../delivery';
 import { newId } from '../shared/ids';
 import type { Tx } from '../storage/port';
 import { fn } from '../storage/sql';
-import { insertDelivery, insertEvent } from './delivery-repository';
+import { insertDelivery, insertDeliveryWithJob, insertEvent } from './delivery-repository';
 import { subscriptionMatches } from './matching';
 import { isPaused, lockPause } from './pause';
 import { policyFor } from './policies';
@@ -39,28 +39,53 @@ async function startState(tx: Tx, webhook: Webhook): Promise<'pending' | 'paused
  * rewrite schedules already running. A subscription disabled automatically still gets its
  * delivery, parked (paused) until it is ACTIVE again; one an admin set INACTIVE gets none.
  */
-export function createEmitter(queue: JobQueue): Emit {
+export interface EmitterOptions {
+  /** Each delivery and its job as one statement (Storage.writesInWith: PostgreSQL). */
+  writesInWith?: boolean;
+}
+
+export function createEmitter(queue: JobQueue, options: EmitterOptions = {}): Emit {
+  const inOneStatement = options.writesInWith === true;
   return async (tx, input, now) => {
     const eventId = newId('msg', now);
     // Independent: sent together (one round trip on PostgreSQL).
     const [, webhooks] = await Promise.all([insertEvent(tx, eventId, input.projectId, input.envelope, now), listWebhooks(tx, input.projectId, true)]);
-    const deliveryIds: string[] = [];
+    // Where each delivery starts first (a paused subscription's is read under its lock), then
+    // every delivery at once: one round trip for all the subscriptions on PostgreSQL.
+    const starts: Array<{ webhook: Webhook; state: 'pending' | 'paused' }> = [];
     for (const webhook of webhooks) {
       if (!subscriptionMatches(webhook, input)) continue;
       const state = await startState(tx, webhook);
-      if (state === null) continue;
-      deliveryIds.push(await enqueueDelivery(tx, queue, webhook, eventId, state, now));
+      if (state !== null) starts.push({ webhook, state });
     }
+    const deliveryIds = await Promise.all(starts.map(({ webhook, state }) => enqueueDelivery(tx, queue, webhook, eventId, state, now, inOneStatement)));
     return { eventId, deliveryIds };
   };
 }
 
-/** One delivery of an event to one subscription, and the job that sends it with the subscription's retry policy. */
-async function enqueueDelivery(tx: Tx, queue: JobQueue, webhook: Webhook, eventId: string, state: 'pending' | 'paused', now: number): Promise<string> {
+/**
+ * One delivery of an event to one subscription, and the job that sends it with the subscription's
+ * retry policy. Its statements are issued before its first await, so several of these called
+ * together send theirs in turn: each delivery's right after its own job's.
+ */
+async function enqueueDelivery(
+  tx: Tx,
+  queue: JobQueue,
+  webhook: Webhook,
+  eventId: string,
+  state: 'pending' | 'paused',
+  now: number,
+  inOneStatement = false,
+): Promise<string> {
   const deliveryId = newId('dlv', now);
   const payload: DeliverJobPayload = { deliveryId };
   const paused = state === 'paused';
   const job = { kind: DELIVER_WEBHOOK_JOB, payload, policy: policyFor(webhook.retryPolicy), concurrencyKey: endpointKey(webhook.id), paused };
+  const row = { id: deliveryId, webhookId: webhook.id, eventId, state };
+  if (inOneStatement) {
+    await insertDeliveryWithJob(tx, row, queue.enqueueStatement(job, now), now);
+    return deliveryId;
+  }
   // Sent together: the delivery names the job by the id its insert, sent just before, took.
   await Promise.all([
     queue.enqueue(tx, job, now),

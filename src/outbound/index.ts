@@ -34,7 +34,7 @@ export interface OutboundConfig {
 
 export interface OutboundOptions {
   /** Reads outside transactions and the writes of the admin API; the deliveries' outcomes commit through the worker. */
-  storage: Pick<Storage, 'read' | 'write'>;
+  storage: Pick<Storage, 'read' | 'write' | 'writesInWith'>;
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
@@ -85,7 +85,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
   const webhooks = new WebhookService({ storage, clock, queue, allowPrivate: options.config.allowPrivate, notify: options.notify, onChanged });
   const deliveries = new DeliveryService({ storage, clock, queue, notify: options.notify });
   return {
-    emit: createEmitter(queue),
+    emit: createEmitter(queue, { writesInWith: storage.writesInWith }),
     handler,
     router: outboundRouter({ webhooks, deliveries }),
     metrics,
