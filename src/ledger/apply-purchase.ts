@@ -6,7 +6,7 @@ import { parseEventPayload, toMillis } from './payload';
 import { changeOf } from './changes';
 import { addEntry } from './repository/entries';
 import { findHeldRefunds, setEventStatus, type EventRow } from './repository/events';
-import { findPurchase, findPurchasesByTransactionId, insertPurchase } from './repository/purchases';
+import { findPurchase, findPurchasesByTransactionId, insertPurchase, type PurchaseRow } from './repository/purchases';
 import type { StepResult } from './types';
 import { holdForValues, resolveValues, type Resolved } from './values';
 
@@ -14,7 +14,14 @@ export const grantKey = (eventId: string): string => `${eventId}:grant`;
 
 /** Records the purchase, grants its quantity, then releases any refunds that arrived first. */
 export async function applyPurchase(ctx: ApplyContext, purchase: Resolved<PurchasePayload>): Promise<StepResult> {
-  const existing = await findPurchase(ctx.tx, purchase.environment, purchase.iapLogId);
+  const transactionId = storeTransactionId(purchase);
+  // The store transaction's lock right after the purchase's (both are taken by one statement on
+  // PostgreSQL), so the purchase and the others of its transaction are read together.
+  if (transactionId !== null) await ctx.tx.lock(transactionLockKey(transactionId));
+  const [existing, sameTransaction] = await Promise.all([
+    findPurchase(ctx.tx, purchase.environment, purchase.iapLogId),
+    transactionId === null ? [] : findPurchasesByTransactionId(ctx.tx, transactionId),
+  ]);
   if (existing && existing.eventId !== ctx.event.id) {
     // Another event (a replay or import under a new id) already granted this purchase; granting
     // again would double it.
@@ -35,9 +42,8 @@ export async function applyPurchase(ctx: ApplyContext, purchase: Resolved<Purcha
     amount: purchase.price,
     createdAt: ctx.now,
   };
-  const transactionId = storeTransactionId(purchase);
-  // Checked before the insert so the new row does not find itself.
-  if (!existing && transactionId !== null) await checkTransactionId(ctx, purchase, transactionId);
+  // Read before the insert so the new row does not find itself.
+  if (!existing && transactionId !== null) await checkTransactionId(ctx, purchase, transactionId, sameTransaction);
   // Statements that do not wait for each other's answers are sent together (one round trip on
   // PostgreSQL); they still run in the order written.
   const [, added] = await Promise.all([existing ? undefined : insertPurchaseOf(ctx, purchase, transactionId), addEntry(ctx.tx, grant)]);
@@ -70,14 +76,16 @@ function insertPurchaseOf(ctx: ApplyContext, purchase: Resolved<PurchasePayload>
  * Two purchases of one store transaction under different iapLogIds hold different purchase locks;
  * applied at the same moment (two instances, or a worker's concurrent jobs on PostgreSQL) each
  * would miss the other's uncommitted row and neither would report the duplicate. Taken after the
- * purchase lock and before any balance lock, the order every apply takes them in.
+ * purchase lock and before any balance lock, the order every apply takes them in, and before the
+ * purchases of the transaction are read.
  */
 const transactionLockKey = (transactionId: string): string => `ledger:transaction:${transactionId}`;
 
-/** The purchase is still granted: nachocode verified it; the anomaly is for reconciliation. */
-async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<PurchasePayload>, transactionId: string): Promise<void> {
-  await ctx.tx.lock(transactionLockKey(transactionId));
-  const seen = await findPurchasesByTransactionId(ctx.tx, transactionId);
+/**
+ * `seen`: the purchases of the store transaction, read under its lock. The purchase is still
+ * granted: nachocode verified it; the anomaly is for reconciliation.
+ */
+async function checkTransactionId(ctx: ApplyContext, purchase: Resolved<PurchasePayload>, transactionId: string, seen: PurchaseRow[]): Promise<void> {
   const { duplicates, otherEnvironment } = transactionConflicts(seen, purchase.environment, purchase.iapLogId);
   const subject = { environment: purchase.environment, userId: purchase.userId, productId: purchase.productId };
   const evidence = (rows: typeof seen) => rows.map((p) => ({ environment: p.environment, iapLogId: p.iapLogId, eventId: p.eventId, userId: p.userId }));

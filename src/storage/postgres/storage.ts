@@ -230,25 +230,35 @@ function pgTx(client: pg.PoolClient, cork: { corked: boolean }): Tx & { settle()
     corkTurn(client, cork);
     return client.query(config);
   });
+  // Keys locked since the last statement: taken by one statement sent just before the next one
+  // (in the order they were asked for, as a SELECT evaluates its list), whose answer waits for it.
+  let keys: string[] = [];
   let locks: Array<Promise<unknown>> = [];
-  const afterLocks = <T>(next: Promise<T>): Promise<T> => {
-    if (locks.length === 0) return next;
+  const sendLocks = () => {
+    if (keys.length === 0) return;
+    const each = keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+    keys = [];
+    const taken = q.run(sql`SELECT ${sql.join(each)}`);
+    // Awaited later; until then a rejection must not count as unhandled.
+    taken.catch(() => undefined);
+    locks.push(taken);
+  };
+  const afterLocks = <T>(next: () => Promise<T>): Promise<T> => {
+    sendLocks();
+    if (locks.length === 0) return next();
     const sent = locks;
     locks = [];
-    return Promise.all([...sent, next]).then((results) => results[results.length - 1] as T);
+    return Promise.all([...sent, next()]).then((results) => results[results.length - 1] as T);
   };
   return {
-    all: <T = Row>(query: Sql) => afterLocks(q.all<T>(query)),
-    get: <T = Row>(query: Sql) => afterLocks(q.get<T>(query)),
-    run: (query: Sql) => afterLocks(q.run(query)),
+    all: <T = Row>(query: Sql) => afterLocks(() => q.all<T>(query)),
+    get: <T = Row>(query: Sql) => afterLocks(() => q.get<T>(query)),
+    run: (query: Sql) => afterLocks(() => q.run(query)),
     lock: (key) => {
-      const taken = q.run(sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
-      // Awaited later; until then a rejection must not count as unhandled.
-      taken.catch(() => undefined);
-      locks.push(taken);
+      keys.push(key);
       return Promise.resolve();
     },
-    settle: () => afterLocks(Promise.resolve()).then(() => undefined),
+    settle: () => afterLocks(() => Promise.resolve()).then(() => undefined),
   };
 }
 
