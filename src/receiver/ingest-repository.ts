@@ -18,7 +18,7 @@ export interface StorageIngestStoreOptions {
   storedJob(eventId: string, now: number, stored: Sql): Sql;
 }
 
-/** The receiver's storage: everything for one request commits together in one transaction. */
+/** The receiver's storage: everything for one request commits together (one transaction, or on PostgreSQL one statement). */
 export class StorageIngestStore implements IngestStore {
   constructor(private readonly options: StorageIngestStoreOptions) {}
 

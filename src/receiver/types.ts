@@ -91,7 +91,7 @@ export interface SentAnswer {
  */
 export interface IngestStore {
   /**
-   * Stores the raw request, the event and its processing job in one durable transaction. An
+   * Stores the raw request, the event and its processing job, all committed durably at once. An
    * aborted signal (the answer budget ran out and the request went to the spool) drops the write
    * if it has not started.
    */
