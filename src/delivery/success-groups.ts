@@ -128,9 +128,9 @@ export class SuccessGroups {
         const jobs = group.map((success) => ({ job: success.job, detail: successDetail(success, now) }));
         // Completion first, as alone: a job whose lease was lost gets none of its commit written.
         const done = await queue.completeMany(tx, jobs, now);
-        const completed = group.filter((success) => done.has(success.job.id));
-        for (const { result } of completed) await result.commit?.(tx);
-        await commitShared(tx, completed);
+        const kept = group.filter((success) => done.has(success.job.id));
+        for (const { result } of kept) await result.commit?.(tx);
+        await commitShared(tx, kept);
         return done;
       });
     } catch (thrown) {

@@ -32,6 +32,11 @@ async function startState(tx: Tx, webhook: Webhook): Promise<'pending' | 'paused
   return current.status === 'ACTIVE' ? 'pending' : null;
 }
 
+export interface EmitterOptions {
+  /** Each delivery and its job as one statement (Storage.writesInWith: PostgreSQL). */
+  writesInWith?: boolean;
+}
+
 /**
  * The transactional outbox, handed the caller's transaction (it awaits nothing else): the event row, one
  * delivery and one job per matching subscription commit with the change or not at all. Each job
@@ -39,10 +44,6 @@ async function startState(tx: Tx, webhook: Webhook): Promise<'pending' | 'paused
  * rewrite schedules already running. A subscription disabled automatically still gets its
  * delivery, parked (paused) until it is ACTIVE again; one an admin set INACTIVE gets none.
  */
-export interface EmitterOptions {
-  /** Each delivery and its job as one statement (Storage.writesInWith: PostgreSQL). */
-  writesInWith?: boolean;
-}
 
 export function createEmitter(queue: JobQueue, options: EmitterOptions = {}): Emit {
   const inOneStatement = options.writesInWith === true;

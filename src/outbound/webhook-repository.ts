@@ -166,8 +166,7 @@ export async function channelIdsOf(db: Queryable, projectId: number): Promise<Se
   return new Set(rows.map((r) => r.id));
 }
 
-/** A delivery succeeded: the endpoint is healthy again. Only a subscription that had failures is written. */
-/** A success ends these subscriptions' runs of failures (each id once; rows already clear are not written). */
+/** Deliveries succeeded: their endpoints are healthy again. Only a subscription that had failures is written. */
 export async function resetFailures(tx: Tx, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
   await tx.run(sql`UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL

@@ -50,7 +50,7 @@ export class StorageIngestStore implements IngestStore {
     const now = this.options.clock.now();
     const eventId = newId('evt', now);
     const stored = sql`EXISTS (SELECT 1 FROM inserted_event)`;
-    const answer = { status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) } as const;
+    const answer = storedAnswer(eventId, event);
     const [inserted] = await this.options.storage.writeStatement<{ id: string }>(
       sql`WITH inserted_event AS (${insertEvent(eventId, event, raw, now)}),
         inserted_raw AS (${insertRawStatement(raw, elapsed(), withSent(answer, options.sent), stored)}),
@@ -76,7 +76,7 @@ export class StorageIngestStore implements IngestStore {
     const stored = sql`EXISTS (SELECT 1 FROM events WHERE id = ${eventId})`;
     const [inserted] = await Promise.all([
       tx.get<{ id: string }>(insertEvent(eventId, event, raw, now)),
-      record({ status: 200, outcome: 'stored', reason: null, eventId, body: accepted(eventId, false, event.unknownValues) }, stored),
+      record(storedAnswer(eventId, event), stored),
       tx.run(this.options.storedJob(eventId, now, stored)),
     ]);
     if (inserted !== undefined) return { kind: 'stored', eventId };
@@ -111,6 +111,15 @@ function insertEvent(eventId: string, event: PreparedEvent, raw: RawRequestRecor
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id`;
 }
+
+/** The answer a new event's raw request records. */
+const storedAnswer = (eventId: string, event: PreparedEvent): RecordedAnswer => ({
+  status: 200,
+  outcome: 'stored',
+  reason: null,
+  eventId,
+  body: accepted(eventId, false, event.unknownValues),
+});
 
 /** The answer as recorded: as sent, where a spooled request's answer was sent before it was stored. */
 const withSent = (answer: RecordedAnswer, sent?: SentAnswer): RecordedAnswer => (sent === undefined ? answer : { ...answer, ...sent });
