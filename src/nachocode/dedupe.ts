@@ -1,16 +1,26 @@
 import crypto from 'node:crypto';
 import type { EventPayload } from './schemas';
 
-/** JSON with object keys sorted at every level, so equal content hashes equally whatever the key order. */
+/**
+ * JSON with object keys sorted at every level, so equal content hashes equally whatever the key order.
+ * Stored events keep the hash of this form (a resent event is compared by it), so the output must
+ * never change; it is built by appending rather than map/join, which allocated an array per level
+ * on every webhook.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? 'null';
+  const keys = Object.keys(value);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${canonicalJson((value as Record<string, unknown>)[keys[i]])}`;
+  }
+  return `${out}}`;
 }
 
 export function contentHash(body: unknown): string {

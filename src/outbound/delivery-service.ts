@@ -45,7 +45,7 @@ function deliveryView(listed: ListedDelivery, job: JobStatus | undefined, attemp
 }
 
 export interface DeliveryServiceDeps {
-  storage: Pick<Storage, 'read' | 'write'>;
+  storage: Pick<Storage, 'read' | 'write' | 'writesInWith'>;
   clock: Clock;
   queue: JobQueue;
   /** New work was committed: wake the outbound worker. */
@@ -83,7 +83,9 @@ export class DeliveryService {
       }
       const subscribed = [...webhook.events].sort((a, b) => Number(b.status === 'ACTIVE') - Number(a.status === 'ACTIVE'));
       const event = type ?? subscribed[0]?.type ?? EVENT_TYPES[0];
-      const emitted = await emitTest(tx, this.deps.queue, webhook, EXAMPLE_EVENTS[event], this.deps.clock.now());
+      const emitted = await emitTest(tx, this.deps.queue, webhook, EXAMPLE_EVENTS[event], this.deps.clock.now(), {
+        writesInWith: this.deps.storage.writesInWith,
+      });
       return { eventId: emitted.eventId, deliveryId: emitted.deliveryIds[0], projectId, webhookId, event, test: true };
     });
     this.deps.notify();

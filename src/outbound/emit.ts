@@ -100,8 +100,8 @@ async function enqueueDelivery(
  * test, and one delivery through the same queue, signing, template, retries and attempt log as
  * any. The subscription's event list and filter are not consulted: the admin asked for this one.
  */
-export async function emitTest(tx: Tx, queue: JobQueue, webhook: Webhook, envelope: Envelope, now: number): Promise<Emitted> {
+export async function emitTest(tx: Tx, queue: JobQueue, webhook: Webhook, envelope: Envelope, now: number, options: EmitterOptions = {}): Promise<Emitted> {
   const eventId = newId('msg', now);
   await insertEvent(tx, eventId, webhook.projectId, envelope, now, true);
-  return { eventId, deliveryIds: [await enqueueDelivery(tx, queue, webhook, eventId, 'pending', now)] };
+  return { eventId, deliveryIds: [await enqueueDelivery(tx, queue, webhook, eventId, 'pending', now, options.writesInWith === true)] };
 }

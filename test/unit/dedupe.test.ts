@@ -42,6 +42,20 @@ describe('canonicalJson', () => {
     expect(canonicalJson(left)).not.toBe(canonicalJson(right));
   });
 
+  // Stored events keep these hashes: a change to the canonical form would make every resent event
+  // after an upgrade look like a conflict with its first copy.
+  it.each<[string, unknown, string]>([
+    ['the iOS purchase fixture', nacho.purchaseIos(), '2151ed5f4a096d303a99da1e0688ab0c66d6d240b305dd1a3ecd9fb49438e20d'],
+    ['the Android refund fixture', nacho.refundAndroid(), '8c8916ff1652a59b2eb3fa97ed508682ba48df73a1bb82fb7a40bdc18e535ed0'],
+    [
+      'nesting, escapes, unicode and -0',
+      { users: [{ b: 'é✓"', a: [1, 2.5, null, true, { z: {}, y: [] }] }], 'k"ey': -0 },
+      'f04131b5e3cf97be5bbc4f5f9227369e3f3a7cd5c9bd3a4b7f1fa74947a4d82e',
+    ],
+  ])('when %s is hashed, then the hash is the one stored events already carry', (_name, value, hash) => {
+    expect(contentHash(value)).toBe(hash);
+  });
+
   it('when the value is parsed back, then it equals the original', () => {
     const value = nacho.purchaseAndroid();
     expect(JSON.parse(canonicalJson(value))).toEqual(value);

@@ -1,5 +1,5 @@
 import { decodeTime } from 'ulid';
-import { MonotonicIds, newId } from '../../src/shared/ids';
+import { encodeRandom, MonotonicIds, newId } from '../../src/shared/ids';
 
 // Ids sort by time (cursors rely on it) but must not follow from one another: a bin answers every
 // sender with its request id, and the next request's id, or a new bin's, must not be a guess away.
@@ -43,5 +43,37 @@ describe('MonotonicIds', () => {
     const made = Array.from({ length: 40_000 }, () => ids.next(T0));
     expect([...made].sort()).toEqual(made);
     expect(decodeTime(made[made.length - 1])).toBe(T0 + 1);
+  });
+});
+
+describe('encodeRandom', () => {
+  // The definition: 16 Crockford base32 digits of the 80-bit value, most significant first.
+  const reference = (value: bigint) => {
+    let out = '';
+    for (let i = 0, rest = value; i < 16; i += 1, rest >>= 5n) out = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'[Number(rest & 31n)] + out;
+    return out;
+  };
+  const MAX = (1n << 80n) - 1n;
+
+  it.each<[string, bigint, string]>([
+    ['zero', 0n, '0000000000000000'],
+    ['one', 1n, '0000000000000001'],
+    ['31, the last digit', 31n, '000000000000000Z'],
+    ['2^40 - 1, the low half full', (1n << 40n) - 1n, '00000000ZZZZZZZZ'],
+    ['2^40, the first bit of the high half', 1n << 40n, '0000000100000000'],
+    ['2^80 - 1, the largest', MAX, 'ZZZZZZZZZZZZZZZZ'],
+  ])('when the value is %s, then it encodes as the definition says', (_name, value, expected) => {
+    expect(encodeRandom(value)).toBe(expected);
+    expect(reference(value)).toBe(expected);
+  });
+
+  it('when the value is any 80-bit number, then it encodes as the digit-by-digit definition', () => {
+    for (let i = 0; i < 2_000; i++) {
+      const value = BigInt.asUintN(
+        80,
+        BigInt(`0x${Math.random().toString(16).slice(2)}${Math.random().toString(16).slice(2)}${Math.random().toString(16).slice(2)}`),
+      );
+      expect(encodeRandom(value)).toBe(reference(value));
+    }
   });
 });
