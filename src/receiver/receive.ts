@@ -84,7 +84,7 @@ export function createReceiver(deps: ReceiverDeps) {
 async function store(deps: ReceiverDeps, raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number): Promise<Answer> {
   const stored = await writeOrSpool(
     deps.spool,
-    (signal) => deps.store.ingest(raw, event, elapsed, { signal }),
+    (guard) => deps.store.ingest(raw, event, elapsed, guard),
     (reason) => ({
       kind: 'event',
       spooledAt: deps.clock.now(),
@@ -125,7 +125,7 @@ async function recordRejected(deps: ReceiverDeps, raw: RawRequestRecord, answer:
   try {
     const stored = await writeOrSpool(
       deps.spool,
-      (signal) => deps.store.recordRejected(raw, answer, elapsed, { signal }),
+      (guard) => deps.store.recordRejected(raw, answer, elapsed, guard),
       (reason) => ({ kind: 'rejected', spooledAt: deps.clock.now(), reason, durationMs: elapsed(), raw, answer }),
       { budgetMs: deps.spool?.rejectedBudgetMs, keepWriting: true, sync: false },
     );

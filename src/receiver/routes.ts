@@ -73,7 +73,7 @@ export function receiverRouter(receive: Receive, bodyLimitBytes: number): Reques
   const bodyErrors = bodyErrorHandler(receive, bodyLimitBytes);
   router.use(bodyErrors);
 
-  return (req, res, next) => {
+  const handler: RequestHandler = (req, res, next) => {
     const route = req.method === 'POST' ? ROUTE_OF.get(splitUrl(req.url)[0]) : undefined;
     if (route === undefined) return router(req, res, next);
     rawBody(req, res, (error?: unknown) => {
@@ -83,6 +83,9 @@ export function receiverRouter(receive: Receive, bodyLimitBytes: number): Reques
         .catch(next);
     });
   };
+  // The Router's layers, where tools that walk an app's routers look for them (a Router's own
+  // `stack`): the OpenAPI check finds these routes as it finds every other.
+  return Object.assign(handler, { stack: router.stack });
 }
 
 /** Body-reading failures (too large, aborted, bad encoding) are answered and recorded like any rejection. */

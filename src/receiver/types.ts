@@ -102,6 +102,8 @@ export interface IngestStore {
 
 export interface StoreOptions {
   signal?: AbortSignal;
+  /** Past this time (epoch ms) the write does not start: the caller has answered without it (see WriteOptions). */
+  deadline?: number;
   /**
    * The raw request may be stored already (a spooled request ingested before a crash, or whose
    * live write landed after all): then nothing is written, and the result says 'already'.

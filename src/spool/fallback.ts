@@ -48,12 +48,15 @@ export interface WriteOrSpoolOptions {
  */
 export function writeOrSpool<T>(
   fallback: SpoolFallback | undefined,
-  write: (signal?: AbortSignal) => Promise<T>,
+  write: (guard: { signal?: AbortSignal; deadline?: number }) => Promise<T>,
   entry: (reason: string) => SpoolEntry,
   options: WriteOrSpoolOptions = {},
 ): Promise<Stored<T>> {
-  if (fallback === undefined) return write().then((value) => ({ kind: 'written', value }));
+  if (fallback === undefined) return write({}).then((value) => ({ kind: 'written', value }));
   const budgetMs = options.budgetMs ?? fallback.budgetMs;
+  // A write that may not outlast the budget is told when it ends, not only sent an abort then: a
+  // database thread blocked on a lock would read the abort after running the write.
+  const deadline = options.keepWriting ? undefined : Date.now() + budgetMs;
   const controller = new AbortController();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -79,7 +82,7 @@ export function writeOrSpool<T>(
       resolve({ kind: 'spooled', reason });
     };
     const timer = setTimeout(() => spool(`not committed within the ${budgetMs} ms answer budget`, new Error('answer budget'), true), budgetMs);
-    writing = write(controller.signal);
+    writing = write({ signal: controller.signal, deadline });
     writing.then(
       (value) => {
         if (settled) return;

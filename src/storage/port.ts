@@ -35,6 +35,28 @@ export type WriteWork<T> = (tx: Tx) => Promise<T>;
 export interface WriteOptions {
   /** Aborted before its turn, the closure never runs and write() rejects with the abort reason. */
   signal?: AbortSignal;
+  /**
+   * Epoch milliseconds (Date.now()): a closure whose turn comes later never runs, and write()
+   * rejects. For a caller that stops waiting at a known time (the receiver's answer budget): it is
+   * read when the turn comes, so it holds where an abort could arrive too late (a thread blocked
+   * on another process's lock reads its messages only after the lock is gone, when its writes
+   * would already be running).
+   */
+  deadline?: number;
+}
+
+/** Why a write with a deadline did not run. */
+export class PastDeadline extends Error {
+  constructor(deadline: number) {
+    super(`the write's turn came ${Date.now() - deadline} ms after its deadline; it did not run`);
+    this.name = 'PastDeadline';
+  }
+}
+
+/** Throws the abort reason, or PastDeadline, when a write may no longer start. */
+export function throwIfMayNotStart(options: WriteOptions): void {
+  options.signal?.throwIfAborted();
+  if (options.deadline !== undefined && Date.now() > options.deadline) throw new PastDeadline(options.deadline);
 }
 
 /** The dialect-specific SQL of the delivery core's claim (the queue owns the tables, the backend the locking). */

@@ -117,6 +117,15 @@ async function rowShownAfterReceipt(eventId: string): Promise<number> {
   return shownAt - Date.parse(receivedAt!);
 }
 
+/**
+ * Signs the browser out: off the inspector first, since an inspector page that loses its cookie
+ * sends itself to sign-in, and that navigation can interrupt the test's next one.
+ */
+async function signOut(): Promise<void> {
+  await page.goto('about:blank');
+  await context.clearCookies();
+}
+
 it('signs in with a link, shows a sent purchase live, opens it and replays it as a duplicate', async () => {
   const token = signToken(E2E_JWT_SECRET, { role: 'admin', expiresInSeconds: 600 });
   await page.goto(`${server.url}/inspector/signin#token=${token}`);
@@ -228,7 +237,7 @@ it('keeps a deep link through sign-in, and asks before replaying a request that 
   const rejectedId = await rejectedRequest(token, 910_001);
 
   // Signed out: the server sends the browser to sign in; the fragment rides along and survives it.
-  await context.clearCookies();
+  await signOut();
   await page.goto(`${server.url}/inspector?outcome=rejected#request=${rejectedId}`);
   await page.waitForURL((url) => url.pathname === '/inspector/signin');
   expect(new URL(page.url()).hash).toBe(`#request=${rejectedId}`);
@@ -255,7 +264,7 @@ it('keeps a deep link through sign-in, and asks before replaying a request that 
   const replayId = await page.getAttribute('#replay-result', 'data-id');
 
   // An #event= link (as the reconciliation report makes) survives sign-in too, and opens its request.
-  await context.clearCookies();
+  await signOut();
   await page.goto(`${server.url}/inspector#event=${eventId}`);
   await page.waitForURL((url) => url.pathname === '/inspector/signin');
   await signInWithForm(token);
@@ -282,7 +291,7 @@ it('when a link is pasted into a sign-in or inspector tab that is already open, 
   const rejectedId = await rejectedRequest(token, 920_002);
 
   // A sign-in tab whose link did not work; a fresh link pasted into it signs in and opens its request.
-  await context.clearCookies();
+  await signOut();
   await page.goto(`${server.url}/inspector/signin#token=not-a-token`);
   await page.waitForFunction(() => {
     const text = (globalThis as unknown as PageGlobals).document.getElementById('signin-message')?.textContent ?? '';
@@ -480,7 +489,7 @@ it('when an anomaly is acknowledged on the reconciliation page, then it leaves t
   page.on('console', (message) => {
     if (message.type() === 'error') blocked.push(message.text());
   });
-  await context.clearCookies();
+  await signOut();
   await page.goto(`${server.url}/inspector/signin#token=${token}`);
   await page.waitForURL(`${server.url}/inspector`);
   await page.goto(`${server.url}/reconciliation`);

@@ -194,6 +194,9 @@ describe('signing in from a link', () => {
   it.each(['/.//', '/..//', '/inspector/..//', '/%2e//'])('when next starts with %s and names another host, then sign-in stays on iaphook', async (prefix) => {
     attackPages.set('/phish', '<title>phished</title>');
     const phish = `localhost:${new URL(attacker.url).port}/phish`;
+    // Off the inspector first: an inspector page that loses its cookie sends itself to sign-in,
+    // and that navigation can interrupt the one below.
+    await page.goto('about:blank');
     await context.clearCookies();
     await page.goto(`${server.url}/inspector/signin?next=${encodeURIComponent(prefix + phish)}#token=${adminToken()}`);
     await page.waitForURL((url) => url.pathname === '/inspector' || url.pathname === '/phish');

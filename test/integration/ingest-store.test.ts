@@ -1,5 +1,6 @@
 import { SqlJobQueue } from '../../src/delivery';
 import { StorageIngestStore } from '../../src/receiver';
+import { preparedPurchase, rawRecord } from '../support/records';
 import type { PreparedEvent, RawRequestRecord } from '../../src/receiver/types';
 import { storedApplyJob } from '../../src/runtime/apply-worker';
 import type { Storage } from '../../src/storage/port';
@@ -39,32 +40,8 @@ function countingStore() {
 let seq = 0;
 function request(dedupeKey: string, contentHash = 'hash-a'): { raw: RawRequestRecord; event: PreparedEvent } {
   seq += 1;
-  const raw: RawRequestRecord = {
-    id: `req_ingest_${seq}`,
-    receivedAt: T0,
-    method: 'POST',
-    path: '/webhooks/nachocode/purchase',
-    query: null,
-    headers: { 'content-type': 'application/json' },
-    body: Buffer.from('{}'),
-    bodySize: 2,
-    bodySha256: null,
-    contentType: 'application/json',
-    remoteAddr: '127.0.0.1',
-    requestId: null,
-    keyFingerprint: null,
-    source: 'webhook',
-  };
-  const event: PreparedEvent = {
-    type: 'purchase',
-    environment: 'sandbox',
-    dedupeKey,
-    contentHash,
-    payload: '{}',
-    userId: 'u-1',
-    productId: 'p-1',
-    iapLogId: 1000 + seq,
-  };
+  const raw = rawRecord({ id: `req_ingest_${seq}`, receivedAt: T0, remoteAddr: '127.0.0.1' });
+  const event = preparedPurchase({ dedupeKey, contentHash, iapLogId: 1000 + seq });
   return { raw, event };
 }
 

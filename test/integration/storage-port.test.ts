@@ -1,3 +1,5 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { PastDeadline, type Tx } from '../../src/storage/port';
 import { fn, sql, type Fragment } from '../../src/storage/sql';
 import { freshStorage, openStorageOn, type TestStorage } from '../support/backend';
 
@@ -155,6 +157,51 @@ describe('transactions', () => {
     });
     await expect(failing).rejects.toThrow('no');
     expect(await db.storage.read.all(sql`SELECT key FROM meta WHERE key = 'rolled-back'`)).toEqual([]);
+  });
+
+  // The receiver's answer budget: past it the request went to the spool, and its write must not
+  // land beside its spooled copy with an answer that was never sent.
+  it('when a write waits for its turn past its deadline, then it never runs, and a write without one beside it does', async () => {
+    const keys = async () => (await db.storage.read.all<{ key: string }>(sql`SELECT key FROM meta WHERE key LIKE 'late-%' ORDER BY key`)).map((r) => r.key);
+    const insert = (key: string) => (tx: Tx) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES (${key}, 'x', 0)`);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let storage = db.storage;
+    let release: () => Promise<void>;
+    if (db.database.url === null) {
+      // Another connection holds the file's write lock: BEGIN waits for it.
+      const locker = new BetterSqlite3(db.database.env.DATABASE_PATH);
+      locker.exec('BEGIN IMMEDIATE');
+      release = async () => {
+        locker.exec('COMMIT');
+        locker.close();
+      };
+    } else {
+      // The pool's one connection is taken: the write waits for it.
+      storage = await openStorageOn(db.database, 1);
+      const holding = storage.write(() => sleep(300));
+      release = async () => {
+        await holding;
+        await storage.close();
+      };
+    }
+    const late = storage.write(insert('late-deadline'), { deadline: Date.now() + 50 });
+    const patient = storage.write(insert('late-patient'));
+    await sleep(300);
+    const releasing = release();
+    expect(await late.catch((e: unknown) => e)).toBeInstanceOf(PastDeadline);
+    await patient;
+    await releasing;
+    expect(await keys()).toEqual(['late-patient']);
+  });
+
+  it('when a deadline has passed before the write is asked for, then neither write nor writeStatement runs', async () => {
+    const past = { deadline: Date.now() - 1 };
+    const errors = await Promise.all([
+      db.storage.write((tx) => tx.run(sql`INSERT INTO meta (key, value, updated_at) VALUES ('past-a', 'x', 0)`), past).catch((e: unknown) => e),
+      db.storage.writeStatement(sql`INSERT INTO meta (key, value, updated_at) VALUES ('past-b', 'x', 0)`, past).catch((e: unknown) => e),
+    ]);
+    expect(errors.map((e) => e instanceof PastDeadline)).toEqual([true, true]);
+    expect(await db.storage.read.all(sql`SELECT key FROM meta WHERE key LIKE 'past-%'`)).toEqual([]);
   });
 
   it('when an insert breaks a unique index, then isUniqueViolation says so', async () => {

@@ -40,7 +40,7 @@ describe('writeOrSpool', () => {
   it('when the budget runs out first, then the request is spooled and the write is told to give up', async () => {
     const f = fallback();
     let signal: AbortSignal | undefined;
-    const pending = writeOrSpool(f, (s) => ((signal = s), new Promise<never>(() => undefined)), entry);
+    const pending = writeOrSpool(f, (guard) => ((signal = guard.signal), new Promise<never>(() => undefined)), entry);
     jest.advanceTimersByTime(999);
     expect(f.spooled).toEqual([]);
     jest.advanceTimersByTime(1);
@@ -58,6 +58,18 @@ describe('writeOrSpool', () => {
     expect(f.spooled).toHaveLength(1);
   });
 
+  // The abort reaches a write only when its thread reads messages; the deadline is read when its turn comes.
+  it.each([
+    ['the fallback’s', undefined, 1000],
+    ['the call’s', 50, 50],
+  ])('when the write starts, then it is told the deadline %s budget ends at', async (_name, budgetMs, expected) => {
+    const f = fallback();
+    const start = Date.now();
+    let deadline: number | undefined;
+    void writeOrSpool(f, (guard) => ((deadline = guard.deadline), Promise.resolve(1)), entry, { budgetMs });
+    expect(deadline).toBe(start + expected);
+  });
+
   it("when a budget is given for the call, then it replaces the fallback's", async () => {
     const f = fallback();
     const pending = writeOrSpool(f, () => new Promise<never>(() => undefined), entry, { budgetMs: 50 });
@@ -71,12 +83,23 @@ describe('writeOrSpool', () => {
     const f = fallback();
     let signal: AbortSignal | undefined;
     let finish: (v: number) => void = () => undefined;
-    const pending = writeOrSpool(f, (s) => ((signal = s), new Promise<number>((resolve) => (finish = resolve))), entry, { budgetMs: 50, keepWriting: true });
+    let deadline: number | undefined = -1;
+    const pending = writeOrSpool(
+      f,
+      (guard) => ((signal = guard.signal), (deadline = guard.deadline), new Promise<number>((resolve) => (finish = resolve))),
+      entry,
+      {
+        budgetMs: 50,
+        keepWriting: true,
+      },
+    );
     jest.advanceTimersByTime(50);
     const result = await pending;
     expect(result).toMatchObject({ kind: 'spooled', reason: 'not committed within the 50 ms answer budget' });
     expect(f.spooled).toHaveLength(1);
     expect(signal?.aborted).toBe(false);
+    // Its late landing is wanted: nothing tells it when to stop.
+    expect(deadline).toBeUndefined();
     finish(7);
     await expect(result.kind === 'spooled' ? result.writing : undefined).resolves.toBe(7);
   });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Spool, type SpoolFs } from '../../src/spool/spool';
 import type { SpoolEntry } from '../../src/spool/format';
+import { rawRecord } from '../support/records';
 
 function entry(n: number): SpoolEntry {
   return {
@@ -10,22 +11,7 @@ function entry(n: number): SpoolEntry {
     spooledAt: n,
     reason: 'test',
     durationMs: 1,
-    raw: {
-      id: `req_${n}`,
-      receivedAt: n,
-      method: 'POST',
-      path: '/webhooks/nachocode',
-      query: null,
-      headers: {},
-      body: Buffer.from(`{"n":${n}}`),
-      bodySize: 7,
-      bodySha256: null,
-      contentType: 'application/json',
-      remoteAddr: null,
-      requestId: null,
-      keyFingerprint: null,
-      source: 'webhook',
-    },
+    raw: rawRecord({ id: `req_${n}`, receivedAt: n, path: '/webhooks/nachocode', headers: {}, body: Buffer.from(`{"n":${n}}`), bodySize: 7 }),
     answer: { status: 401, body: {}, outcome: 'rejected', reason: 'unauthorized', eventId: null },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Queryable, Row, Storage, Tx, WriteOptions, WriteWork } from '../port';
+import { throwIfMayNotStart, type Queryable, type Row, type Storage, type Tx, type WriteOptions, type WriteWork } from '../port';
 import { compile, sql, type Sql } from '../sql';
 import { pgClaims, pgRenderer } from './dialect';
 import { migratePostgres } from './migrate';
@@ -92,13 +92,13 @@ function queryableOn(send: Send): Queryable {
  * A statement outside a transaction (a read, or a write of one statement): after a stale plan it
  * runs again on a fresh connection (the old one is closed, and its prepared statements with it).
  */
-function poolStatement(pool: pg.Pool, signal?: AbortSignal): Send {
+function poolStatement(pool: pg.Pool, options: WriteOptions = {}): Send {
   return async (config) => {
     for (let attempt = 1; ; attempt += 1) {
       const connection = await pool.connect();
       try {
-        // A write aborted while it waited for a connection never runs.
-        signal?.throwIfAborted();
+        // A write aborted (or past its deadline) while it waited for a connection never runs.
+        throwIfMayNotStart(options);
         const result = await connection.query(config);
         connection.release();
         return result;
@@ -157,12 +157,12 @@ export class PostgresStorage implements Storage {
   }
 
   async write<T>(work: WriteWork<T>, options: WriteOptions = {}): Promise<T> {
-    options.signal?.throwIfAborted();
+    throwIfMayNotStart(options);
     let client = await this.pool.connect();
     let released = false;
     try {
-      // The abort may have come while waiting for a connection: the closure still has not run.
-      options.signal?.throwIfAborted();
+      // The abort (or the deadline) may have come while waiting for a connection: the closure still has not run.
+      throwIfMayNotStart(options);
       for (let attempt = 1; ; attempt += 1) {
         // Not awaited: BEGIN goes out with the closure's first statement. If it fails, so does that
         // statement (the connection is gone), and the closure rejects.
@@ -196,9 +196,9 @@ export class PostgresStorage implements Storage {
 
   async writeStatement<T = Row>(query: Sql, options: WriteOptions = {}): Promise<T[]> {
     // Outside a transaction the statement commits on its own, as a read runs.
-    const statement = queryableOn(poolStatement(this.pool, options.signal));
+    const statement = queryableOn(poolStatement(this.pool, options));
     for (let attempt = 1; ; attempt += 1) {
-      options.signal?.throwIfAborted();
+      throwIfMayNotStart(options);
       try {
         return await statement.all<T>(query);
       } catch (error) {

@@ -1,9 +1,9 @@
-import type { WriteOptions, WriteWork } from '../port';
+import { throwIfMayNotStart, type WriteOptions, type WriteWork } from '../port';
 import { sqliteTx, type SqliteConnection } from './connection';
 
 interface Pending {
   work: WriteWork<unknown>;
-  signal?: AbortSignal;
+  options: WriteOptions;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -78,7 +78,7 @@ export class GroupCommitter {
   run<T>(work: WriteWork<T>, options: WriteOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work: work as WriteWork<unknown>, signal: options.signal, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ work: work as WriteWork<unknown>, options, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -189,8 +189,11 @@ export class GroupCommitter {
     let turn = nextMacrotask();
     const outcomes: Outcome[] = [];
     for (const item of batch) {
-      if (item.signal?.aborted) {
-        outcomes.push({ ok: false, error: item.signal.reason });
+      try {
+        // After BEGIN: a BEGIN that waited out another connection's lock may have outlasted it.
+        throwIfMayNotStart(item.options);
+      } catch (error) {
+        outcomes.push({ ok: false, error });
         continue;
       }
       sql('SAVEPOINT item');

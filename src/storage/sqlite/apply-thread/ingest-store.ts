@@ -29,11 +29,11 @@ export class ThreadIngestStore implements IngestStore {
   constructor(private readonly channel: StoreChannel) {}
 
   ingest(raw: RawRequestRecord, event: PreparedEvent, elapsed: () => number, options: StoreOptions = {}): Promise<IngestResult> {
-    return this.call({ op: 'ingest', raw, event, startedAt: startedAt(elapsed) }, options.signal) as Promise<IngestResult>;
+    return this.call({ op: 'ingest', raw, event, startedAt: startedAt(elapsed), deadline: options.deadline }, options.signal) as Promise<IngestResult>;
   }
 
   async recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options: StoreOptions = {}): Promise<'recorded'> {
-    await this.call({ op: 'reject', raw, answer, startedAt: startedAt(elapsed) }, options.signal);
+    await this.call({ op: 'reject', raw, answer, startedAt: startedAt(elapsed), deadline: options.deadline }, options.signal);
     return 'recorded';
   }
 

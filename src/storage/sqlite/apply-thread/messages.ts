@@ -14,11 +14,13 @@ export interface ApplyThreadData {
 
 /**
  * A receiver write done by the thread's connection. startedAt is when the request arrived, in
- * epoch milliseconds (performance.timeOrigin + performance.now()), for the stored duration.
+ * epoch milliseconds (performance.timeOrigin + performance.now()), for the stored duration;
+ * deadline (Date.now() milliseconds) is when the HTTP thread stops waiting for it: the thread
+ * checks it when the write's turn comes, as a cancel sent then would be read too late.
  */
 export type StoreCall =
-  | { op: 'ingest'; id: number; raw: RawRequestRecord; event: PreparedEvent; startedAt: number }
-  | { op: 'reject'; id: number; raw: RawRequestRecord; answer: Answer; startedAt: number }
+  | { op: 'ingest'; id: number; raw: RawRequestRecord; event: PreparedEvent; startedAt: number; deadline?: number }
+  | { op: 'reject'; id: number; raw: RawRequestRecord; answer: Answer; startedAt: number; deadline?: number }
   /** The answer budget ran out and the request went to the spool: drop the write if not started. */
   | { op: 'cancel'; id: number };
 

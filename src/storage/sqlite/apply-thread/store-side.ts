@@ -46,8 +46,12 @@ export function storeSide(deps: StoreSideDeps): (calls: StoreCall[]) => void {
   return (calls) => {
     for (const call of calls) {
       if (call.op === 'cancel') inFlight.get(call.id)?.abort(new Error('the request went to the spool'));
-      else if (call.op === 'ingest') run(call.id, (signal) => deps.store.ingest(withBuffer(call.raw), call.event, elapsedSince(call.startedAt), { signal }));
-      else run(call.id, (signal) => deps.store.recordRejected(withBuffer(call.raw), call.answer, elapsedSince(call.startedAt), { signal }));
+      else if (call.op === 'ingest')
+        run(call.id, (signal) => deps.store.ingest(withBuffer(call.raw), call.event, elapsedSince(call.startedAt), { signal, deadline: call.deadline }));
+      else
+        run(call.id, (signal) =>
+          deps.store.recordRejected(withBuffer(call.raw), call.answer, elapsedSince(call.startedAt), { signal, deadline: call.deadline }),
+        );
     }
   };
 }
