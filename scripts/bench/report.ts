@@ -124,7 +124,11 @@ export function backendTargets(results: BackendResults): Target[] {
           {
             name: 'peak RSS without the heap limit',
             goal: `< 200 MB after ${results.memoryNoHeapLimit.events.toLocaleString('en')} events, no --max-old-space-size`,
-            measured: `${Math.round(results.memoryNoHeapLimit.peakRssBytes / MB)} MB`,
+            measured:
+              `${Math.round(results.memoryNoHeapLimit.peakRssBytes / MB)} MB` +
+              (results.memoryNoHeapLimit.peakHeap === null || memory.peakHeap === null
+                ? ''
+                : ` (main thread's heap at its largest ${Math.round(results.memoryNoHeapLimit.peakHeap.totalBytes / MB)} MB, with the limit ${Math.round(memory.peakHeap.totalBytes / MB)} MB: see Memory)`),
             met: results.memoryNoHeapLimit.peakRssBytes < 200 * MB,
           },
         ]),

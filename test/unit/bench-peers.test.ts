@@ -12,7 +12,16 @@ const peerRun = (rps: number, p99: number, pending = 0) => {
   const { acks: _acks, cpu: _cpu, ...rest } = load(rps, p99);
   return { ...rest, lag: { applied: 1, p50: 5, p99: 9, drainMs: 40, pending, failed: 0, samples: [5, 9] } };
 };
-const memory = { events: 1, peakRssBytes: 1, rssAfterRuns: [1, 1, 1], databaseBytes: 1, walBytes: null, databaseBytesPerEvent: 1 };
+const memory = {
+  events: 1,
+  peakRssBytes: 1,
+  rssAfterRuns: [1, 1, 1],
+  databaseBytes: 1,
+  walBytes: null,
+  databaseBytesPerEvent: 1,
+  peakHeap: null,
+  heapAfterRuns: [],
+};
 
 function backend(overrides: Partial<BackendResults> = {}): BackendResults {
   return {
