@@ -27,7 +27,9 @@ const QUEUED_STATES = new Set(['pending', 'running']);
  * Node's default metrics keep their standard names (process_cpu_seconds_total,
  * nodejs_heap_size_used_bytes), so stock Node.js dashboards work unchanged.
  */
-export function createMetrics(queueSnapshot: () => Promise<QueueSnapshot[]>, options: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(readQueue: () => Promise<QueueSnapshot[]>, options: { defaultMetrics?: boolean } = {}): Metrics {
+  // The four queue gauges collect at once at each scrape: they share one read of the queue.
+  const queueSnapshot = sharedWhileRunning(readQueue);
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const metrics: Metrics = {
@@ -120,4 +122,13 @@ export function createMetrics(queueSnapshot: () => Promise<QueueSnapshot[]>, opt
     },
   });
   return metrics;
+}
+
+/** Calls made while a read is under way get that read's promise; the next call after it settles reads again. */
+export function sharedWhileRunning<T>(read: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  return () =>
+    (running ??= read().finally(() => {
+      running = null;
+    }));
 }

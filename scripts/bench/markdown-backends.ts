@@ -256,7 +256,8 @@ export function heapLimitParagraph(results: BenchResults): string[] {
       `the main thread's heap at its largest is ${mb(heapGap)} MB of that (${mb(withLimit.peakHeap.totalBytes)} against ${mb(without.peakHeap.totalBytes)} MB committed, ` +
       `old space ${mb(withLimit.peakHeap.oldSpaceBytes)} against ${mb(without.peakHeap.oldSpaceBytes)} MB), with the same events stored and no growth from run to run in either. ` +
       'The rest of the process (the database thread, whose heap is capped in code at 96 MB, the checkpointer, SQLite, Node itself) is the same in both. ' +
-      'So the limit is there for V8, not for a leak: given gigabytes, V8 lets the old space fill with garbage up to about four times what is live before it collects; ' +
-      'given 256 MB, about one and a third times. In a container with a memory limit Node sizes the heap from that limit instead of the machine.',
+      'So the limit is there for V8, not for a leak: V8 lets the old space grow to a multiple of what survived its last full collection before collecting again, ' +
+      'a larger multiple the larger its limit (given gigabytes, several times what is live; given 256 MB, little more). ' +
+      'In a container with a memory limit Node sizes the heap from that limit instead of from the machine.',
   ];
 }

@@ -89,6 +89,7 @@ export interface JobQueue {
    * per-key cap, pending jobs of keys that have no free slot at `now` are left out.
    */
   nextWakeAt(db: Queryable, kinds?: readonly string[], cap?: { now: number; perKeyLimit: number }): Promise<number | null>;
+  /** Pending, running, paused and dead jobs by kind (finished ones are not read). */
   stats(db: Queryable, now: number): Promise<KindStateStats[]>;
   get(db: Queryable, id: number): Promise<JobRecord | null>;
   attempts(db: Queryable, jobId: number): Promise<AttemptRecord[]>;

@@ -139,6 +139,11 @@ export const jobs = sqliteTable(
     index('jobs_paused_key')
       .on(t.concurrencyKey)
       .where(sql`state = 'paused'`),
+    // Dead jobs by kind, for the dead-letter gauge: few (a job enters it only when its retries
+    // run out), and without it counting them read every finished job in the table.
+    index('jobs_dead_kind')
+      .on(t.kind)
+      .where(sql`state = 'dead'`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_dead_kind" ON "jobs" USING btree ("kind") WHERE state = 'dead';

@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_dead_kind` ON `jobs` (`kind`) WHERE state = 'dead';
