@@ -1,5 +1,6 @@
 import type { ValueRef } from '../nachocode';
 import { AppError } from '../shared/errors';
+import { isPastDeadline } from '../storage/port';
 import type { Spool } from './spool';
 import type { SpoolEntry } from './format';
 
@@ -81,7 +82,8 @@ export function writeOrSpool<T>(
       controller.abort(new Error('the request went to the spool'));
       resolve({ kind: 'spooled', reason });
     };
-    const timer = setTimeout(() => spool(`not committed within the ${budgetMs} ms answer budget`, new Error('answer budget'), true), budgetMs);
+    const overBudget = `not committed within the ${budgetMs} ms answer budget`;
+    const timer = setTimeout(() => spool(overBudget, new Error('answer budget'), true), budgetMs);
     writing = write({ signal: controller.signal, deadline });
     writing.then(
       (value) => {
@@ -90,7 +92,11 @@ export function writeOrSpool<T>(
         clearTimeout(timer);
         resolve({ kind: 'written', value });
       },
-      (error: unknown) => spool(`the database write failed: ${(error as Error)?.message ?? String(error)}`, error, false),
+      (error: unknown) =>
+        // Refused at its turn for the deadline: the budget ran out, whichever timer noticed first.
+        isPastDeadline(error)
+          ? spool(overBudget, error, false)
+          : spool(`the database write failed: ${(error as Error)?.message ?? String(error)}`, error, false),
     );
   });
 }

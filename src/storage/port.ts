@@ -45,13 +45,19 @@ export interface WriteOptions {
   deadline?: number;
 }
 
-/** Why a write with a deadline did not run. */
+const PAST_DEADLINE = 'PAST_DEADLINE';
+
+/** Why a write with a deadline did not run. Its code survives the database thread's replies, which carry only message and code. */
 export class PastDeadline extends Error {
+  readonly code = PAST_DEADLINE;
   constructor(deadline: number) {
     super(`the write's turn came ${Date.now() - deadline} ms after its deadline; it did not run`);
     this.name = 'PastDeadline';
   }
 }
+
+/** A PastDeadline, or its copy from the database thread. */
+export const isPastDeadline = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === PAST_DEADLINE;
 
 /** Throws the abort reason, or PastDeadline, when a write may no longer start. */
 export function throwIfMayNotStart(options: WriteOptions): void {

@@ -4,6 +4,7 @@ import { writeOrSpool, type SpoolFallback } from '../../src/spool/fallback';
 import type { Segment } from '../../src/spool/spool';
 import type { RestoreResult, SpoolEntry } from '../../src/spool/format';
 import { AppError } from '../../src/shared/errors';
+import { PastDeadline } from '../../src/storage/port';
 
 const entry = (reason: string) => ({ kind: 'rejected', reason, raw: { id: `req_${reason}` } }) as unknown as SpoolEntry;
 
@@ -68,6 +69,17 @@ describe('writeOrSpool', () => {
     let deadline: number | undefined;
     void writeOrSpool(f, (guard) => ((deadline = guard.deadline), Promise.resolve(1)), entry, { budgetMs });
     expect(deadline).toBe(start + expected);
+  });
+
+  it('when the write is refused at its turn for its deadline, then the request is spooled as over budget, not as a failed write', async () => {
+    const f = fallback();
+    const result = await writeOrSpool(f, (guard) => Promise.reject(new PastDeadline(guard.deadline!)), entry, { budgetMs: 50 });
+    expect(result).toEqual({ kind: 'spooled', reason: 'not committed within the 50 ms answer budget' });
+    // As the database thread's reply rebuilds it: a message and a code.
+    const copy = Object.assign(new Error('past its deadline'), { code: new PastDeadline(0).code });
+    await expect(writeOrSpool(fallback(), () => Promise.reject(copy), entry, { budgetMs: 50 })).resolves.toMatchObject({
+      reason: 'not committed within the 50 ms answer budget',
+    });
   });
 
   it("when a budget is given for the call, then it replaces the fallback's", async () => {
