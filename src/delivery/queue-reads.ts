@@ -61,7 +61,8 @@ const STATS_STATES = ['pending', 'running', 'paused', 'dead'] as const;
 /**
  * Jobs by kind and state, state by state, each read through its partial index: finished jobs
  * (nearly all of the table, in no index) are never read, so a scrape costs what is queued, not
- * what was ever done.
+ * what was ever done. The states are literals, not parameters: a planner uses a partial index
+ * only where it can see that the query's state is the index's.
  */
 export const QUEUE_STATS = sql`SELECT kind, state, count, "oldestCreatedAt", "earliestRunAt" FROM (${sql.join(
   STATS_STATES.map(

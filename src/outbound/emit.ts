@@ -44,7 +44,6 @@ export interface EmitterOptions {
  * rewrite schedules already running. A subscription disabled automatically still gets its
  * delivery, parked (paused) until it is ACTIVE again; one an admin set INACTIVE gets none.
  */
-
 export function createEmitter(queue: JobQueue, options: EmitterOptions = {}): Emit {
   const inOneStatement = options.writesInWith === true;
   return async (tx, input, now) => {

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../shared/errors';
 import type { EventType, ValueRef } from '../nachocode';
+import type { WriteOptions } from '../storage/port';
 
 export type RequestOutcome = 'stored' | 'duplicate' | 'conflict' | 'rejected';
 export type RequestSource = 'webhook' | 'replay' | 'import';
@@ -100,10 +101,8 @@ export interface IngestStore {
   recordRejected(raw: RawRequestRecord, answer: Answer, elapsed: () => number, options?: StoreOptions): Promise<'recorded' | 'already'>;
 }
 
-export interface StoreOptions {
-  signal?: AbortSignal;
-  /** Past this time (epoch ms) the write does not start: the caller has answered without it (see WriteOptions). */
-  deadline?: number;
+/** The write's own options (its signal and deadline), and what the receiver's store adds. */
+export interface StoreOptions extends WriteOptions {
   /**
    * The raw request may be stored already (a spooled request ingested before a crash, or whose
    * live write landed after all): then nothing is written, and the result says 'already'.

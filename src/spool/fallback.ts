@@ -1,6 +1,6 @@
 import type { ValueRef } from '../nachocode';
 import { AppError } from '../shared/errors';
-import { isPastDeadline } from '../storage/port';
+import { isPastDeadline, type WriteOptions } from '../storage/port';
 import type { Spool } from './spool';
 import type { SpoolEntry } from './format';
 
@@ -49,7 +49,7 @@ export interface WriteOrSpoolOptions {
  */
 export function writeOrSpool<T>(
   fallback: SpoolFallback | undefined,
-  write: (guard: { signal?: AbortSignal; deadline?: number }) => Promise<T>,
+  write: (guard: WriteOptions) => Promise<T>,
   entry: (reason: string) => SpoolEntry,
   options: WriteOrSpoolOptions = {},
 ): Promise<Stored<T>> {

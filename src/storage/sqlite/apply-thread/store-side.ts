@@ -1,4 +1,4 @@
-import type { IngestStore, RawRequestRecord } from '../../../receiver';
+import type { IngestStore, RawRequestRecord, StoreOptions } from '../../../receiver';
 import type { StoreCall, StoreReply } from './messages';
 
 export interface StoreSideDeps {
@@ -28,10 +28,10 @@ export function storeSide(deps: StoreSideDeps): (calls: StoreCall[]) => void {
     if (replies.length === 0) setImmediate(() => deps.reply(replies.splice(0)));
     replies.push(reply);
   };
-  const run = (id: number, write: (signal: AbortSignal) => Promise<unknown>) => {
+  const run = (id: number, deadline: number | undefined, write: (options: StoreOptions) => Promise<unknown>) => {
     const controller = new AbortController();
     inFlight.set(id, controller);
-    write(controller.signal).then(
+    write({ signal: controller.signal, deadline }).then(
       (value) => {
         inFlight.delete(id);
         if ((value as { kind?: string } | undefined)?.kind === 'stored') deps.onStored();
@@ -47,11 +47,8 @@ export function storeSide(deps: StoreSideDeps): (calls: StoreCall[]) => void {
     for (const call of calls) {
       if (call.op === 'cancel') inFlight.get(call.id)?.abort(new Error('the request went to the spool'));
       else if (call.op === 'ingest')
-        run(call.id, (signal) => deps.store.ingest(withBuffer(call.raw), call.event, elapsedSince(call.startedAt), { signal, deadline: call.deadline }));
-      else
-        run(call.id, (signal) =>
-          deps.store.recordRejected(withBuffer(call.raw), call.answer, elapsedSince(call.startedAt), { signal, deadline: call.deadline }),
-        );
+        run(call.id, call.deadline, (options) => deps.store.ingest(withBuffer(call.raw), call.event, elapsedSince(call.startedAt), options));
+      else run(call.id, call.deadline, (options) => deps.store.recordRejected(withBuffer(call.raw), call.answer, elapsedSince(call.startedAt), options));
     }
   };
 }
